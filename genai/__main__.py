@@ -1,0 +1,172 @@
+"""Command line: ``python -m genai train|sample|list|classifier``.
+
+    python -m genai train gan --preset dcgan --dataset mnist --steps 3000 --out checkpoints/gan_dcgan_mnist
+    python -m genai sample checkpoints/gan_dcgan_mnist --n 64 --seed 0 --out grid.png
+    python -m genai list
+Set GENAI_DATA_DIR to a folder with the data files when offline (e.g. ../shared/data).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+
+
+def _value(text: str):
+    """--set values: JSON where it parses (numbers, true/false), else the string."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        return text
+
+
+def cmd_train(args) -> int:
+    from tqdm import tqdm
+
+    from genai import device as devmod
+    from genai.trainer import TrainSpec, train
+
+    devmod.configure_threads(beside_server=False)
+    overrides = dict(kv.split("=", 1) for kv in args.set)
+    spec = TrainSpec(family=args.family, preset=args.preset, overrides={k: _value(v) for k, v in overrides.items()},
+                     dataset=args.dataset, steps=args.steps, batch_size=args.batch_size, seed=args.seed,
+                     name=args.name or "", eval_every=args.eval_every, sample_every=args.sample_every,
+                     ckpt_every=args.ckpt_every, out=args.out or "", init_from=args.init_from or "")
+    bar = tqdm(total=spec.steps, unit="step", disable=args.quiet, file=sys.stderr)
+    failed, start = [], [0]
+
+    def say(msg):
+        bar.write(msg, file=sys.stderr)
+
+    t0 = time.time()
+
+    def on_event(ev):
+        if ev.kind == "metrics":
+            bar.update(max(0, ev.step - start[0] - bar.n))
+            shown = {k: f"{v:.3g}" for k, v in ev.data.items() if not k.startswith("heldout_class_")}
+            bar.set_postfix(shown, refresh=False)
+            if any(k.startswith("heldout_") for k in ev.data):
+                say(f"step {ev.step}: " + ", ".join(f"{k}={v}" for k, v in shown.items()))
+        elif ev.kind == "log":
+            start[0] = ev.step  # a run from --init-from starts at its checkpoint's step
+            say(ev.data)
+        elif ev.kind == "checkpoint":
+            say(f"step {ev.step}: saved {ev.data}")
+        elif ev.kind == "error":
+            failed.append(ev.data)
+            say(f"error: {ev.data}")
+        elif ev.kind == "done":
+            say(f"{ev.data['status']} at step {ev.step} after {time.time() - t0:.1f} s")
+            if args.metrics_json:
+                with open(args.metrics_json, "w") as f:
+                    json.dump({"step": ev.step, "seconds": time.time() - t0, **ev.data["metrics"]}, f, indent=1)
+
+    try:
+        train(spec, on_event)
+    except KeyboardInterrupt:
+        say("interrupted")
+        return 130
+    finally:
+        bar.close()
+    return 1 if failed else 0
+
+
+def cmd_sample(args) -> int:
+    import torch
+
+    from genai import images, models
+
+    model, meta = models.from_checkpoint(args.checkpoint)
+    g = torch.Generator().manual_seed(args.seed)
+    if meta["family"] == "gpt":
+        print(model.sample(args.n, generator=g, prompt=args.prompt))
+        return 0
+    kw = {"labels": args.digit} if args.digit is not None and meta["family"] == "gan" else {}
+    x = model.sample(args.n, generator=g, **kw)
+    images.grid_image(x, nrow=args.nrow).save(args.out)
+    print(f"wrote {args.n} samples from {args.checkpoint} ({meta['family']}, step {meta['step']}) to {args.out}")
+    return 0
+
+
+def cmd_list(args) -> int:
+    from genai import checkpoints, data
+
+    print("checkpoints:")
+    for c in checkpoints.list_checkpoints(args.family):
+        m = {k: round(v, 4) for k, v in c.meta.get("metrics", {}).items() if not k.startswith("class_")}
+        print(f"  {c.name:32s} {c.family:10s} step {c.meta.get('step', 0):6d}  {c.meta.get('dataset', '')}  {m}")
+    print("data sets:")
+    for d in data.DATASETS.values():
+        print(f"  {d.name:16s} {d.kind:6s} {d.description}")
+    return 0
+
+
+def cmd_classifier(args) -> int:
+    from genai import data, device as devmod, metrics
+
+    devmod.configure_threads(beside_server=False)
+    ds = data.load_images(args.dataset)
+    t0 = time.time()
+    model = metrics.train_classifier(ds, steps=args.steps)
+    acc = metrics.accuracy(model, ds)
+    path = metrics.save_classifier(model, args.out, args.dataset, {"heldout_accuracy": acc, "seconds": time.time() - t0})
+    print(f"held-out accuracy {acc:.4f}; saved {path}")
+    return 0
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(prog="python -m genai", description="Generative AI Lab: train and sample from the command line")
+    sub = p.add_subparsers(dest="cmd", required=True)
+
+    t = sub.add_parser("train", help="train a model and save a checkpoint")
+    t.add_argument("family", choices=["gan", "vae", "gpt"])
+    t.add_argument("--preset")
+    t.add_argument("--dataset", default="digits")
+    t.add_argument("--steps", type=int, default=500)
+    t.add_argument("--batch-size", type=int, default=64)
+    t.add_argument("--seed", type=int, default=0)
+    t.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE", help="change a config field")
+    t.add_argument("--name")
+    t.add_argument("--out", help="checkpoint path (default runs/NAME/FAMILY)")
+    t.add_argument("--init-from", help="start from this checkpoint's weights")
+    t.add_argument("--eval-every", type=int, default=250)
+    t.add_argument("--sample-every", type=int, default=250)
+    t.add_argument("--ckpt-every", type=int, default=1000)
+    t.add_argument("--metrics-json", help="write the final metrics here")
+    t.add_argument("--quiet", action="store_true")
+    t.set_defaults(fn=cmd_train)
+
+    s = sub.add_parser("sample", help="sample from a checkpoint")
+    s.add_argument("checkpoint")
+    s.add_argument("--n", type=int, default=64)
+    s.add_argument("--nrow", type=int, default=8)
+    s.add_argument("--seed", type=int, default=0)
+    s.add_argument("--digit", type=int, help="conditional GAN: the class to draw")
+    s.add_argument("--prompt", default="\n", help="text models: the prompt")
+    s.add_argument("--out", default="samples.png")
+    s.set_defaults(fn=cmd_sample)
+
+    ls = sub.add_parser("list", help="list checkpoints and data sets")
+    ls.add_argument("--family")
+    ls.set_defaults(fn=cmd_list)
+
+    c = sub.add_parser("classifier", help="train the digit classifier used for FID")
+    c.add_argument("--dataset", default="mnist")
+    c.add_argument("--steps", type=int, default=1500)
+    c.add_argument("--out", default="checkpoints/mnist_classifier")
+    c.set_defaults(fn=cmd_classifier)
+
+    args = p.parse_args(argv)
+    from genai.checkpoints import CheckpointError
+    from genai.data import DataError
+
+    try:
+        return args.fn(args)
+    except (DataError, CheckpointError, ValueError, FileNotFoundError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,140 @@
+"""Checkpoints: safetensors weights plus a JSON sidecar, written atomically.
+
+``NAME.safetensors`` holds the tensors (never a pickle); ``NAME.json`` holds what is needed to
+rebuild and judge the model: family, config, step, data set, metrics, format version. Each file
+is written to a temp file in the same folder and moved into place with ``os.replace``, so a crash
+mid-write leaves the previous checkpoint whole. Loading checks the sidecar first, then the
+tensors' header, then loads with ``strict=True``.
+"""
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+from safetensors import SafetensorError
+from safetensors.torch import load_file, save_file
+
+FORMAT = "genai-checkpoint"
+FORMAT_VERSION = 1
+ROOT = Path(__file__).resolve().parent.parent
+SHIPPED_DIR = ROOT / "checkpoints"
+RUNS_DIR = Path(os.environ.get("GENAI_RUNS_DIR", ROOT / "runs"))
+MAX_BYTES = 200 * 2**20
+
+
+class CheckpointError(ValueError):
+    """A checkpoint that cannot be used; the message says what is wrong."""
+
+
+@dataclass
+class CheckpointInfo:
+    name: str  # shown in dropdowns
+    path: Path  # the .safetensors file
+    family: str
+    shipped: bool
+    meta: dict
+
+
+def _atomic_write(path: Path, write) -> None:
+    """Write via a temp file in the same folder, then os.replace: all or nothing."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def save(path: str | os.PathLike, tensors: dict[str, torch.Tensor], *, family: str, config: dict,
+         step: int = 0, dataset: str = "", metrics: dict | None = None, extra: dict | None = None) -> Path:
+    """Save ``tensors`` to ``path`` (.safetensors) and the sidecar beside it (.json)."""
+    path = Path(path).with_suffix(".safetensors")
+    meta = {"format": FORMAT, "format_version": FORMAT_VERSION, "family": family, "config": config,
+            "step": int(step), "dataset": dataset, "metrics": metrics or {}, "saved_at": time.time(),
+            **(extra or {})}
+    # contiguous CPU copies: safetensors refuses shared or strided storage
+    flat = {k: v.detach().to("cpu").contiguous().clone() for k, v in tensors.items()}
+    header = {"format": FORMAT, "family": family}
+    _atomic_write(path, lambda tmp: save_file(flat, tmp, metadata=header))
+    _atomic_write(path.with_suffix(".json"), lambda tmp: Path(tmp).write_text(json.dumps(meta, indent=1)))
+    return path
+
+
+def read_meta(path: str | os.PathLike) -> dict:
+    """Read and check the sidecar of ``path``; raises CheckpointError saying what is wrong."""
+    path = Path(path).with_suffix(".safetensors")
+    side = path.with_suffix(".json")
+    if not path.is_file():
+        raise CheckpointError(f"{path.name}: no such checkpoint file")
+    if not side.is_file():
+        raise CheckpointError(f"{path.name}: the JSON sidecar {side.name} is missing")
+    try:
+        meta = json.loads(side.read_text("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise CheckpointError(f"{side.name}: not valid JSON ({e})") from None
+    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
+        raise CheckpointError(f"{side.name}: not a Generative AI Lab checkpoint sidecar")
+    if meta.get("format_version") != FORMAT_VERSION:
+        raise CheckpointError(f"{side.name}: format version {meta.get('format_version')}, this app reads {FORMAT_VERSION}")
+    for key in ("family", "config"):
+        if key not in meta:
+            raise CheckpointError(f"{side.name}: the sidecar has no {key!r}")
+    return meta
+
+
+def load(path: str | os.PathLike, family: str | None = None) -> tuple[dict[str, torch.Tensor], dict]:
+    """Return (tensors, meta). Checks the sidecar, the family, and the tensor file's integrity."""
+    path = Path(path).with_suffix(".safetensors")
+    meta = read_meta(path)
+    if family and meta["family"] != family:
+        raise CheckpointError(f"{path.name} is a {meta['family']} checkpoint, not a {family} one")
+    if path.stat().st_size > MAX_BYTES:
+        raise CheckpointError(f"{path.name} is larger than {MAX_BYTES // 2**20} MB")
+    try:
+        tensors = load_file(str(path))
+    except (SafetensorError, OSError, ValueError) as e:
+        raise CheckpointError(f"{path.name}: the weights file is damaged or not safetensors ({e})") from None
+    return tensors, meta
+
+
+def load_into(model: torch.nn.Module, tensors: dict[str, torch.Tensor], name: str = "checkpoint") -> None:
+    """load_state_dict(strict=True), with the mismatch said in one line."""
+    try:
+        model.load_state_dict(tensors, strict=True)
+    except RuntimeError as e:
+        first = str(e).splitlines()[0:3]
+        raise CheckpointError(f"{name}: weights do not fit the model its config describes: {' '.join(first)}") from None
+
+
+def list_checkpoints(family: str | None = None, runs_dir: str | os.PathLike | None = None) -> list[CheckpointInfo]:
+    """Shipped checkpoints first, then the user's runs (newest first). Unreadable ones are skipped."""
+    out = []
+    for folder, shipped in ((SHIPPED_DIR, True), (Path(runs_dir) if runs_dir else RUNS_DIR, False)):
+        if not folder.is_dir():
+            continue
+        files = sorted(folder.rglob("*.safetensors"), key=lambda p: (-p.stat().st_mtime if not shipped else 0, str(p)))
+        for p in files:
+            try:
+                meta = read_meta(p)
+            except CheckpointError:
+                continue
+            if family and meta["family"] != family:
+                continue
+            rel = p.relative_to(folder).with_suffix("")
+            out.append(CheckpointInfo(("" if shipped else "runs/") + str(rel), p, meta["family"], shipped, meta))
+    return out
+
+
+def find(name: str, family: str | None = None) -> CheckpointInfo:
+    for info in list_checkpoints(family):
+        if info.name == name:
+            return info
+    raise CheckpointError(f"No checkpoint named {name!r}" + (f" for {family}" if family else ""))

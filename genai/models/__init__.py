@@ -1,0 +1,68 @@
+"""Model families. Each family is one file with a dataclass ``Config``, named ``PRESETS`` and a
+``Model`` class that keeps the shared contract:
+
+    configure_optimizers() -> dict[str, Optimizer]
+    train_step(batch, opts) -> dict[str, float]
+    sample(n, generator=None) -> tensor or text
+    evaluate(data) -> dict[str, float]          # on held-out data
+    preview() -> PIL image or text              # what the UI shows while training
+    make_batch(data, batch_size, generator)     # a training batch from a data set
+
+Families are imported lazily so that starting the app does not import what it does not show.
+"""
+from __future__ import annotations
+
+import importlib
+from dataclasses import asdict, fields
+
+FAMILIES = {"gan": "genai.models.gan", "vae": "genai.models.vae", "gpt": "genai.models.gpt"}
+
+
+def family_module(family: str):
+    if family not in FAMILIES:
+        raise ValueError(f"Unknown model family {family!r}; choose one of {', '.join(FAMILIES)}")
+    return importlib.import_module(FAMILIES[family])
+
+
+def make_config(family: str, preset: str | None = None, **overrides):
+    """A family's config from a named preset plus overrides; unknown fields are refused."""
+    mod = family_module(family)
+    if preset and preset not in mod.PRESETS:
+        raise ValueError(f"Unknown {family} preset {preset!r}; choose one of {', '.join(mod.PRESETS)}")
+    base = dict(mod.PRESETS[preset]) if preset else {}
+    names = {f.name for f in fields(mod.Config)}
+    bad = sorted(set(overrides) - names)
+    if bad:
+        raise ValueError(f"{family} has no setting(s) {', '.join(bad)}")
+    base.update({k: v for k, v in overrides.items() if v is not None})
+    return mod.Config(**base)
+
+
+def build(family: str, config=None, preset: str | None = None, **overrides):
+    mod = family_module(family)
+    if config is None:
+        config = make_config(family, preset, **overrides)
+    elif isinstance(config, dict):
+        names = {f.name for f in fields(mod.Config)}
+        config = mod.Config(**{k: v for k, v in config.items() if k in names})
+    return mod.Model(config)
+
+
+def config_dict(model) -> dict:
+    return asdict(model.config)
+
+
+def from_checkpoint(path, family: str | None = None, device=None):
+    """Rebuild a model from a checkpoint alone: the config in its sidecar, then the weights."""
+    from genai import checkpoints
+
+    tensors, meta = checkpoints.load(path, family)
+    try:
+        model = build(meta["family"], meta["config"])
+    except (TypeError, ValueError) as e:
+        raise checkpoints.CheckpointError(f"{path}: its config does not build a {meta['family']} model ({e})") from None
+    checkpoints.load_into(model, tensors, str(path))
+    model.eval()
+    if device is not None:
+        model.to(device)
+    return model, meta

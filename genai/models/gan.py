@@ -1,0 +1,263 @@
+"""Generative adversarial networks for 28x28 images: an MLP GAN, a DCGAN, and conditional
+variants of both (the class label enters G by an embedding concatenated to z, and D by a
+projection, Miyato & Koyama 2018).
+
+Losses, each cited at its equation in ``d_loss`` / ``g_loss``:
+  bce      Goodfellow et al. 2014, "Generative Adversarial Nets" (minimax D, non-saturating G)
+  hinge    Lim & Ye 2017, "Geometric GAN"; as used by Miyato et al. 2018 (SN-GAN)
+  wgan-gp  Gulrajani et al. 2017, "Improved Training of Wasserstein GANs"
+Images are scaled to [-1, 1] for training (G ends in tanh) and returned in [0, 1].
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+FAMILY = "gan"
+LOSSES = ("bce", "hinge", "wgan-gp")
+ARCHS = ("mlp", "dcgan")
+
+
+@dataclass
+class Config:
+    arch: str = "dcgan"  # "mlp" or "dcgan"
+    conditional: bool = False  # class label in: ask G for a chosen digit
+    n_classes: int = 10
+    z_dim: int = 64
+    g_width: int = 64  # DCGAN: channels of the 14x14 layer; MLP: first hidden layer
+    d_width: int = 64
+    loss: str = "bce"
+    lr_g: float = 2e-4
+    lr_d: float = 2e-4
+    beta1: float = 0.5
+    beta2: float = 0.999
+    gp_weight: float = 10.0  # lambda of WGAN-GP
+
+
+PRESETS = {
+    "mlp": dict(arch="mlp", z_dim=64, g_width=256, d_width=256, lr_g=2e-4, lr_d=2e-4),
+    "dcgan": dict(arch="dcgan", z_dim=64, g_width=64, d_width=64),
+    "cdcgan": dict(arch="dcgan", conditional=True, z_dim=64, g_width=64, d_width=64),
+    "dcgan-hinge": dict(arch="dcgan", loss="hinge", z_dim=64, g_width=64, d_width=64),
+    "dcgan-wgan-gp": dict(arch="dcgan", loss="wgan-gp", z_dim=64, g_width=64, d_width=64,
+                          lr_g=1e-4, lr_d=1e-4, beta1=0.0, beta2=0.9),
+    # digits on a 2-core CPU within about a minute (see BENCHMARKS.md)
+    "cpu-fast": dict(arch="dcgan", z_dim=32, g_width=32, d_width=32, lr_g=5e-4, lr_d=5e-4),
+    "tiny": dict(arch="dcgan", z_dim=8, g_width=8, d_width=8),  # tests
+}
+
+
+class Generator(nn.Module):
+    def __init__(self, c: Config):
+        super().__init__()
+        self.c = c
+        zin = c.z_dim + (c.z_dim if c.conditional else 0)
+        self.embed = nn.Embedding(c.n_classes, c.z_dim) if c.conditional else None
+        w = c.g_width
+        if c.arch == "mlp":
+            self.net = nn.Sequential(
+                nn.Linear(zin, w), nn.LeakyReLU(0.2),
+                nn.Linear(w, 2 * w), nn.BatchNorm1d(2 * w), nn.LeakyReLU(0.2),
+                nn.Linear(2 * w, 4 * w), nn.BatchNorm1d(4 * w), nn.LeakyReLU(0.2),
+                nn.Linear(4 * w, 28 * 28), nn.Tanh(),
+            )
+        else:
+            self.net = nn.Sequential(
+                nn.Linear(zin, 2 * w * 7 * 7, bias=False), nn.Unflatten(1, (2 * w, 7, 7)),
+                nn.BatchNorm2d(2 * w), nn.ReLU(True),
+                # state size: (2w) x 7 x 7
+                nn.ConvTranspose2d(2 * w, w, 4, 2, 1, bias=False), nn.BatchNorm2d(w), nn.ReLU(True),
+                # state size: (w) x 14 x 14
+                nn.ConvTranspose2d(w, 1, 4, 2, 1), nn.Tanh(),
+                # state size: 1 x 28 x 28
+            )
+
+    def forward(self, z, y=None):  # z: (B, z_dim), y: (B,) -> (B, 1, 28, 28) in [-1, 1]
+        if self.embed is not None:
+            z = torch.cat([z, self.embed(y)], 1)
+        return self.net(z).view(-1, 1, 28, 28)
+
+
+class Discriminator(nn.Module):
+    def __init__(self, c: Config):
+        super().__init__()
+        w = c.d_width
+        # WGAN-GP's penalty is per sample, so its critic must not use batch norm (Gulrajani §4)
+        norm2d = (lambda ch: nn.Identity()) if c.loss == "wgan-gp" else nn.BatchNorm2d
+        if c.arch == "mlp":
+            self.features = nn.Sequential(
+                nn.Flatten(), nn.Linear(28 * 28, 2 * w), nn.LeakyReLU(0.2),
+                nn.Linear(2 * w, w), nn.LeakyReLU(0.2),
+            )
+            feat = w
+        else:
+            self.features = nn.Sequential(
+                # input: 1 x 28 x 28
+                nn.Conv2d(1, w, 4, 2, 1), nn.LeakyReLU(0.2, True),
+                # state size: (w) x 14 x 14
+                nn.Conv2d(w, 2 * w, 4, 2, 1, bias=False), norm2d(2 * w), nn.LeakyReLU(0.2, True),
+                # state size: (2w) x 7 x 7
+                nn.Flatten(),
+            )
+            feat = 2 * w * 7 * 7
+        self.out = nn.Linear(feat, 1)
+        self.embed = nn.Embedding(c.n_classes, feat) if c.conditional else None
+
+    def forward(self, x, y=None):  # x: (B, 1, 28, 28) -> logits (B,)
+        h = self.features(x)
+        logit = self.out(h).squeeze(1)
+        if self.embed is not None:  # projection discriminator: + <embed(y), h>
+            logit = logit + (self.embed(y) * h).sum(1)
+        return logit
+
+
+def d_loss(kind: str, d_real, d_fake):
+    if kind == "bce":
+        # Goodfellow et al. 2014, Eq. 1: D maximises log D(x) + log(1 - D(G(z))),
+        # i.e. minimises softplus(-l_real) + softplus(l_fake) for logits l
+        return F.softplus(-d_real).mean() + F.softplus(d_fake).mean()
+    if kind == "hinge":
+        # Lim & Ye 2017: E[max(0, 1 - D(x))] + E[max(0, 1 + D(G(z)))]
+        return F.relu(1 - d_real).mean() + F.relu(1 + d_fake).mean()
+    # Gulrajani et al. 2017, Eq. 3 (without the penalty, added by the caller): E[D(G(z))] - E[D(x)]
+    return d_fake.mean() - d_real.mean()
+
+
+def g_loss(kind: str, d_fake):
+    if kind == "bce":
+        # Goodfellow et al. 2014, Sec. 3: the non-saturating G maximises log D(G(z))
+        return F.softplus(-d_fake).mean()
+    # hinge (Lim & Ye 2017) and WGAN (Arjovsky et al. 2017): G minimises -E[D(G(z))]
+    return -d_fake.mean()
+
+
+def gradient_penalty(D, real, fake, y):
+    # Gulrajani et al. 2017, Eq. 3: lambda * E[(||grad D(x_hat)||_2 - 1)^2], x_hat on lines real-fake
+    eps = torch.rand(real.size(0), 1, 1, 1, device=real.device)
+    x_hat = (eps * real + (1 - eps) * fake).requires_grad_(True)
+    grad, = torch.autograd.grad(D(x_hat, y).sum(), x_hat, create_graph=True)
+    return ((grad.flatten(1).norm(2, dim=1) - 1) ** 2).mean()
+
+
+class Model(nn.Module):
+    family = FAMILY
+
+    def __init__(self, config: Config):
+        super().__init__()
+        if config.arch not in ARCHS:
+            raise ValueError(f"Unknown GAN architecture {config.arch!r}; choose one of {', '.join(ARCHS)}")
+        if config.loss not in LOSSES:
+            raise ValueError(f"Unknown GAN loss {config.loss!r}; choose one of {', '.join(LOSSES)}")
+        self.config = config
+        self.G = Generator(config)
+        self.D = Discriminator(config)
+        g = torch.Generator().manual_seed(1234)  # fixed noise: the preview grid shows one z over time
+        n = 80 if config.conditional else 64
+        self.register_buffer("fixed_z", torch.randn(n, config.z_dim, generator=g), persistent=False)
+        self.register_buffer("fixed_y", torch.arange(n) % config.n_classes, persistent=False)
+        self._quality = None
+
+    @property
+    def device(self):
+        return self.fixed_z.device
+
+    def configure_optimizers(self):
+        c = self.config
+        return {"G": torch.optim.Adam(self.G.parameters(), c.lr_g, betas=(c.beta1, c.beta2)),
+                "D": torch.optim.Adam(self.D.parameters(), c.lr_d, betas=(c.beta1, c.beta2))}
+
+    def prepare(self, data):
+        if self.config.conditional and int(data.train_y.min()) < 0:
+            raise ValueError("A conditional GAN needs labelled images; this data set has no labels")
+
+    def make_batch(self, data, batch_size, generator):
+        x, y = data.batch(batch_size, generator)
+        return x.to(self.device) * 2 - 1, y.to(self.device).clamp_min(0)
+
+    def train_step(self, batch, opts) -> dict[str, float]:
+        real, y = batch  # real: (B, 1, 28, 28) in [-1, 1]; y: (B,)
+        c, B = self.config, real.size(0)
+        z = torch.randn(B, c.z_dim, device=real.device)
+        yy = y if c.conditional else None
+
+        # (1) update D: push D(x) up and D(G(z)) down ------------------------------------
+        opts["D"].zero_grad(set_to_none=True)
+        fake = self.G(z, yy)  # (B, 1, 28, 28)
+        d_real = self.D(real, yy).float()  # (B,) logits
+        d_fake = self.D(fake.detach(), yy).float()  # detach: this half does not train G
+        loss_d = d_loss(c.loss, d_real, d_fake)
+        if c.loss == "wgan-gp":
+            loss_d = loss_d + c.gp_weight * gradient_penalty(self.D, real, fake.detach(), yy)
+        loss_d.backward()
+        opts["D"].step()
+
+        # (2) update G: make D call G(z) real ----------------------------------------------
+        opts["G"].zero_grad(set_to_none=True)
+        d_fake_g = self.D(fake, yy).float()  # (B,) with the just-updated D
+        loss_g = g_loss(c.loss, d_fake_g)
+        loss_g.backward()
+        opts["G"].step()
+
+        # D(x) and D(G(z)) as probabilities for BCE, raw critic scores otherwise
+        score = torch.sigmoid if c.loss == "bce" else (lambda t: t)
+        return {"loss_d": loss_d.item(), "loss_g": loss_g.item(),
+                "D(x)": score(d_real).mean().item(), "D(G(z))": score(d_fake).mean().item()}
+
+    def _labels(self, n, labels, generator):
+        """Class labels for a conditional G: one label for all, one per image, or random."""
+        if not self.config.conditional:
+            return None
+        if labels is None:
+            labels = torch.randint(self.config.n_classes, (n,), generator=generator)
+        labels = torch.as_tensor(labels, dtype=torch.long)
+        if labels.min() < 0 or labels.max() >= self.config.n_classes:
+            raise ValueError(f"Class labels must lie in 0..{self.config.n_classes - 1}")
+        return labels.expand(n).to(self.device)
+
+    @torch.no_grad()
+    def sample(self, n: int, generator: torch.Generator | None = None, labels=None) -> torch.Tensor:
+        """n images (n, 1, 28, 28) in [0, 1] on the CPU. The noise is drawn on the CPU from
+        ``generator``, so one seed gives the same images on every run."""
+        was_training = self.training
+        self.eval()
+        z = torch.randn(n, self.config.z_dim, generator=generator).to(self.device)
+        y = self._labels(n, labels, generator)
+        x = self.G(z, y).float().add(1).div(2).clamp(0, 1).cpu()
+        self.train(was_training)
+        return x
+
+    @torch.no_grad()
+    def generate_from(self, z: torch.Tensor, labels=None) -> torch.Tensor:
+        """Decode given noise vectors (a latent walk): (n, z_dim) -> (n, 1, 28, 28) in [0, 1]."""
+        was_training = self.training
+        self.eval()
+        y = self._labels(len(z), labels, None)
+        x = self.G(z.to(self.device), y).float().add(1).div(2).clamp(0, 1).cpu()
+        self.train(was_training)
+        return x
+
+    @torch.no_grad()
+    def preview(self):
+        from genai.images import grid_image
+
+        was_training = self.training
+        self.eval()
+        y = self.fixed_y if self.config.conditional else None
+        x = self.G(self.fixed_z, y).float().add(1).div(2).clamp(0, 1).cpu()
+        self.train(was_training)
+        return grid_image(x, nrow=10 if self.config.conditional else 8)
+
+    def evaluate(self, data, n: int = 1000) -> dict[str, float]:
+        """Sample quality on held-out real images: classifier FID, class-histogram entropy and
+        the confident share (see genai/metrics.py). Empty if no classifier is available."""
+        from genai import metrics
+
+        if self._quality is None or self._quality.data is not data:
+            self._quality = metrics.SampleQuality.for_data(data)
+        if self._quality is None:
+            return {}
+        fake = self.sample(n, torch.Generator().manual_seed(0))
+        return self._quality.score(fake)

@@ -1,0 +1,162 @@
+"""The training loop, shared by every family. It emits events instead of printing (as minGPT's
+trainer calls back): ``log``, ``metrics``, ``samples``, ``checkpoint``, ``done``, ``error``.
+The CLI draws a progress bar from them, the job runner keeps them for the UI, tests read them.
+"""
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+import torch
+
+from genai import checkpoints, data as datamod, device as devmod, models
+
+KINDS = ("log", "metrics", "samples", "checkpoint", "done", "error")
+
+
+@dataclass
+class Event:
+    kind: str
+    step: int
+    data: Any = None
+    time: float = field(default_factory=time.time)
+
+
+@dataclass
+class TrainSpec:
+    family: str
+    preset: str | None = None
+    overrides: dict = field(default_factory=dict)  # config fields changed from the preset
+    dataset: str = "digits"
+    steps: int = 200
+    batch_size: int = 64
+    seed: int = 0
+    name: str = ""
+    eval_every: int = 100
+    sample_every: int = 25
+    ckpt_every: int = 500
+    log_every: int = 5
+    out: str = ""  # checkpoint path; default runs/<name>/<family>
+    init_from: str = ""  # start from this checkpoint's weights (resume, fine-tune, fork)
+
+
+class Control:
+    """Stop and pause flags, checked by the loop at every step."""
+
+    def __init__(self):
+        import threading
+
+        self.stop_flag = threading.Event()
+        self.running = threading.Event()
+        self.running.set()
+
+    def stop(self):
+        self.stop_flag.set()
+        self.running.set()  # a paused run must wake up to stop
+
+    def pause(self):
+        self.running.clear()
+
+    def resume(self):
+        self.running.set()
+
+    def wait_if_paused(self):
+        while not self.running.wait(0.1):
+            pass
+        return not self.stop_flag.is_set()
+
+
+def load_data(family: str, dataset: str):
+    kind = "text" if family == "gpt" else "image"
+    if kind == "text":
+        return datamod.load_text(dataset)
+    return datamod.load_images(dataset)
+
+
+def _finite(metrics: dict) -> bool:
+    return all(math.isfinite(v) for v in metrics.values())
+
+
+def save_checkpoint(model, path, spec: TrainSpec, step: int, metrics: dict) -> Path:
+    return checkpoints.save(path, model.state_dict(), family=spec.family, config=models.config_dict(model),
+                            step=step, dataset=spec.dataset, metrics=metrics,
+                            extra={"preset": spec.preset, "seed": spec.seed, "batch_size": spec.batch_size})
+
+
+def train(spec: TrainSpec, emit: Callable[[Event], None], control: Control | None = None,
+          data=None, device: torch.device | None = None) -> Path | None:
+    """Train per ``spec``; return the last checkpoint written (None if none was).
+
+    ``data`` may be given (an uploaded data set); otherwise ``spec.dataset`` is loaded.
+    On stop: saves a final checkpoint and emits ``done`` with status "stopped". On a NaN or
+    infinite metric: emits ``error`` and stops without overwriting the last good checkpoint.
+    """
+    control = control or Control()
+    device = device or devmod.pick_device()
+    step, ckpt = 0, None
+    try:
+        gen = devmod.seed_everything(spec.seed)
+        data = data if data is not None else load_data(spec.family, spec.dataset)
+        if spec.init_from:
+            model, meta = models.from_checkpoint(spec.init_from, spec.family)
+            if spec.overrides:  # fork: same weights, changed settings
+                cfg = models.make_config(spec.family, None, **{**meta["config"], **spec.overrides})
+                model.config = cfg
+            step = int(meta.get("step", 0))
+        else:
+            model = models.build(spec.family, preset=spec.preset, **spec.overrides)
+        model.to(device).train()
+        if hasattr(model, "prepare"):
+            model.prepare(data)  # e.g. a tokenizer fitted to the corpus
+        opts = model.configure_optimizers()
+        out = Path(spec.out) if spec.out else checkpoints.RUNS_DIR / (spec.name or spec.family) / spec.family
+        n_params = sum(p.numel() for p in model.parameters())
+        emit(Event("log", step, f"{spec.family} ({n_params / 1e6:.2f} M parameters) on {spec.dataset}, "
+                                f"{devmod.describe(device)}"))
+        last_metrics: dict = {}
+        t_window, n_window = time.perf_counter(), 0
+        total = step + spec.steps
+        while step < total:
+            if control.stop_flag.is_set() or not control.wait_if_paused():
+                break
+            batch = model.make_batch(data, spec.batch_size, gen)
+            with devmod.autocast(device):
+                metrics = model.train_step(batch, opts)
+            step += 1
+            n_window += 1
+            if not _finite(metrics):
+                bad = ", ".join(f"{k}={v}" for k, v in metrics.items() if not math.isfinite(v))
+                kept = f"; the last good checkpoint is kept at {ckpt}" if ckpt else "; no checkpoint was saved before it"
+                emit(Event("error", step, f"Training diverged at step {step} ({bad}), so it was stopped{kept}. "
+                                          "Try a lower learning rate."))
+                return ckpt
+            last_metrics = metrics
+            if step % spec.log_every == 0 or step == total:
+                if device.type == "cuda":
+                    torch.cuda.synchronize()
+                dt = time.perf_counter() - t_window
+                metrics = {**metrics, "items_per_s": n_window * spec.batch_size / max(dt, 1e-9)}
+                t_window, n_window = time.perf_counter(), 0
+                emit(Event("metrics", step, metrics))
+            if step % spec.eval_every == 0 or step == total:
+                held = model.evaluate(data)
+                last_metrics = {**last_metrics, **held}
+                emit(Event("metrics", step, {f"heldout_{k}": v for k, v in held.items()}))
+            if step % spec.sample_every == 0 or step == total:
+                emit(Event("samples", step, model.preview()))
+            if step % spec.ckpt_every == 0 and step < total:
+                ckpt = save_checkpoint(model, out, spec, step, last_metrics)
+                emit(Event("checkpoint", step, str(ckpt)))
+        stopped = step < total
+        ckpt = save_checkpoint(model, out, spec, step, last_metrics)
+        emit(Event("checkpoint", step, str(ckpt)))
+        emit(Event("done", step, {"status": "stopped" if stopped else "done", "checkpoint": str(ckpt),
+                                  "metrics": last_metrics}))
+        return ckpt
+    except Exception as e:  # the run fails with a message; the server and other runs go on
+        msg = str(e) if isinstance(e, (datamod.DataError, checkpoints.CheckpointError, ValueError)) else f"{type(e).__name__}: {e}"
+        emit(Event("error", step, msg))
+        return ckpt

@@ -1,0 +1,37 @@
+"""The page: a header with the device, and one tab per module under genai/ui/."""
+from __future__ import annotations
+
+import gradio as gr
+
+from genai import device as devmod
+from genai.jobs import JobRunner
+from genai.ui import gan_tab, monitor_tab, text_tab, vae_tab
+from genai.ui.common import owner
+
+INTRO = """# Generative AI Lab
+Train generative models live and sample from them: a GAN that learns to draw digits, a VAE whose
+latent space you can walk through, a small GPT that writes like Shakespeare. Every tab works on
+the CPU; a GPU makes training faster."""
+
+
+def build_app(runner: JobRunner | None = None) -> gr.Blocks:
+    devmod.configure_threads(beside_server=True)
+    runner = runner or JobRunner()
+    with gr.Blocks(title="Generative AI Lab", delete_cache=(600, 3600)) as demo:
+        gr.Markdown(INTRO)
+        gr.Markdown(f"**Device:** {devmod.describe(runner.device)}", elem_id="device-line")
+        with gr.Tabs():
+            with gr.Tab("Image GAN", id="gan"):
+                gan_tab.build(runner)
+            with gr.Tab("VAE latent space", id="vae"):
+                vae_tab.build(runner)
+            with gr.Tab("Text continuation", id="text"):
+                text_tab.build(runner)
+            with gr.Tab("Training monitor", id="monitor"):
+                monitor_tab.build(runner)
+        def on_close(request: gr.Request):  # a closed browser tab stops (and saves) its runs
+            runner.stop_owner(owner(request))
+
+        demo.unload(on_close)
+    demo.runner = runner
+    return demo

@@ -1,0 +1,73 @@
+"""Small helpers the tabs share: who is asking, curves as DataFrames, status lines.
+Tabs copy rather than share anything larger (see DEVELOPERS.md)."""
+from __future__ import annotations
+
+import time
+
+import gradio as gr
+import pandas as pd
+
+from genai.jobs import Job, JobRunner, RunnerBusy
+
+COMPUTE = "compute"  # the concurrency_id of every compute-heavy event (sampling, encoding)
+
+
+def owner(request: gr.Request | None) -> str:
+    """Runs belong to the browser session that started them."""
+    return getattr(request, "session_hash", None) or "local"
+
+
+def curves(job: Job | None, keys: list[str]) -> pd.DataFrame:
+    """Long-format metrics (step, value, series) for a gr.LinePlot, only the given keys."""
+    rows = []
+    if job is not None:
+        for r in list(job.rows):
+            rows += [(r["step"], float(r[k]), k) for k in keys if k in r]
+    return pd.DataFrame(rows, columns=["step", "value", "series"])
+
+
+def fmt_seconds(s: float | None) -> str:
+    if s is None:
+        return "-"
+    s = int(s)
+    return f"{s // 60}:{s % 60:02d}"
+
+
+def status_line(job: Job | None) -> str:
+    if job is None:
+        return "No run yet."
+    rate = f"{job.items_per_s:,.0f} images/s" if job.items_per_s else ""
+    msg = f" - {job.message}" if job.status == "failed" else ""
+    return (f"**{job.name}**: {job.status}, step {job.step} of {job.total}, {rate}, "
+            f"elapsed {fmt_seconds(job.elapsed())}, ETA {fmt_seconds(job.eta())}{msg}")
+
+
+def start_or_error(runner: JobRunner, spec, request, data=None) -> Job:
+    """Start a run; the busy cap and bad settings become a message in the page."""
+    try:
+        return runner.start(spec, owner(request), data=data)
+    except RunnerBusy as e:
+        raise gr.Error(str(e)) from None
+
+
+def find_job(runner: JobRunner, job_id: str | None, request) -> Job | None:
+    if not job_id:
+        return None
+    try:
+        return runner.get(job_id, owner(request))
+    except KeyError:
+        return None
+
+
+class Throttle:
+    """Let a streaming handler send at most one update every ``interval`` seconds."""
+
+    def __init__(self, interval: float = 0.25):
+        self.interval, self.last = interval, 0.0
+
+    def ready(self, force: bool = False) -> bool:
+        now = time.monotonic()
+        if force or now - self.last >= self.interval:
+            self.last = now
+            return True
+        return False

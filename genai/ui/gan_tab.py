@@ -1,0 +1,255 @@
+"""The Image GAN tab: sample from a checkpoint at once, walk the latent space, train live."""
+from __future__ import annotations
+
+import os
+import tempfile
+
+import gradio as gr
+import pandas as pd
+import torch
+
+from genai import checkpoints, data as datamod, images, models
+from genai.models import gan
+from genai.trainer import TrainSpec
+from genai.ui.common import COMPUTE, Throttle, curves, find_job, owner, start_or_error, status_line
+
+EXPLAIN = r"""
+### How a GAN learns
+A generator $G$ turns random noise $z$ into an image; a discriminator $D$ tries to tell real
+images from generated ones. They play a two-player game (Goodfellow et al., 2014):
+
+$$\min_G \max_D \; \mathbb{E}_{x}[\log D(x)] + \mathbb{E}_{z}[\log(1 - D(G(z)))]$$
+
+Each training step has two halves: **update D** (raise $D(x)$ on real digits, lower
+$D(G(z))$ on fakes), then **update G** (change $G$ so that $D$ calls its fakes real). The *hinge*
+and *WGAN-GP* losses are other ways to score the same game. Quality is measured with a digit
+classifier trained here: **FID** (lower is better: how far the generated digits' features lie
+from real ones) and the **class entropy** (1 = all ten digits equally often; near 0 = *mode
+collapse*, the generator draws only a few kinds of digit).
+"""
+
+EXPERIMENT = """
+**Guided experiment: a discriminator that learns too fast.** Train the `dcgan` preset with seed 0
+for 600 steps. Then train again with the *D learning rate* ten times larger (0.002). Watch
+D(x) climb to 1 and D(G(z)) fall to 0: D wins, G's gradients vanish, and the FID stops falling
+while the first run's keeps improving. Then try loss `hinge` with the same seed.
+"""
+
+UPLOAD = "your images (upload)"
+DIGITS = [str(i) for i in range(10)]
+_MODELS: dict[tuple, torch.nn.Module] = {}
+
+
+def load_model(path: str, device) -> tuple[torch.nn.Module, dict]:
+    """A checkpoint's model, cached while the file is unchanged."""
+    key = (path, os.path.getmtime(path), str(device))
+    if key not in _MODELS:
+        _MODELS.clear() if len(_MODELS) > 8 else None
+        _MODELS[key] = models.from_checkpoint(path, "gan", device)
+    return _MODELS[key]
+
+
+def checkpoint_choices(runner, request) -> list[tuple[str, str]]:
+    """Shipped GAN checkpoints, then this session's runs."""
+    out = [(c.name, str(c.path)) for c in checkpoints.list_checkpoints("gan", runs_dir=os.devnull)]
+    for job in runner.jobs(owner(request)):
+        if job.spec.family == "gan" and job.checkpoint:
+            out.append((f"your run: {job.name}", job.checkpoint))
+    return out
+
+
+def describe_checkpoint(meta: dict) -> str:
+    c, m = meta["config"], meta.get("metrics", {})
+    kind = ("conditional " if c.get("conditional") else "") + {"mlp": "MLP GAN", "dcgan": "DCGAN"}[c["arch"]]
+    parts = [f"{kind}, {c['loss']} loss, z = {c['z_dim']}", f"trained {meta.get('step', 0)} steps on {meta.get('dataset', '?')}"]
+    if "fid" in m:
+        parts.append(f"FID {m['fid']:.2f}, class entropy {m['class_entropy']:.3f}, confident {m['confident']:.0%}")
+    return "; ".join(parts)
+
+
+def first_grid(runner):
+    shipped = checkpoints.list_checkpoints("gan", runs_dir=os.devnull)
+    if not shipped:
+        return None
+    model, _ = load_model(str(shipped[0].path), runner.device)
+    return images.grid_image(model.sample(64, generator=torch.Generator().manual_seed(0)), nrow=8, scale=3)
+
+
+def build(runner) -> None:
+    gr.Markdown(EXPLAIN, latex_delimiters=[{"left": "$$", "right": "$$", "display": True},
+                                            {"left": "$", "right": "$", "display": False}])
+    with gr.Row():
+        with gr.Column(scale=1):
+            choices = checkpoint_choices(runner, None)
+            ckpt = gr.Dropdown(choices, value=choices[0][1] if choices else None, label="Checkpoint",
+                               info="Shipped models, and the runs you train below")
+            n = gr.Slider(1, 100, 64, step=1, label="Number of samples")
+            seed = gr.Number(0, precision=0, label="Seed", info="Same seed, same digits")
+            digit = gr.Dropdown(["any"] + DIGITS, value="any", label="Digit (conditional GAN only)")
+            sample_btn = gr.Button("Sample", variant="primary")
+            info = gr.Markdown()
+        with gr.Column(scale=2):
+            # a callable value runs at every page load: a student sees digits at once
+            grid = gr.Image(lambda: first_grid(runner), type="pil", label="Samples", height=420, format="png")
+    with gr.Accordion("Latent walk: glide from one seed's noise to another's", open=False):
+        with gr.Row():
+            seed_a = gr.Number(1, precision=0, label="From seed")
+            seed_b = gr.Number(2, precision=0, label="To seed")
+            frames = gr.Slider(3, 32, 10, step=1, label="Frames")
+            walk_btn = gr.Button("Walk")
+        strip = gr.Image(type="pil", label="Strip", format="png")
+        walk_gif = gr.Image(type="filepath", label="Animated", height=160)
+
+    gr.Markdown("### Train a GAN live")
+    job_id = gr.State(None)
+    with gr.Row():
+        dataset = gr.Dropdown(datamod.image_datasets() + [UPLOAD], label="Data set",
+                              value="mnist" if os.environ.get("GENAI_DATA_DIR") else "digits")
+        preset = gr.Dropdown(list(gan.PRESETS), value="cpu-fast", label="Model preset",
+                             info="mlp, dcgan, cdcgan (conditional), cpu-fast (small, quick on a CPU)")
+        loss = gr.Dropdown(list(gan.LOSSES), value="bce", label="Loss")
+        steps = gr.Slider(20, 20000, 1500, step=10, label="Steps")
+    with gr.Row():
+        lr_g = gr.Number(5e-4, label="G learning rate")
+        lr_d = gr.Number(5e-4, label="D learning rate")
+        batch = gr.Slider(8, 512, 64, step=8, label="Batch size")
+        z_dim = gr.Slider(2, 256, 32, step=1, label="Latent size (z)")
+        train_seed = gr.Number(0, precision=0, label="Seed")
+    upload = gr.File(file_count="multiple", file_types=["image", ".zip"], label="Your images (PNG/JPEG files or a zip)",
+                     visible=False)
+    with gr.Row():
+        start = gr.Button("Start", variant="primary")
+        pause = gr.Button("Pause / resume")
+        stop = gr.Button("Stop", variant="stop")
+    status = gr.Markdown("No run yet.")
+    with gr.Row():
+        live = gr.Image(type="pil", label="Fixed-noise samples", format="png", height=380)
+        with gr.Column():
+            loss_plot = gr.LinePlot(x="step", y="value", color="series", title="G and D losses", height=190)
+            d_plot = gr.LinePlot(x="step", y="value", color="series", title="D(x) and D(G(z))", height=190)
+    with gr.Row():
+        fid_plot = gr.LinePlot(x="step", y="value", color="series", title="Classifier FID (held-out digits)", height=220)
+        hist = gr.BarPlot(x="class", y="share", title="Class histogram of samples (latest)", height=220, y_lim=[0, 1])
+    with gr.Row():
+        replay = gr.Slider(0, 1, 0, step=1, label="Replay: sample grid at snapshot")
+        gif_btn = gr.Button("Export history as GIF")
+        gif_file = gr.File(label="GIF")
+    gr.Markdown(EXPERIMENT)
+
+    # -------------------------------------------------------------- handlers
+    def on_sample(path, count, s, d, request: gr.Request):
+        if not path:
+            raise gr.Error("Choose a checkpoint first (or train one below).")
+        try:
+            model, meta = load_model(path, runner.device)
+        except (checkpoints.CheckpointError, OSError) as e:
+            raise gr.Error(str(e)) from None
+        count = int(min(max(count or 1, 1), 100))
+        g = torch.Generator().manual_seed(int(s or 0))
+        labels = int(d) if (d not in (None, "any") and model.config.conditional) else None
+        x = model.sample(count, generator=g, labels=labels)
+        return images.grid_image(x, nrow=10 if count > 64 else 8, scale=3), describe_checkpoint(meta)
+
+    def on_walk(path, a, b, k):
+        if not path:
+            raise gr.Error("Choose a checkpoint first.")
+        model, _ = load_model(path, runner.device)
+        za = torch.randn(1, model.config.z_dim, generator=torch.Generator().manual_seed(int(a or 0)))
+        zb = torch.randn(1, model.config.z_dim, generator=torch.Generator().manual_seed(int(b or 0)))
+        t = torch.linspace(0, 1, int(k)).unsqueeze(1)
+        x = model.generate_from((1 - t) * za + t * zb)  # straight line in z: (k, 1, 28, 28)
+        frames_ = [images.grid_image(x[i: i + 1], scale=6, pad=0) for i in range(len(x))]
+        gif_path = os.path.join(tempfile.mkdtemp(prefix="gan_walk_"), "walk.gif")
+        return images.grid_image(x, nrow=len(x), scale=3), images.to_gif(frames_, gif_path, bounce=True)
+
+    def on_dataset(name):
+        return gr.File(visible=name == UPLOAD)
+
+    def on_preset(name):
+        p = {**gan.Config().__dict__, **gan.PRESETS[name]}
+        return p["loss"], p["lr_g"], p["lr_d"], p["z_dim"]
+
+    def histogram(job) -> pd.DataFrame:
+        shares = [(str(i), job.latest.get(f"heldout_class_{i}", 0.0)) for i in range(10)] if job else []
+        return pd.DataFrame(shares, columns=["class", "share"])
+
+    def snapshot(job, sent_media: int):
+        img = job.media[-1][1] if len(job.media) > sent_media else gr.skip()
+        return (status_line(job), curves(job, ["loss_d", "loss_g"]), curves(job, ["D(x)", "D(G(z))"]),
+                curves(job, ["heldout_fid"]), histogram(job), img,
+                gr.Slider(maximum=max(len(job.media) - 1, 1), value=max(len(job.media) - 1, 0)))
+
+    def on_train(ds, pre, lo, lg, ld, bs, z, st, sd, files, request: gr.Request):
+        data = None
+        try:
+            if ds == UPLOAD:
+                data = datamod.load_user_images([f for f in (files or [])], "your images")
+            spec = TrainSpec(family="gan", preset=pre, dataset=ds if ds != UPLOAD else "your images",
+                             overrides=dict(loss=lo, lr_g=float(lg), lr_d=float(ld), z_dim=int(z)),
+                             steps=int(st), batch_size=int(bs), seed=int(sd or 0),
+                             sample_every=max(10, int(st) // 100), eval_every=max(50, int(st) // 10),
+                             ckpt_every=max(500, int(st) // 4))
+            models.make_config("gan", pre, **spec.overrides)  # refuse bad settings before starting
+            if data is None:
+                data = datamod.load_images(ds)
+            if gan.PRESETS[pre].get("conditional") and int(data.train_y.min()) < 0:
+                raise ValueError("The conditional GAN needs labelled images; choose a labelled data set")
+        except (datamod.DataError, ValueError, TypeError) as e:
+            raise gr.Error(str(e)) from None
+        job = start_or_error(runner, spec, request, data=data)
+        throttle, sent = Throttle(0.3), 0
+        try:
+            yield (job.id, *snapshot(job, sent), gr.skip())
+            for ev in job.follow():
+                if throttle.ready(ev.kind in ("done", "error")):
+                    out = snapshot(job, sent)
+                    sent = len(job.media)
+                    yield (job.id, *out, gr.skip())
+            yield (job.id, *snapshot(job, sent), gr.Dropdown(choices=checkpoint_choices(runner, request)))
+        finally:
+            if job.active:  # the page cancelled the stream (Stop, or the tab closed): stop and save
+                job.stop()
+
+    def on_pause(jid, request: gr.Request):
+        job = find_job(runner, jid, request)
+        if job is None:
+            raise gr.Error("No run to pause: start one first.")
+        job.resume() if job.status == "paused" else job.pause()
+        return status_line(job)
+
+    def on_stop(jid, request: gr.Request):
+        job = find_job(runner, jid, request)
+        if job is None:
+            return "No run to stop.", gr.skip()
+        job.stop(wait=5)
+        return status_line(job), gr.Dropdown(choices=checkpoint_choices(runner, request))
+
+    def on_replay(jid, i, request: gr.Request):
+        job = find_job(runner, jid, request)
+        if job is None or not job.media:
+            return gr.skip()
+        step, img = job.media[min(int(i), len(job.media) - 1)]
+        return gr.Image(value=img, label=f"Fixed-noise samples at step {step}")
+
+    def on_gif(jid, request: gr.Request):
+        job = find_job(runner, jid, request)
+        if job is None or not job.media:
+            raise gr.Error("Train a run first: its sample history becomes the GIF.")
+        path = os.path.join(tempfile.mkdtemp(prefix="gan_history_"), f"{job.name}.gif")
+        return images.to_gif([img for _, img in job.media], path, duration_ms=150)
+
+    sample_btn.click(on_sample, [ckpt, n, seed, digit], [grid, info], api_name="sample",
+                     concurrency_id=COMPUTE, concurrency_limit=2)
+    ckpt.change(on_sample, [ckpt, n, seed, digit], [grid, info], concurrency_id=COMPUTE, api_visibility="private")
+    walk_btn.click(on_walk, [ckpt, seed_a, seed_b, frames], [strip, walk_gif], api_name="latent_walk",
+                   concurrency_id=COMPUTE)
+    dataset.change(on_dataset, dataset, upload, api_visibility="private")
+    preset.change(on_preset, preset, [loss, lr_g, lr_d, z_dim], api_visibility="private")
+    # the stream only watches the run (training is in the runner's thread), so it takes no compute slot
+    train_ev = start.click(on_train, [dataset, preset, loss, lr_g, lr_d, batch, z_dim, steps, train_seed, upload],
+                           [job_id, status, loss_plot, d_plot, fid_plot, hist, live, replay, ckpt],
+                           api_name="train", concurrency_limit=None, show_progress="hidden")
+    pause.click(on_pause, job_id, status, api_name="pause")
+    stop.click(on_stop, job_id, [status, ckpt], api_name="stop", cancels=[train_ev])
+    replay.release(on_replay, [job_id, replay], live, api_name="replay")
+    gif_btn.click(on_gif, job_id, gif_file, api_name="export_gif")

@@ -1,0 +1,66 @@
+"""The app through gradio_client, as a browser would use it."""
+import time
+
+import pytest
+
+gradio_client = pytest.importorskip("gradio_client")
+from gradio_client import Client  # noqa: E402
+
+from genai.jobs import JobRunner  # noqa: E402
+from genai.ui.app import build_app  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def app_url():
+    demo = build_app(JobRunner(max_active=2))
+    _, url, _ = demo.launch(prevent_thread_lock=True, quiet=True, server_name="127.0.0.1", server_port=None)
+    yield url
+    demo.runner.shutdown()
+    demo.close()
+
+
+def test_page_and_api(app_url):
+    import urllib.request
+
+    html = urllib.request.urlopen(app_url, timeout=30).read().decode()
+    assert "Generative AI Lab" in html
+    api = Client(app_url, verbose=False).view_api(print_info=False, return_format="dict")
+    for name in ("/sample", "/train", "/stop", "/pause", "/latent_walk", "/export_gif"):
+        assert name in api["named_endpoints"], name
+
+
+def test_train_stream_then_sample_own_run(app_url):
+    client = Client(app_url, verbose=False)
+    job = client.submit("digits", "tiny", "bce", 1e-3, 1e-3, 8, 8, 40, 0, None, api_name="/train")
+    outs = list(job)
+    final = outs[-1]
+    status, ckpt = final[0], final[-1]  # (the run's id stays in server-side session state)
+    assert "done, step 40 of 40" in status
+    losses = final[1]["data"]
+    assert losses and {row[2] for row in losses} == {"loss_d", "loss_g"}
+    own = [value for label, value in ckpt["choices"] if label.startswith("your run")]
+    assert own, ckpt
+    grid, info = client.predict(own[-1], 16, 0, "any", api_name="/sample")
+    assert grid and "trained 40 steps on digits" in info
+
+
+def test_bad_input_is_a_clear_error(app_url):
+    client = Client(app_url, verbose=False)
+    with pytest.raises(Exception, match="Choose a checkpoint"):
+        client.predict(None, 16, 0, "any", api_name="/sample")
+    with pytest.raises(Exception, match="at least two images"):
+        client.predict("your images (upload)", "tiny", "bce", 1e-3, 1e-3, 8, 8, 40, 0, None, api_name="/train")
+
+
+def test_sessions_do_not_share_runs(app_url):
+    a, b = Client(app_url, verbose=False), Client(app_url, verbose=False)
+    run = a.submit("digits", "tiny", "bce", 1e-3, 1e-3, 8, 8, 20000, 0, None, api_name="/train")
+    deadline = time.time() + 60
+    while "training" not in (run.outputs()[-1][0] if run.outputs() else ""):
+        assert time.time() < deadline, "the run never started"
+        time.sleep(0.05)
+    with pytest.raises(Exception, match="No run to pause"):
+        b.predict(api_name="/pause")  # b's session has no run; a's is not b's to control
+    assert "paused" in a.predict(api_name="/pause")
+    status, _ = a.predict(api_name="/stop")
+    assert "stopped" in status

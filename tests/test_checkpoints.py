@@ -1,0 +1,97 @@
+import json
+
+import pytest
+import torch
+
+from genai import checkpoints, models
+from genai.checkpoints import CheckpointError
+
+
+def tiny_gan():
+    return models.build("gan", preset="tiny")
+
+
+def save_tiny(path, model=None):
+    model = model or tiny_gan()
+    return checkpoints.save(path, model.state_dict(), family="gan", config=models.config_dict(model), step=7,
+                            dataset="digits", metrics={"fid": 1.5})
+
+
+def test_round_trip(tmp_path):
+    model = tiny_gan()
+    path = save_tiny(tmp_path / "g", model)
+    again, meta = models.from_checkpoint(path)
+    assert meta["step"] == 7 and meta["metrics"] == {"fid": 1.5} and meta["family"] == "gan"
+    for k, v in model.state_dict().items():
+        assert torch.equal(v, again.state_dict()[k]), k
+    z = torch.randn(4, model.config.z_dim)
+    model.eval()
+    assert torch.equal(model.generate_from(z), again.generate_from(z))
+
+
+def test_crash_mid_write_keeps_previous_checkpoint(tmp_path, monkeypatch):
+    path = save_tiny(tmp_path / "g")
+    before = path.read_bytes()
+
+    def crash(tensors, filename, metadata=None):
+        with open(filename, "wb") as f:
+            f.write(b"partial")
+        raise KeyboardInterrupt("power cut")
+
+    monkeypatch.setattr(checkpoints, "save_file", crash)
+    with pytest.raises(KeyboardInterrupt):
+        save_tiny(tmp_path / "g")
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["g.json", "g.safetensors"]  # no temp files left
+    models.from_checkpoint(path)  # still loads
+
+
+def corrupt(path, how):
+    side = path.with_suffix(".json")
+    if how == "no sidecar":
+        side.unlink()
+    elif how == "bad json":
+        side.write_text("{not json")
+    elif how == "foreign json":
+        side.write_text(json.dumps({"model": "something else"}))
+    elif how == "future version":
+        meta = json.loads(side.read_text())
+        side.write_text(json.dumps({**meta, "format_version": 99}))
+    elif how == "truncated":
+        path.write_bytes(path.read_bytes()[:200])
+    elif how == "pickle":
+        torch.save({"x": torch.zeros(3)}, path)  # a pickle under a .safetensors name
+    elif how == "wrong shapes":
+        meta = json.loads(side.read_text())
+        meta["config"]["z_dim"] = 16
+        side.write_text(json.dumps(meta))
+    elif how == "not a dict config":
+        meta = json.loads(side.read_text())
+        meta["config"]["arch"] = "transformer"
+        side.write_text(json.dumps(meta))
+
+
+@pytest.mark.parametrize("how, says", [
+    ("no sidecar", "sidecar"), ("bad json", "not valid JSON"), ("foreign json", "not a Generative AI Lab"),
+    ("future version", "format version 99"), ("truncated", "damaged"), ("pickle", "damaged"),
+    ("wrong shapes", "do not fit"), ("not a dict config", "does not build"),
+])
+def test_bad_files_refused(tmp_path, how, says):
+    path = save_tiny(tmp_path / "g")
+    corrupt(path, how)
+    with pytest.raises(CheckpointError, match=says):
+        models.from_checkpoint(path)
+
+
+def test_wrong_family_refused(tmp_path):
+    path = save_tiny(tmp_path / "g")
+    with pytest.raises(CheckpointError, match="is a gan checkpoint, not a vae"):
+        checkpoints.load(path, "vae")
+
+
+def test_registry_lists_shipped_and_runs(tmp_path):
+    save_tiny(tmp_path / "a" / "gan")
+    names = [c.name for c in checkpoints.list_checkpoints("gan", runs_dir=tmp_path)]
+    assert "runs/a/gan" in names
+    (tmp_path / "junk.safetensors").write_bytes(b"junk")  # no sidecar: skipped, not a crash
+    assert [c.name for c in checkpoints.list_checkpoints("gan", runs_dir=tmp_path)] == names

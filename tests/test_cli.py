@@ -1,0 +1,36 @@
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run(*args, **env):
+    return subprocess.run([sys.executable, "-m", "genai", *args], cwd=ROOT, capture_output=True, text=True,
+                          timeout=300, env={**os.environ, **env})
+
+
+def test_list():
+    r = run("list")
+    assert r.returncode == 0, r.stderr
+    assert "digits" in r.stdout and "tinyshakespeare" in r.stdout
+
+
+def test_train_then_sample(tmp_path):
+    ck = tmp_path / "g"
+    r = run("train", "gan", "--preset", "tiny", "--dataset", "digits", "--steps", "4", "--batch-size", "8",
+            "--eval-every", "1000", "--out", str(ck), "--metrics-json", str(tmp_path / "m.json"))
+    assert r.returncode == 0, r.stderr
+    assert "done at step 4" in r.stderr and (tmp_path / "g.json").exists()
+    out = tmp_path / "grid.png"
+    r = run("sample", str(ck) + ".safetensors", "--n", "16", "--out", str(out))
+    assert r.returncode == 0, r.stderr
+    assert out.stat().st_size > 100
+
+
+def test_bad_input_is_a_message_not_a_traceback(tmp_path):
+    r = run("train", "gan", "--preset", "nope", "--steps", "1", "--out", str(tmp_path / "x"))
+    assert r.returncode == 1 and "Unknown gan preset 'nope'" in r.stderr and "Traceback" not in r.stderr
+    r = run("sample", str(tmp_path / "missing.safetensors"))
+    assert r.returncode == 2 and "no such checkpoint" in r.stderr and "Traceback" not in r.stderr
