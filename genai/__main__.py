@@ -44,7 +44,7 @@ def cmd_train(args) -> int:
     def on_event(ev):
         if ev.kind == "metrics":
             bar.update(max(0, ev.step - start[0] - bar.n))
-            shown = {k: f"{v:.3g}" for k, v in ev.data.items() if not k.startswith("heldout_class_")}
+            shown = {k: f"{v:.3g}" for k, v in ev.data.items() if not k[len("heldout_class_"):].isdigit()}
             bar.set_postfix(shown, refresh=False)
             if any(k.startswith("heldout_") for k in ev.data):
                 say(f"step {ev.step}: " + ", ".join(f"{k}={v}" for k, v in shown.items()))

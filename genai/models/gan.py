@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import copy
+
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
@@ -35,13 +37,17 @@ class Config:
     beta1: float = 0.5
     beta2: float = 0.999
     gp_weight: float = 10.0  # lambda of WGAN-GP
+    ema: float = 0.999  # sample from a moving average of G's weights (0 turns it off)
+    spectral_norm: bool = False  # D's layers spectrally normalised (Miyato et al. 2018), no batch norm
 
 
 PRESETS = {
-    "mlp": dict(arch="mlp", z_dim=64, g_width=256, d_width=256, lr_g=2e-4, lr_d=2e-4),
-    "dcgan": dict(arch="dcgan", z_dim=64, g_width=64, d_width=64),
-    "cdcgan": dict(arch="dcgan", conditional=True, z_dim=64, g_width=64, d_width=64),
-    "dcgan-hinge": dict(arch="dcgan", loss="hinge", z_dim=64, g_width=64, d_width=64),
+    "mlp": dict(arch="mlp", z_dim=64, g_width=256, d_width=256),
+    # hinge loss with a spectrally normalised D: measured on MNIST at 2,000 steps, FID 541 and
+    # class entropy 0.96, against 596 and 0.87 for BCE with batch norm (BENCHMARKS.md)
+    "dcgan": dict(arch="dcgan", loss="hinge", spectral_norm=True, z_dim=64, g_width=64, d_width=64),
+    "cdcgan": dict(arch="dcgan", conditional=True, loss="hinge", spectral_norm=True, z_dim=64, g_width=64, d_width=64),
+    "dcgan-bce": dict(arch="dcgan", loss="bce", z_dim=64, g_width=64, d_width=64),  # Radford et al. 2016 as written
     "dcgan-wgan-gp": dict(arch="dcgan", loss="wgan-gp", z_dim=64, g_width=64, d_width=64,
                           lr_g=1e-4, lr_d=1e-4, beta1=0.0, beta2=0.9),
     # digits on a 2-core CPU within about a minute (see BENCHMARKS.md)
@@ -85,8 +91,10 @@ class Discriminator(nn.Module):
     def __init__(self, c: Config):
         super().__init__()
         w = c.d_width
-        # WGAN-GP's penalty is per sample, so its critic must not use batch norm (Gulrajani §4)
-        norm2d = (lambda ch: nn.Identity()) if c.loss == "wgan-gp" else nn.BatchNorm2d
+        # WGAN-GP's penalty is per sample, so its critic must not use batch norm (Gulrajani §4);
+        # spectral norm already bounds D's slope, batch norm would undo that
+        no_bn = c.loss == "wgan-gp" or c.spectral_norm
+        norm2d = (lambda ch: nn.Identity()) if no_bn else nn.BatchNorm2d
         if c.arch == "mlp":
             self.features = nn.Sequential(
                 nn.Flatten(), nn.Linear(28 * 28, 2 * w), nn.LeakyReLU(0.2),
@@ -105,6 +113,10 @@ class Discriminator(nn.Module):
             feat = 2 * w * 7 * 7
         self.out = nn.Linear(feat, 1)
         self.embed = nn.Embedding(c.n_classes, feat) if c.conditional else None
+        if c.spectral_norm:  # Miyato et al. 2018: every weight divided by its largest singular value
+            for m in [*self.features, self.out, self.embed]:
+                if isinstance(m, (nn.Conv2d, nn.Linear, nn.Embedding)):
+                    nn.utils.parametrizations.spectral_norm(m)
 
     def forward(self, x, y=None):  # x: (B, 1, 28, 28) -> logits (B,)
         h = self.features(x)
@@ -154,6 +166,11 @@ class Model(nn.Module):
         self.config = config
         self.G = Generator(config)
         self.D = Discriminator(config)
+        # Samples come from an exponential moving average of G's weights, which smooths out the
+        # step-to-step wobble of the game (Yazici et al. 2019, "The Unusual Effectiveness of
+        # Averaging in GAN Training"); G itself keeps training as before.
+        self.G_ema = copy.deepcopy(self.G).requires_grad_(False) if config.ema > 0 else None
+        self.register_buffer("steps_done", torch.zeros((), dtype=torch.long))
         g = torch.Generator().manual_seed(1234)  # fixed noise: the preview grid shows one z over time
         n = 80 if config.conditional else 64
         self.register_buffer("fixed_z", torch.randn(n, config.z_dim, generator=g), persistent=False)
@@ -193,6 +210,9 @@ class Model(nn.Module):
             loss_d = loss_d + c.gp_weight * gradient_penalty(self.D, real, fake.detach(), yy)
         loss_d.backward()
         opts["D"].step()
+        # under autocast the bf16 copies of D's weights are cached until the context exits;
+        # drop them so that the G half below sees the D just updated
+        torch.clear_autocast_cache()
 
         # (2) update G: make D call G(z) real ----------------------------------------------
         opts["G"].zero_grad(set_to_none=True)
@@ -200,11 +220,30 @@ class Model(nn.Module):
         loss_g = g_loss(c.loss, d_fake_g)
         loss_g.backward()
         opts["G"].step()
+        self._update_ema()
 
         # D(x) and D(G(z)) as probabilities for BCE, raw critic scores otherwise
         score = torch.sigmoid if c.loss == "bce" else (lambda t: t)
         return {"loss_d": loss_d.item(), "loss_g": loss_g.item(),
                 "D(x)": score(d_real).mean().item(), "D(G(z))": score(d_fake).mean().item()}
+
+    @torch.no_grad()
+    def _update_ema(self):
+        self.steps_done += 1
+        if self.G_ema is None:
+            return
+        # warm-up: a short average early on, so the EMA does not drag the random init along
+        n = self.steps_done.item()
+        decay = min(self.config.ema, (1 + n) / (10 + n))
+        for e, p in zip(self.G_ema.parameters(), self.G.parameters()):
+            e.lerp_(p, 1 - decay)
+        for e, b in zip(self.G_ema.buffers(), self.G.buffers()):  # BatchNorm running statistics
+            e.copy_(b)
+
+    @property
+    def sampler(self) -> nn.Module:
+        """The generator that draws: the averaged one when there is one."""
+        return self.G_ema if self.G_ema is not None else self.G
 
     def _labels(self, n, labels, generator):
         """Class labels for a conditional G: one label for all, one per image, or random."""
@@ -225,7 +264,7 @@ class Model(nn.Module):
         self.eval()
         z = torch.randn(n, self.config.z_dim, generator=generator).to(self.device)
         y = self._labels(n, labels, generator)
-        x = self.G(z, y).float().add(1).div(2).clamp(0, 1).cpu()
+        x = self.sampler(z, y).float().add(1).div(2).clamp(0, 1).cpu()
         self.train(was_training)
         return x
 
@@ -235,7 +274,7 @@ class Model(nn.Module):
         was_training = self.training
         self.eval()
         y = self._labels(len(z), labels, None)
-        x = self.G(z.to(self.device), y).float().add(1).div(2).clamp(0, 1).cpu()
+        x = self.sampler(z.to(self.device), y).float().add(1).div(2).clamp(0, 1).cpu()
         self.train(was_training)
         return x
 
@@ -246,7 +285,7 @@ class Model(nn.Module):
         was_training = self.training
         self.eval()
         y = self.fixed_y if self.config.conditional else None
-        x = self.G(self.fixed_z, y).float().add(1).div(2).clamp(0, 1).cpu()
+        x = self.sampler(self.fixed_z, y).float().add(1).div(2).clamp(0, 1).cpu()
         self.train(was_training)
         return grid_image(x, nrow=10 if self.config.conditional else 8)
 

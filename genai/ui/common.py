@@ -23,7 +23,8 @@ def curves(job: Job | None, keys: list[str]) -> pd.DataFrame:
     if job is not None:
         for r in list(job.rows):
             rows += [(r["step"], float(r[k]), k) for k in keys if k in r]
-    return pd.DataFrame(rows, columns=["step", "value", "series"])
+    # typed even when empty: the plot fixes its axis types from the first frame it is sent
+    return pd.DataFrame(rows, columns=["step", "value", "series"]).astype({"step": "int64", "value": "float64", "series": "str"})
 
 
 def fmt_seconds(s: float | None) -> str:

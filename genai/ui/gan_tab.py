@@ -171,12 +171,14 @@ def build(runner) -> None:
 
     def histogram(job) -> pd.DataFrame:
         shares = [(str(i), job.latest.get(f"heldout_class_{i}", 0.0)) for i in range(10)] if job else []
-        return pd.DataFrame(shares, columns=["class", "share"])
+        return pd.DataFrame(shares, columns=["class", "share"]).astype({"class": "str", "share": "float64"})
 
     def snapshot(job, sent_media: int):
         img = job.media[-1][1] if len(job.media) > sent_media else gr.skip()
-        return (status_line(job), curves(job, ["loss_d", "loss_g"]), curves(job, ["D(x)", "D(G(z))"]),
-                curves(job, ["heldout_fid"]), histogram(job), img,
+        plots = [curves(job, ["loss_d", "loss_g"]), curves(job, ["D(x)", "D(G(z))"]), curves(job, ["heldout_fid"])]
+        # an empty first frame would fix the plot's series (colours) to none: send nothing yet
+        plots = [df if len(df) else gr.skip() for df in plots]
+        return (status_line(job), *plots, histogram(job) if "heldout_class_0" in job.latest else gr.skip(), img,
                 gr.Slider(maximum=max(len(job.media) - 1, 1), value=max(len(job.media) - 1, 0)))
 
     def on_train(ds, pre, lo, lg, ld, bs, z, st, sd, files, request: gr.Request):

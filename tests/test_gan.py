@@ -1,0 +1,86 @@
+import math
+
+import pytest
+import torch
+
+from genai import metrics, models
+from genai.models import gan
+
+
+@pytest.mark.parametrize("arch", gan.ARCHS)
+@pytest.mark.parametrize("loss", gan.LOSSES)
+@pytest.mark.parametrize("conditional", [False, True])
+def test_every_model_and_loss_trains(digits, arch, loss, conditional):
+    torch.manual_seed(0)
+    model = models.build("gan", preset="tiny", arch=arch, loss=loss, conditional=conditional)
+    opts = model.configure_optimizers()
+    g = torch.Generator().manual_seed(0)
+    before = [p.clone() for p in model.G.parameters()]
+    for _ in range(2):
+        m = model.train_step(model.make_batch(digits, 8, g), opts)
+    assert set(m) == {"loss_d", "loss_g", "D(x)", "D(G(z))"}
+    assert all(math.isfinite(v) for v in m.values())
+    assert any(not torch.equal(a, b) for a, b in zip(before, model.G.parameters()))  # G did learn
+    x = model.sample(5, generator=torch.Generator().manual_seed(1))
+    assert x.shape == (5, 1, 28, 28) and x.min() >= 0 and x.max() <= 1
+
+
+def test_conditional_label_changes_output():
+    model = models.build("gan", preset="tiny", conditional=True)
+    z = torch.randn(4, model.config.z_dim)
+    a, b = model.generate_from(z, labels=3), model.generate_from(z, labels=7)
+    assert not torch.allclose(a, b)
+    assert torch.equal(a, model.generate_from(z, labels=3))
+    with pytest.raises(ValueError, match="0..9"):
+        model.sample(2, labels=10)
+
+
+def test_losses_match_their_equations():
+    real, fake = torch.tensor([2.0, -1.0]), torch.tensor([0.5, -3.0])
+    # BCE: -log sigmoid(real) - log(1 - sigmoid(fake))
+    want = -(torch.sigmoid(real).log().mean() + (1 - torch.sigmoid(fake)).log().mean())
+    assert torch.allclose(gan.d_loss("bce", real, fake), want)
+    assert torch.allclose(gan.g_loss("bce", fake), -torch.sigmoid(fake).log().mean())
+    assert gan.d_loss("hinge", real, fake).item() == pytest.approx(((0 + 2) / 2) + ((1.5 + 0) / 2))
+    assert gan.d_loss("wgan-gp", real, fake).item() == pytest.approx(fake.mean() - real.mean())
+
+
+def test_fid_is_zero_for_identical_sets_and_grows_with_shift():
+    f = torch.randn(500, 16, dtype=torch.float64)
+    assert metrics.frechet_distance(f, f) == pytest.approx(0, abs=1e-6)
+    assert metrics.frechet_distance(f, f + 1) == pytest.approx(16, rel=1e-6)  # ||mu shift||^2
+    counts, entropy, _ = metrics.class_histogram(torch.eye(10).repeat(5, 1) * 20)
+    assert counts.tolist() == [5] * 10 and entropy == pytest.approx(1.0)
+    _, collapsed, confident = metrics.class_histogram(torch.eye(10)[[3] * 50] * 20)
+    assert collapsed == 0 and confident == 1
+
+
+@pytest.mark.skipif(not metrics.CLASSIFIER.exists(), reason="needs the shipped classifier")
+def test_short_training_on_digits_lowers_fid(digits):
+    torch.manual_seed(0)
+    model = models.build("gan", preset="cpu-fast")
+    opts = model.configure_optimizers()
+    g = torch.Generator().manual_seed(0)
+    before = model.evaluate(digits, n=500)["fid"]
+    for _ in range(150):
+        model.train_step(model.make_batch(digits, 32, g), opts)
+    after = model.evaluate(digits, n=500)
+    assert after["fid"] < 0.5 * before, (before, after["fid"])
+    assert 0 <= after["class_entropy"] <= 1 and sum(after[f"class_{i}"] for i in range(10)) == pytest.approx(1)
+
+
+def test_spectral_norm_and_ema_round_trip(digits, tmp_path):
+    from genai import checkpoints
+
+    model = models.build("gan", preset="tiny", loss="hinge", spectral_norm=True, conditional=True)
+    opts = model.configure_optimizers()
+    g = torch.Generator().manual_seed(0)
+    for _ in range(3):
+        model.train_step(model.make_batch(digits, 8, g), opts)
+    assert model.steps_done.item() == 3
+    # the EMA generator moved, but not as far as G
+    assert not torch.equal(model.G_ema.net[0].weight, model.G.net[0].weight)
+    path = checkpoints.save(tmp_path / "g", model.state_dict(), family="gan", config=models.config_dict(model))
+    again, _ = models.from_checkpoint(path)
+    z = torch.randn(6, model.config.z_dim)
+    assert torch.equal(model.generate_from(z, labels=2), again.generate_from(z, labels=2))
