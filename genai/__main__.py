@@ -31,7 +31,7 @@ def cmd_train(args) -> int:
     overrides = dict(kv.split("=", 1) for kv in args.set)
     spec = TrainSpec(family=args.family, preset=args.preset, overrides={k: _value(v) for k, v in overrides.items()},
                      dataset=args.dataset, steps=args.steps, batch_size=args.batch_size, seed=args.seed,
-                     name=args.name or "", eval_every=args.eval_every, sample_every=args.sample_every,
+                     name=args.name or f"{args.family}-{args.preset or 'custom'}-{time.strftime('%Y%m%d-%H%M%S')}", eval_every=args.eval_every, sample_every=args.sample_every,
                      ckpt_every=args.ckpt_every, out=args.out or "", init_from=args.init_from or "")
     bar = tqdm(total=spec.steps, unit="step", disable=args.quiet, file=sys.stderr)
     failed, start = [], [0]
@@ -63,7 +63,9 @@ def cmd_train(args) -> int:
                     json.dump({"step": ev.step, "seconds": time.time() - t0, **ev.data["metrics"]}, f, indent=1)
 
     try:
-        train(spec, on_event)
+        from genai.checkpoints import RUNS_DIR
+
+        train(spec, on_event, log_dir=RUNS_DIR / spec.name)  # the monitor tab shows CLI runs too
     except KeyboardInterrupt:
         say("interrupted")
         return 130
@@ -128,7 +130,7 @@ def main(argv=None) -> int:
     t.add_argument("--seed", type=int, default=0)
     t.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE", help="change a config field")
     t.add_argument("--name")
-    t.add_argument("--out", help="checkpoint path (default runs/NAME/FAMILY)")
+    t.add_argument("--out", help="checkpoint path (default runs/NAME/checkpoint)")
     t.add_argument("--init-from", help="start from this checkpoint's weights")
     t.add_argument("--eval-every", type=int, default=250)
     t.add_argument("--sample-every", type=int, default=250)

@@ -54,13 +54,57 @@ def _atomic_write(path: Path, write) -> None:
             os.unlink(tmp)
 
 
+OPTIM = "_optim."  # prefix of optimizer-state tensors stored beside the weights
+
+
+def optim_tensors(optimizers: dict) -> tuple[dict[str, torch.Tensor], dict]:
+    """Split optimizers' state dicts into tensors (for safetensors) and the rest (for JSON)."""
+    tensors, groups = {}, {}
+    for name, opt in optimizers.items():
+        sd = opt.state_dict()
+        groups[name] = {"param_groups": sd["param_groups"], "scalars": {}}
+        for idx, state in sd["state"].items():
+            for key, value in state.items():
+                if torch.is_tensor(value):
+                    tensors[f"{OPTIM}{name}.{idx}.{key}"] = value
+                else:
+                    groups[name]["scalars"][f"{idx}.{key}"] = value
+    return tensors, groups
+
+
+def split_optim(tensors: dict[str, torch.Tensor]) -> tuple[dict, dict]:
+    model = {k: v for k, v in tensors.items() if not k.startswith(OPTIM)}
+    return model, {k: v for k, v in tensors.items() if k.startswith(OPTIM)}
+
+
+def optimizer_states(tensors: dict[str, torch.Tensor], meta: dict) -> dict[str, dict]:
+    """Rebuild each optimizer's state_dict from a checkpoint (empty if it saved none)."""
+    out = {}
+    for name, saved in meta.get("optim", {}).items():
+        state: dict[int, dict] = {}
+        for key, value in tensors.items():
+            if key.startswith(f"{OPTIM}{name}."):
+                idx, field = key[len(OPTIM) + len(name) + 1:].split(".", 1)
+                state.setdefault(int(idx), {})[field] = value
+        for key, value in saved["scalars"].items():
+            idx, field = key.split(".", 1)
+            state.setdefault(int(idx), {})[field] = value
+        out[name] = {"state": state, "param_groups": saved["param_groups"]}
+    return out
+
+
 def save(path: str | os.PathLike, tensors: dict[str, torch.Tensor], *, family: str, config: dict,
-         step: int = 0, dataset: str = "", metrics: dict | None = None, extra: dict | None = None) -> Path:
-    """Save ``tensors`` to ``path`` (.safetensors) and the sidecar beside it (.json)."""
+         step: int = 0, dataset: str = "", metrics: dict | None = None, extra: dict | None = None,
+         optimizers: dict | None = None) -> Path:
+    """Save ``tensors`` to ``path`` (.safetensors) and the sidecar beside it (.json). With
+    ``optimizers``, their state goes along, so that a resumed run continues exactly."""
     path = Path(path).with_suffix(".safetensors")
     meta = {"format": FORMAT, "format_version": FORMAT_VERSION, "family": family, "config": config,
             "step": int(step), "dataset": dataset, "metrics": metrics or {}, "saved_at": time.time(),
             **(extra or {})}
+    if optimizers:
+        opt_t, meta["optim"] = optim_tensors(optimizers)
+        tensors = {**tensors, **opt_t}
     # contiguous CPU copies: safetensors refuses shared or strided storage
     flat = {k: v.detach().to("cpu").contiguous().clone() for k, v in tensors.items()}
     header = {"format": FORMAT, "family": family}
@@ -109,7 +153,7 @@ def load(path: str | os.PathLike, family: str | None = None) -> tuple[dict[str, 
 def load_into(model: torch.nn.Module, tensors: dict[str, torch.Tensor], name: str = "checkpoint") -> None:
     """load_state_dict(strict=True), with the mismatch said in one line."""
     try:
-        model.load_state_dict(tensors, strict=True)
+        model.load_state_dict(split_optim(tensors)[0], strict=True)
     except RuntimeError as e:
         first = str(e).splitlines()[0:3]
         raise CheckpointError(f"{name}: weights do not fit the model its config describes: {' '.join(first)}") from None

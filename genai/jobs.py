@@ -15,7 +15,7 @@ from collections import deque
 
 import torch
 
-from genai import device as devmod
+from genai import checkpoints, device as devmod
 from genai.trainer import Control, Event, TrainSpec, train
 
 ACTIVE = ("queued", "training", "paused")
@@ -33,6 +33,7 @@ class Job:
     def __init__(self, job_id: str, spec: TrainSpec, owner: str, device: torch.device):
         self.id, self.spec, self.owner, self.device = job_id, spec, owner, device
         self.name = spec.name or job_id
+        self.keep_alive = False  # keep training when the browser tab that started it closes
         self.control = Control()
         self.status = "queued"
         self.step, self.total = 0, spec.steps
@@ -80,7 +81,8 @@ class Job:
     def _run(self, data):
         if self.status == "queued":
             self.status = "training"
-        base = train(self.spec, self.emit, self.control, data=data, device=self.device)
+        base = train(self.spec, self.emit, self.control, data=data, device=self.device,
+                     log_dir=checkpoints.RUNS_DIR / self.name, owner=self.owner)
         with self._cond:
             if self.status in ACTIVE:  # train() returned without done/error: should not happen
                 self.status, self.ended = "failed", time.time()
@@ -153,7 +155,7 @@ class JobRunner:
             if len(busy) >= self.max_active:
                 raise RunnerBusy(f"{len(busy)} run(s) already training on this server (the limit is "
                                  f"{self.max_active}). Stop one, or try again when one finishes.")
-            job_id = f"run{next(self._ids)}-{spec.family}"
+            job_id = f"{spec.family}-{time.strftime('%H%M%S')}-{next(self._ids)}"
             spec.name = spec.name or job_id
             job = Job(job_id, spec, owner, self.device)
             job.total = spec.steps
@@ -175,7 +177,7 @@ class JobRunner:
     def stop_owner(self, owner: str) -> None:
         """The browser tab closed: stop (and save) that session's runs."""
         for j in self.jobs(owner):
-            if j.active:
+            if j.active and not j.keep_alive:
                 j.stop()
 
     def shutdown(self, wait: float = 5.0) -> None:

@@ -76,18 +76,39 @@ def load_data(family: str, dataset: str):
     return datamod.load_images(dataset)
 
 
+def _tee(first, second):
+    def both(ev):
+        second(ev)
+        first(ev)
+    return both
+
+
 def _finite(metrics: dict) -> bool:
     return all(math.isfinite(v) for v in metrics.values())
 
 
-def save_checkpoint(model, path, spec: TrainSpec, step: int, metrics: dict) -> Path:
+def save_checkpoint(model, path, spec: TrainSpec, step: int, metrics: dict, opts=None) -> Path:
     return checkpoints.save(path, model.state_dict(), family=spec.family, config=models.config_dict(model),
-                            step=step, dataset=spec.dataset, metrics=metrics,
-                            extra={"preset": spec.preset, "seed": spec.seed, "batch_size": spec.batch_size})
+                            step=step, dataset=spec.dataset, metrics=metrics, optimizers=opts,
+                            extra={"preset": spec.preset, "seed": spec.seed, "batch_size": spec.batch_size,
+                                   "run": spec.name})
+
+
+def build_model(spec: TrainSpec):
+    """A fresh model, or one from ``spec.init_from``: with no overrides a resume (weights,
+    optimizer state and step), with overrides a fork (weights only, new settings)."""
+    if not spec.init_from:
+        return models.build(spec.family, preset=spec.preset, **spec.overrides), None, 0
+    tensors, meta = checkpoints.load(spec.init_from, spec.family)
+    cfg = models.make_config(spec.family, None, **{**meta["config"], **spec.overrides})
+    model = models.build(spec.family, cfg)
+    checkpoints.load_into(model, tensors, str(spec.init_from))
+    states = None if spec.overrides else checkpoints.optimizer_states(tensors, meta)
+    return model, states, int(meta.get("step", 0))
 
 
 def train(spec: TrainSpec, emit: Callable[[Event], None], control: Control | None = None,
-          data=None, device: torch.device | None = None) -> Path | None:
+          data=None, device: torch.device | None = None, log_dir=None, owner: str = "") -> Path | None:
     """Train per ``spec``; return the last checkpoint written (None if none was).
 
     ``data`` may be given (an uploaded data set); otherwise ``spec.dataset`` is loaded.
@@ -96,23 +117,22 @@ def train(spec: TrainSpec, emit: Callable[[Event], None], control: Control | Non
     """
     control = control or Control()
     device = device or devmod.pick_device()
+    if log_dir:  # also keep the run's record on disk, for the monitor and for export
+        from genai.runlog import RunLog
+
+        emit = _tee(emit, RunLog(log_dir, spec, owner, devmod.describe(device)))
     step, ckpt = 0, None
     try:
         gen = devmod.seed_everything(spec.seed)
         data = data if data is not None else load_data(spec.family, spec.dataset)
-        if spec.init_from:
-            model, meta = models.from_checkpoint(spec.init_from, spec.family)
-            if spec.overrides:  # fork: same weights, changed settings
-                cfg = models.make_config(spec.family, None, **{**meta["config"], **spec.overrides})
-                model.config = cfg
-            step = int(meta.get("step", 0))
-        else:
-            model = models.build(spec.family, preset=spec.preset, **spec.overrides)
+        model, opt_states, step = build_model(spec)
         model.to(device).train()
         if hasattr(model, "prepare"):
             model.prepare(data)  # e.g. a tokenizer fitted to the corpus
         opts = model.configure_optimizers()
-        out = Path(spec.out) if spec.out else checkpoints.RUNS_DIR / (spec.name or spec.family) / spec.family
+        for name, state in (opt_states or {}).items():
+            opts[name].load_state_dict(state)
+        out = Path(spec.out) if spec.out else checkpoints.RUNS_DIR / (spec.name or spec.family) / "checkpoint"
         n_params = sum(p.numel() for p in model.parameters())
         emit(Event("log", step, f"{spec.family} ({n_params / 1e6:.2f} M parameters) on {spec.dataset}, "
                                 f"{devmod.describe(device)}"))
@@ -148,10 +168,10 @@ def train(spec: TrainSpec, emit: Callable[[Event], None], control: Control | Non
             if step % spec.sample_every == 0 or step == total:
                 emit(Event("samples", step, model.preview()))
             if step % spec.ckpt_every == 0 and step < total:
-                ckpt = save_checkpoint(model, out, spec, step, last_metrics)
+                ckpt = save_checkpoint(model, out, spec, step, last_metrics, opts)
                 emit(Event("checkpoint", step, str(ckpt)))
         stopped = step < total
-        ckpt = save_checkpoint(model, out, spec, step, last_metrics)
+        ckpt = save_checkpoint(model, out, spec, step, last_metrics, opts)
         emit(Event("checkpoint", step, str(ckpt)))
         emit(Event("done", step, {"status": "stopped" if stopped else "done", "checkpoint": str(ckpt),
                                   "metrics": last_metrics}))

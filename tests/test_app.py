@@ -64,3 +64,16 @@ def test_sessions_do_not_share_runs(app_url):
     assert "paused" in a.predict(api_name="/pause")
     status, _ = a.predict(api_name="/stop")
     assert "stopped" in status
+
+
+def test_monitor_shows_only_this_sessions_runs(app_url):
+    a, b = Client(app_url, verbose=False), Client(app_url, verbose=False)
+    list(a.submit("digits", "tiny", "bce", 1e-3, 1e-3, 8, 8, 20, 0, None, api_name="/train"))
+
+    def run_names(client):
+        table = client.predict([], None, 0.6, False, None, api_name="/monitor_poll")[0]
+        return [row[0] for row in table["data"]]
+
+    mine = run_names(a)
+    assert mine and all(n.startswith("gan-") for n in mine)
+    assert not set(mine) & set(run_names(b))

@@ -1,8 +1,235 @@
-"""The monitor tab (its own issue fills it in)."""
+"""The training monitor: every run of this session (and the CLI's), live, polled on a gr.Timer
+that sends only what changed."""
 from __future__ import annotations
 
+import json
+import tempfile
+from pathlib import Path
+
 import gradio as gr
+import pandas as pd
+
+from genai import data as datamod, monitor
+from genai.trainer import TrainSpec
+from genai.ui.common import fmt_seconds, owner, start_or_error
+
+INTRO = """
+### Training monitor
+Every run you started in this browser tab, and runs started from the command line, live.
+Pick runs to overlay their curves; *smoothing* is an exponential moving average (debiased, as
+TensorBoard's), drawn over the raw curve in a lighter shade so that smoothing never hides the
+truth. The step slider replays a run's samples. A stopped run can be resumed from its last
+checkpoint, or forked: same weights, changed settings, as a new run.
+"""
+COLUMNS = ["run", "model", "data", "status", "step", "images|tokens/s", "elapsed", "ETA", "device", "memory"]
+PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#17becf"]
+LIGHT = ["#aec7e8", "#ffbb78", "#98df8a", "#ff9896", "#c5b0d5", "#c49c94", "#f7b6d2", "#9edae5"]
+MAX_POINTS = 600  # per run and metric; the page stays smooth
+
+
+def table(views) -> pd.DataFrame:
+    rows = [[v["name"], v["family"], v["dataset"], v["status"] + (f": {v['message']}" if v["status"] == "failed" else ""),
+             f"{v['step']} / {v['total']}", f"{v['items_per_s']:,.0f}", fmt_seconds(v["elapsed"]),
+             fmt_seconds(v["eta"]), v["device"], v["memory"]] for v in views]
+    return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def curve_frame(views, names, metric, weight, log_scale):
+    """Long-format (step, value, series) for the chosen runs and metric: raw and smoothed."""
+    frames, colors = [], {}
+    for i, v in enumerate(x for x in views if x["name"] in (names or [])):
+        pts = [(r["step"], r[metric]) for r in list(v["rows"]) if metric in r]
+        if log_scale:
+            pts = [(s, y) for s, y in pts if y > 0]
+        if not pts:
+            continue
+        stride = max(1, len(pts) // MAX_POINTS)
+        steps, ys = zip(*pts)
+        sm = monitor.smooth(list(ys), weight)
+        raw_name, sm_name = f"{v['name']} (raw)", v["name"]
+        colors[raw_name], colors[sm_name] = LIGHT[i % len(LIGHT)], PALETTE[i % len(PALETTE)]
+        df = pd.DataFrame({"step": steps, "raw": ys, "smooth": sm}).iloc[::stride]
+        frames.append(pd.DataFrame({"step": df["step"], "value": df["raw"], "series": raw_name}))
+        if weight > 0:
+            frames.append(pd.DataFrame({"step": df["step"], "value": df["smooth"], "series": sm_name}))
+    if not frames:
+        return None, colors
+    out = pd.concat(frames, ignore_index=True).astype({"step": "int64", "value": "float64", "series": "str"})
+    if log_scale:
+        import numpy as np
+
+        out["value"] = np.log10(out["value"])
+    return out, colors
 
 
 def build(runner) -> None:
-    gr.Markdown("This tab is being built: it will appear in a coming version.")
+    gr.Markdown(INTRO)
+    keep = gr.Checkbox(False, label="Keep my runs training when I close this browser tab")
+    runs = gr.Dataframe(pd.DataFrame(columns=COLUMNS), label="Runs", interactive=False, wrap=True)
+    with gr.Row():
+        pick = gr.Dropdown([], multiselect=True, label="Runs to compare")
+        metric = gr.Dropdown([], label="Metric")
+        weight = gr.Slider(0, 0.99, 0.6, step=0.01, label="Smoothing")
+        log_scale = gr.Checkbox(False, label="Log scale (log10)")
+    curve = gr.LinePlot(x="step", y="value", color="series", height=320, label="Curves")
+    gr.Markdown("#### One run: replay, settings, controls")
+    with gr.Row():
+        focus = gr.Dropdown([], label="Run")
+        step = gr.Slider(0, 1, 0, step=1, label="Step (moves every medium of the run)")
+    with gr.Row():
+        media_img = gr.Image(type="pil", label="Samples at this step", format="png", height=300)
+        media_text = gr.Textbox(label="Text sample at this step", lines=10)
+    settings = gr.Dataframe(label="Settings of the compared runs (differences highlighted)", interactive=False)
+    with gr.Row():
+        pause = gr.Button("Pause")
+        resume = gr.Button("Resume")
+        stop = gr.Button("Stop", variant="stop")
+        resume_ck = gr.Button("Resume from checkpoint")
+    with gr.Row():
+        fork_set = gr.Textbox('{"lr_d": 0.0002}', label="Fork: changed settings (JSON)", scale=3)
+        fork_steps = gr.Number(500, precision=0, label="Fork: steps")
+        fork = gr.Button("Fork as a new run")
+    with gr.Row():
+        export = gr.Button("Export run (zip: config, metrics CSV, samples, checkpoint, TensorBoard)")
+        export_file = gr.File(label="Export")
+    note = gr.Markdown()
+    last = gr.State({})  # what this page was last sent, to send only changes
+    timer = gr.Timer(0.5)
+
+    # -------------------------------------------------------------- handlers
+    def views_of(request):
+        return monitor.runs_for(runner, owner(request))
+
+    def the_view(name, request):
+        v = next((v for v in views_of(request) if v["name"] == name), None)
+        if v is None:
+            raise gr.Error("Choose a run first.")
+        return v
+
+    def refresh(names, met, w, lg, foc, seen, request: gr.Request):
+        views = views_of(request)
+        seen = dict(seen or {})
+        out = {}
+        tab = table(views)
+        sig = tab.to_json()
+        out[runs] = tab if sig != seen.get("table") else gr.skip()
+        seen["table"] = sig
+        run_names = [v["name"] for v in views]
+        metrics = monitor.metric_names(views)
+        choice_sig = json.dumps([run_names, metrics])
+        if choice_sig != seen.get("choices"):
+            seen["choices"] = choice_sig
+            names = names or run_names[-2:]
+            met = met if met in metrics else (metrics[0] if metrics else None)
+            foc = foc if foc in run_names else (run_names[-1] if run_names else None)
+            out[pick] = gr.Dropdown(choices=run_names, value=names)
+            out[metric] = gr.Dropdown(choices=metrics, value=met)
+            out[focus] = gr.Dropdown(choices=run_names, value=foc)
+        else:
+            out[pick] = out[metric] = out[focus] = gr.skip()
+        # curves: only when a chosen run moved or a setting changed
+        moved = json.dumps([[v["name"], v["step"], len(v["rows"])] for v in views if v["name"] in (names or [])] + [met, w, lg])
+        if moved != seen.get("curve"):
+            seen["curve"] = moved
+            df, colors = curve_frame(views, names, met, w, lg) if met else (None, {})
+            out[curve] = gr.LinePlot(value=df, color_map=colors, colors_in_legend=list(colors), y_title=("log10 " if lg else "") + (met or "")) if df is not None else gr.skip()
+        else:
+            out[curve] = gr.skip()
+        # the focused run's slider follows its newest medium while it trains
+        fv = next((v for v in views if v["name"] == foc), None)
+        if fv and fv["media"] and fv["media"][-1][0] != seen.get("media_step"):
+            seen["media_step"] = fv["media"][-1][0]
+            out[step] = gr.Slider(minimum=0, maximum=max(fv["media"][-1][0], 1), value=fv["media"][-1][0])
+        else:
+            out[step] = gr.skip()
+        out[last] = seen
+        return out
+
+    def show_media(foc, st, request: gr.Request):
+        v = next((v for v in views_of(request) if v["name"] == foc), None)
+        if v is None:
+            return None, ""
+        s, m = monitor.media_at(v, int(st or 0))
+        if m is None:
+            return None, ""
+        if isinstance(m, str):
+            return gr.Image(value=None, label="Samples"), gr.Textbox(value=m, label=f"Text sample at step {s}")
+        return gr.Image(value=m, label=f"Samples at step {s}"), gr.Textbox(value="", label="Text sample")
+
+    def show_settings(names, request: gr.Request):
+        views = [v for v in views_of(request) if v["name"] in (names or [])]
+        if not views:
+            return None
+        cols, rows = monitor.settings_table(views)
+        df = pd.DataFrame(rows, columns=["setting"] + cols).astype(str)
+        differs = df[cols].nunique(axis=1) > 1
+        return df.style.apply(lambda r: ["background-color: #fff3b0" if differs[r.name] else "" for _ in r], axis=1)
+
+    def control(action):
+        def handler(foc, request: gr.Request):
+            v = the_view(foc, request)
+            job = v["job"]
+            if job is None:
+                raise gr.Error(f"{foc} was started from the command line: control it there.")
+            getattr(job, action)()
+            return f"{foc}: {job.status}"
+        return handler
+
+    def restart(foc, changes, n_steps, request: gr.Request, fork_run: bool):
+        v = the_view(foc, request)
+        if v["status"] in ("training", "paused", "queued"):
+            raise gr.Error("Stop the run first; then resume or fork it from its checkpoint.")
+        if not v["checkpoint"] or not Path(v["checkpoint"]).exists():
+            raise gr.Error(f"{foc} has no checkpoint to start from.")
+        spec = dict(v["spec"])
+        if spec["dataset"] not in datamod.DATASETS:
+            raise gr.Error(f"{foc} trained on uploaded data, which is not kept: start a new run in its tab.")
+        overrides = {}
+        if fork_run:
+            try:
+                overrides = json.loads(changes or "{}")
+                assert isinstance(overrides, dict)
+            except (json.JSONDecodeError, AssertionError):
+                raise gr.Error('Fork settings must be a JSON object, e.g. {"lr_d": 0.0002}') from None
+        steps_left = int(n_steps or 0) if fork_run else v["total"] - v["step"]
+        if steps_left <= 0:
+            raise gr.Error(f"{foc} already finished all its steps; fork it to train more.")
+        new = TrainSpec(**{**spec, "overrides": overrides, "init_from": v["checkpoint"], "steps": steps_left,
+                           "name": "", "out": ""})
+        job = start_or_error(runner, new, request)
+        what = f"forked with {overrides}" if fork_run else f"resumed from step {v['step']}"
+        return f"{job.name}: {foc} {what}."
+
+    def resume_from(foc, request: gr.Request):
+        return restart(foc, None, None, request, fork_run=False)
+
+    def fork_from(foc, changes, n_steps, request: gr.Request):
+        return restart(foc, changes, n_steps, request, fork_run=True)
+
+    def on_export(foc, request: gr.Request):
+        v = the_view(foc, request)
+        path = Path(tempfile.mkdtemp(prefix="genai_export_")) / f"{foc}.zip"
+        return str(monitor.export_zip(v, path))
+
+    def on_keep(flag, request: gr.Request):
+        for job in runner.jobs(owner(request)):
+            job.keep_alive = bool(flag)
+
+    outputs = [runs, pick, metric, focus, curve, step, last]
+    timer.tick(refresh, [pick, metric, weight, log_scale, focus, last], outputs, api_name="monitor_poll",
+               concurrency_limit=None, show_progress="hidden")
+    for ctl in (pick, metric, weight, log_scale):
+        ctl.change(refresh, [pick, metric, weight, log_scale, focus, last], outputs,
+                   concurrency_limit=None, show_progress="hidden", api_visibility="private")
+    pick.change(show_settings, pick, settings, api_name="monitor_settings", concurrency_limit=None)
+    step.change(show_media, [focus, step], [media_img, media_text], api_name="monitor_media",
+                concurrency_limit=None, show_progress="hidden")
+    focus.change(show_media, [focus, step], [media_img, media_text], concurrency_limit=None,
+                 api_visibility="private")
+    pause.click(control("pause"), focus, note, api_name="monitor_pause")
+    resume.click(control("resume"), focus, note, api_name="monitor_resume")
+    stop.click(control("stop"), focus, note, api_name="monitor_stop")
+    resume_ck.click(resume_from, focus, note, api_name="monitor_resume_checkpoint")
+    fork.click(fork_from, [focus, fork_set, fork_steps], note, api_name="monitor_fork")
+    export.click(on_export, focus, export_file, api_name="monitor_export")
+    keep.change(on_keep, keep, None, api_name="monitor_keep_alive")

@@ -1,0 +1,86 @@
+"""A run's record on disk, so that the monitor can show runs the CLI started, and a run can be
+exported: ``RUNS_DIR/<name>/spec.json``, ``metrics.jsonl`` (one JSON object a metrics event),
+``media/<step>.png`` or ``.txt`` (one file a samples event) and ``status.json``.
+
+``RunLog`` is an event consumer like any other: the trainer tees its events into it.
+"""
+from __future__ import annotations
+
+import json
+import os
+import time
+from dataclasses import asdict
+from pathlib import Path
+
+from PIL import Image
+
+from genai import checkpoints
+
+
+class RunLog:
+    def __init__(self, folder: str | os.PathLike, spec, owner: str = "", device: str = ""):
+        self.folder = Path(folder)
+        (self.folder / "media").mkdir(parents=True, exist_ok=True)
+        self.status = {"status": "training", "step": 0, "total": spec.steps, "checkpoint": None,
+                       "message": "", "started": time.time(), "device": device}
+        meta = {"spec": asdict(spec), "owner": owner}
+        (self.folder / "spec.json").write_text(json.dumps(meta, indent=1, default=str))
+        self._metrics = open(self.folder / "metrics.jsonl", "a", buffering=1)
+
+    def __call__(self, ev) -> None:
+        if ev.kind == "metrics":
+            self._metrics.write(json.dumps({"step": ev.step, "time": ev.time, **ev.data}) + "\n")
+        elif ev.kind == "samples":
+            if isinstance(ev.data, Image.Image):
+                ev.data.save(self.folder / "media" / f"{ev.step:08d}.png")
+            else:
+                (self.folder / "media" / f"{ev.step:08d}.txt").write_text(str(ev.data), "utf-8")
+        elif ev.kind == "checkpoint":
+            self.status["checkpoint"] = ev.data
+        elif ev.kind == "log" and self.status["step"] == 0:
+            self.status["total"] = ev.step + self.status["total"]
+        elif ev.kind == "done":
+            self.status["status"] = ev.data["status"]
+        elif ev.kind == "error":
+            self.status.update(status="failed", message=str(ev.data))
+        self.status["step"] = max(self.status["step"], ev.step)
+        if ev.kind != "metrics" or ev.step % 50 == 0:
+            self._write_status()
+        if ev.kind in ("done", "error"):
+            self._metrics.close()
+
+    def _write_status(self):
+        tmp = self.folder / "status.json.tmp"
+        tmp.write_text(json.dumps({**self.status, "updated": time.time()}))
+        os.replace(tmp, self.folder / "status.json")
+
+
+def read_run(folder: str | os.PathLike) -> dict:
+    """Everything a run left on disk: spec, owner, status, metric rows, media (step, path)."""
+    folder = Path(folder)
+    meta = json.loads((folder / "spec.json").read_text())
+    status = json.loads((folder / "status.json").read_text()) if (folder / "status.json").exists() else {}
+    rows = []
+    if (folder / "metrics.jsonl").exists():
+        for line in (folder / "metrics.jsonl").read_text().splitlines():
+            try:
+                rows.append(json.loads(line))
+            except json.JSONDecodeError:  # a line being written right now
+                pass
+    media = sorted((int(p.stem), p) for p in (folder / "media").glob("*") if p.stem.isdigit())
+    return {"name": folder.name, "folder": folder, "spec": meta["spec"], "owner": meta.get("owner", ""),
+            "status": status, "rows": rows, "media": media}
+
+
+def list_disk_runs(runs_dir: str | os.PathLike | None = None, owner: str = "") -> list[dict]:
+    """Runs on disk that ``owner`` may see: those started from the CLI (no owner) and its own."""
+    root = Path(runs_dir) if runs_dir else checkpoints.RUNS_DIR
+    out = []
+    for spec in sorted(root.glob("*/spec.json"), key=lambda p: p.stat().st_mtime):
+        try:
+            run = read_run(spec.parent)
+        except (OSError, json.JSONDecodeError, KeyError):
+            continue
+        if run["owner"] in ("", owner):
+            out.append(run)
+    return out
