@@ -1,8 +1,519 @@
-"""The vae tab (its own issue fills it in)."""
+"""The VAE tab: interpolate between two digits (picked or drawn), explore the latent map, train live."""
 from __future__ import annotations
 
+import os
+import tempfile
+
 import gradio as gr
+import numpy as np
+import pandas as pd
+import torch
+
+from genai import checkpoints, data as datamod, images, models, sketch
+from genai.models import vae
+from genai.trainer import TrainSpec
+from genai.ui.common import COMPUTE, Throttle, curves, find_job, owner, start_or_error, status_line
+
+LATEX = [{"left": "$$", "right": "$$", "display": True}, {"left": "$", "right": "$", "display": False}]
+
+EXPLAIN = r"""
+### How a VAE learns
+An encoder turns an image $x$ into a Gaussian over codes, $q(z\mid x) = \mathcal{N}(\mu, \sigma^2)$; a decoder
+turns a code $z$ back into pixel probabilities $p(x\mid z)$. Training maximises the *evidence lower bound*
+(Kingma & Welling, 2014):
+
+$$\log p(x) \;\ge\; \underbrace{\mathbb{E}_{q(z\mid x)}\big[\log p(x\mid z)\big]}_{-\,\text{reconstruction}} \;-\; \underbrace{\mathrm{KL}\big(q(z\mid x)\,\|\,\mathcal{N}(0, I)\big)}_{\text{KL}}$$
+
+so the loss is $\text{recon} + \beta\,\text{KL}$ ($\beta = 1$ is the plain VAE, other values a $\beta$-VAE).
+**Both terms are reported per image, in nats:** the reconstruction *sums* $-\log p$ over the 784 pixels
+of an image and the KL *sums* over the dimensions of $z$; both are then *averaged* over the images of a
+batch. (Averaging over pixels instead would shrink the reconstruction 784 times but not the KL: a
+$\beta$-VAE with $\beta = 784$ in disguise, and blurry digits.) Grey levels are used as Bernoulli
+targets, so the numbers are not comparable with published results on *binarised* MNIST.
+"""
+
+EXPERIMENT = r"""
+**Guided experiment: $\beta$ = 0.1 versus $\beta$ = 4.** Train the `conv-2d` preset for 1,000 steps
+with $\beta$ = 0.1, then again with $\beta$ = 4 and the same seed; pick each run in the *Checkpoint*
+menu at the top. With $\beta$ = 0.1 the reconstructions are sharp but the KL is large: the codes
+spread far from $\mathcal{N}(0, I)$, so *samples from the prior* land in gaps the decoder never saw
+and come out messy. With $\beta$ = 4 the KL is small and the reconstructions blurry, but the latent
+map is smooth: neighbouring digits merge into each other (a 4 fades into a 9), and prior samples
+look like digits, if vague ones.
+"""
+
+MAP_HELP = """Click anywhere on the **map** to decode that point, or move the sliders. The scatter
+shows where the encoder puts held-out digits (their means $\\mu$), coloured by class: hover a point
+to read it."""
+
+DIGIT_TIP = "draw a digit first — click the brush tool, then draw (or click a digit in the gallery above)"
+NO_CKPT = "No VAE checkpoint yet: train one under “Train a VAE live” below, then pick it in the Checkpoint menu."
+MAP_N, MAP_PAD = 15, 1  # the map's grid: n x n decoded cells, 1 px apart
+MAP_POINTS = 1000  # held-out digits in the scatter
+SLIDERS = 4  # latent dimensions with a slider
+_MODELS: dict[tuple, torch.nn.Module] = {}
+_LATENTS: dict[tuple, dict] = {}
+_GALLERY: dict[str, tuple] = {}
+
+
+def load_model(path: str, device) -> tuple[torch.nn.Module, dict]:
+    """A checkpoint's model, cached while the file is unchanged."""
+    key = (path, os.path.getmtime(path), str(device))
+    if key not in _MODELS:
+        _MODELS.clear() if len(_MODELS) > 8 else None
+        _MODELS[key] = models.from_checkpoint(path, "vae", device)
+    return _MODELS[key]
+
+
+def need_model(path, device) -> tuple[torch.nn.Module, dict]:
+    """load_model, with every way it can fail said in the page."""
+    if not path:
+        raise gr.Error(NO_CKPT)
+    try:
+        return load_model(path, device)
+    except (checkpoints.CheckpointError, OSError) as e:
+        raise gr.Error(str(e)) from None
+
+
+def shipped() -> list[checkpoints.CheckpointInfo]:
+    """Shipped VAE checkpoints, a 2-D one first (its latent map is the one to see first)."""
+    found = checkpoints.list_checkpoints("vae", runs_dir=os.devnull)
+    return sorted(found, key=lambda c: c.meta.get("config", {}).get("z_dim") != 2)
+
+
+def checkpoint_choices(runner, request) -> list[tuple[str, str]]:
+    """Shipped VAE checkpoints, then this session's runs."""
+    out = [(c.name, str(c.path)) for c in shipped()]
+    for job in runner.jobs(owner(request)):
+        if job.spec.family == "vae" and job.checkpoint:
+            out.append((f"your run: {job.name}", job.checkpoint))
+    return out
+
+
+def describe_checkpoint(meta: dict) -> str:
+    c, m = meta["config"], meta.get("metrics", {})
+    parts = [f"{c['arch']} VAE, z = {c['z_dim']}, β = {c['beta']:g}",
+             f"trained {meta.get('step', 0)} steps on {meta.get('dataset', '?')}"]
+    if "recon" in m and "kl" in m:
+        parts.append(f"at save: reconstruction {m['recon']:.1f} nats, KL {m['kl']:.2f} nats per image")
+    return "; ".join(parts)
+
+
+def prior_samples(model):
+    return images.grid_image(model.sample(32, generator=torch.Generator().manual_seed(0)), nrow=8, scale=2)
+
+
+def first_checkpoint(runner):
+    found = shipped()
+    return load_model(str(found[0].path), runner.device) if found else (None, None)
+
+
+# ------------------------------------------------------------------ data-set digits to pick
+def gallery_set() -> tuple[datamod.ImageData, list[int]]:
+    """Two held-out digits of each class: from MNIST when GENAI_DATA_DIR has it, else `digits`."""
+    name = "mnist" if os.environ.get("GENAI_DATA_DIR") else "digits"
+    if name not in _GALLERY:
+        try:
+            data = datamod.load_images(name)
+        except datamod.DataError:
+            data = datamod.load_images("digits")
+        y = data.heldout_y
+        idx = [int(i) for c in range(10) for i in (y == c).nonzero().flatten()[:2]]
+        _GALLERY[name] = (data, idx or list(range(min(20, len(y)))))
+    return _GALLERY[name]
+
+
+def gallery_items() -> list[tuple[np.ndarray, str]]:
+    data, idx = gallery_set()
+    return [(data.heldout_x[i, 0].numpy(), data.classes[int(data.heldout_y[i])]) for i in idx]
+
+
+def one_per_class() -> list[int]:
+    """Positions in the gallery of its first digit of each class (the map's smaller gallery)."""
+    data, idx = gallery_set()
+    first: dict[int, int] = {}
+    for k, i in enumerate(idx):
+        first.setdefault(int(data.heldout_y[i]), k)
+    return list(first.values())
+
+
+def gallery_digit(i: int) -> np.ndarray:
+    data, idx = gallery_set()
+    return data.heldout_x[idx[int(i)], 0].numpy()
+
+
+# ------------------------------------------------------------------ the latent map
+def map_data(model, meta) -> datamod.ImageData:
+    """The held-out digits of the set the model was trained on, or `digits` when that is absent."""
+    try:
+        return datamod.load_images(meta.get("dataset") or "digits")
+    except datamod.DataError:
+        return datamod.load_images("digits")
+
+
+def latents(path: str, model, meta) -> dict:
+    """Held-out means, their 2-D view (z itself, or its first two principal components), and the
+    map image; cached per checkpoint file."""
+    key = (path, os.path.getmtime(path))
+    if key in _LATENTS:
+        return _LATENTS[key]
+    data = map_data(model, meta)
+    x, y = data.heldout_float(MAP_POINTS)
+    mu = model.encode(x)[0].double()
+    zd = mu.shape[1]
+    if zd < 2:
+        raise gr.Error(f"A latent map needs at least 2 latent dimensions; this VAE has {zd}.")
+    if zd == 2:
+        center, axes, explained = torch.zeros(2, dtype=torch.float64), torch.eye(2, dtype=torch.float64), 1.0
+    else:  # PCA of the means: the plane in which they spread most
+        center = mu.mean(0)
+        _, s, vt = torch.linalg.svd(mu - center, full_matrices=False)
+        axes = vt[:2].T  # (z, 2)
+        axes = axes * torch.sign(axes[axes.abs().argmax(0), torch.arange(2)])  # a fixed sign per axis
+        explained = float((s[:2] ** 2).sum() / (s ** 2).sum().clamp_min(1e-12))
+    xy = (mu - center) @ axes
+    scale = torch.ones(2, dtype=torch.float64) if zd == 2 else xy.std(0).clamp_min(1e-6)
+    labels = [data.classes[int(c)] if 0 <= int(c) < len(data.classes) else "?" for c in y]
+    df = pd.DataFrame({"x": xy[:, 0].float().numpy(), "y": xy[:, 1].float().numpy(), "digit": labels})
+    df = df.astype({"x": "float64", "y": "float64", "digit": "str"}).sort_values("digit", kind="stable")
+    entry = dict(mu=mu.float(), center=center, axes=axes, scale=scale, explained=explained,
+                 df=df, dataset=data.name)
+    q = torch.linspace(0.5 / MAP_N, 1 - 0.5 / MAP_N, MAP_N, dtype=torch.float64)
+    g = torch.distributions.Normal(0.0, 1.0).icdf(q)
+    gy, gx = torch.meshgrid(g.flip(0), g, indexing="ij")
+    cells = model.latent_map(MAP_N) if zd == 2 else model.decode(map_z(entry, gx.reshape(-1), gy.reshape(-1)))
+    entry["map"] = images.grid_image(cells, nrow=MAP_N, scale=1, pad=MAP_PAD)
+    _LATENTS.clear() if len(_LATENTS) > 8 else None
+    _LATENTS[key] = entry
+    return entry
+
+
+def map_z(entry: dict, a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    """Map coordinates (standard-normal units along the two axes) -> latent codes (n, z_dim)."""
+    ab = torch.stack([a, b], 1).double() * entry["scale"]
+    return (entry["center"] + ab @ entry["axes"].T).float()
+
+
+def click_to_normal(px: float, py: float, n: int = MAP_N, pad: int = MAP_PAD) -> tuple[float, float]:
+    """A click on the map image (pixels) -> (a, b) in standard-normal units: the inverse of the grid
+    latent_map draws, continuous between cell centres. Row 0 is the top (largest b)."""
+    cell = 28 + pad
+    cx, cy = (px - pad - 14) / cell, (py - pad - 14) / cell  # 0 at the first cell's centre
+    lo, hi = 0.25 / n, 1 - 0.25 / n
+    qx = min(max((cx + 0.5) / n, lo), hi)
+    qy = min(max(1 - (cy + 0.5) / n, lo), hi)
+    icdf = torch.distributions.Normal(0.0, 1.0).icdf
+    return float(icdf(torch.tensor(qx, dtype=torch.float64))), float(icdf(torch.tensor(qy, dtype=torch.float64)))
+
+
+def digit_image(model, z: torch.Tensor):
+    return images.grid_image(model.decode(z.reshape(1, -1)), scale=8, pad=0)
+
+
+def slider_updates(model, z: torch.Tensor) -> list:
+    """The sliders show the first dims of z (both of a 2-D z); the rest are hidden."""
+    zd = model.config.z_dim
+    out = []
+    for i in range(SLIDERS):
+        if i < zd:
+            label = f"z{i + 1}" + ("" if zd == 2 else f" (latent dimension {i + 1} of {zd})")
+            out.append(gr.Slider(value=round(float(z[i]), 2), label=label, visible=True))
+        else:
+            out.append(gr.Slider(value=0, visible=False))
+    return out
+
+
+def first_prior(runner):
+    model, _ = first_checkpoint(runner)
+    return prior_samples(model) if model is not None else None
+
+
+def first_map(runner, what: str):
+    """The map image, or the scatter's data for a 2-D ("z") or larger ("pc") latent, of the menu's
+    first checkpoint (None where it has none)."""
+    model, meta = first_checkpoint(runner)
+    if model is None:
+        return None
+    e = latents(str(shipped()[0].path), model, meta)
+    if what == "map":
+        return e["map"]
+    return e["df"] if (what == "z") == (model.config.z_dim == 2) else None
 
 
 def build(runner) -> None:
-    gr.Markdown("This tab is being built: it will appear in a coming version.")
+    gr.Markdown(EXPLAIN, latex_delimiters=LATEX)
+    with gr.Row():
+        with gr.Column(scale=1):
+            choices = checkpoint_choices(runner, None)
+            ckpt = gr.Dropdown(choices, value=choices[0][1] if choices else None, label="Checkpoint",
+                               info="Shipped models, and the runs you train below")
+            info = gr.Markdown(lambda: describe_checkpoint(first_checkpoint(runner)[1]) if shipped() else NO_CKPT)
+        with gr.Column(scale=1):
+            prior = gr.Image(lambda: first_prior(runner), type="pil", label="Samples from the prior, z ~ N(0, I)",
+                             height=260, format="png")
+
+    gr.Markdown("### Interpolate between two digits")
+    gr.Markdown("Click two held-out digits below, or draw your own: click the **brush** in a pad's toolbar, "
+                "then draw one digit large with the mouse (the bin icon clears the pad). You can also draw over "
+                "a picked digit.")
+    gallery = gr.Gallery(gallery_items, label="Held-out digits: click one to put it in A or B",
+                         columns=10, height=250, allow_preview=False, object_fit="contain")
+    pad_kw = dict(type="numpy", image_mode="L", canvas_size=(280, 280), fixed_canvas=True, transforms=(),
+                  layers=False, format="png", height=340,
+                  brush=gr.Brush(default_size=15, colors=["#000000"], color_mode="fixed"))
+    with gr.Row():
+        pad_a = gr.Sketchpad(label="Digit A", elem_id="vae-pad-a", **pad_kw)
+        pad_b = gr.Sketchpad(label="Digit B", elem_id="vae-pad-b", **pad_kw)
+        with gr.Column():
+            target = gr.Radio(["A", "B"], value="A", label="A clicked digit goes to",
+                              info="It flips to the other one after each click")
+            frames = gr.Slider(3, 32, 10, step=1, label="Frames")
+            mode = gr.Radio([("linear", "linear"), ("spherical (slerp)", "slerp")], value="linear",
+                            label="Path through z", info="slerp keeps the norm that prior samples have")
+            interp_btn = gr.Button("Interpolate", variant="primary")
+    with gr.Row():
+        recon_a = gr.Image(type="pil", label="A as the model sees it (28x28) → its reconstruction", format="png",
+                           height=150)
+        recon_b = gr.Image(type="pil", label="B as the model sees it (28x28) → its reconstruction", format="png",
+                           height=150)
+        gif = gr.Image(type="filepath", label="Animated", height=150)
+    strip = gr.Image(type="pil", label="From A's code to B's (encoder means μ)", format="png")
+
+    gr.Markdown("### The latent map")
+    base = gr.State(None)  # the full code of the chosen point (the sliders show its first dims)
+    first_zd = first_checkpoint(runner)[0].config.z_dim if shipped() else 2
+    with gr.Row():
+        map_img = gr.Image(lambda: first_map(runner, "map"), type="pil", format="png", height=440, interactive=False,
+                           label="Decoded map of z (click to decode a point)", elem_id="vae-map")
+        # two plots, shown one at a time: a plot sent new axis titles and new data at once keeps its old data
+        # (Gradio 6.31), so each keeps its titles and only its data and visibility change
+        plot_kw = dict(x="x", y="y", color="digit", title="Held-out digits' means μ", height=440, tooltip="all")
+        scatter_z = gr.ScatterPlot(lambda: first_map(runner, "z"), x_title="z1", y_title="z2",
+                                   visible=first_zd == 2, **plot_kw)
+        scatter_pc = gr.ScatterPlot(lambda: first_map(runner, "pc"), x_title="PC 1", y_title="PC 2",
+                                    visible=first_zd != 2, **plot_kw)
+    with gr.Row():
+        with gr.Column(scale=2):
+            map_info = gr.Markdown(MAP_HELP, latex_delimiters=LATEX)
+            map_btn = gr.Button("Draw the map")
+        with gr.Column(scale=2):
+            zs = [gr.Slider(-4, 4, 0, step=0.01, label=f"z{i + 1}", visible=i < min(first_zd, SLIDERS))
+                  for i in range(SLIDERS)]
+            decode_btn = gr.Button("Decode")
+        point = gr.Image(type="pil", label="Decoded digit", format="png", height=230, scale=1)
+    start_gallery = gr.Gallery(lambda: [gallery_items()[k] for k in one_per_class()], columns=10, height=140,
+                               allow_preview=False, object_fit="contain",
+                               label="Or start from a held-out digit's code: click one")
+
+    gr.Markdown("### Train a VAE live")
+    job_id = gr.State(None)
+    with gr.Row():
+        dataset = gr.Dropdown(datamod.image_datasets(), label="Data set",
+                              value="mnist" if os.environ.get("GENAI_DATA_DIR") else "digits")
+        preset = gr.Dropdown(list(vae.PRESETS), value="conv-2d", label="Model preset",
+                             info="conv-2d: a map you can draw; conv-16d: sharper; cpu-fast: quick on a CPU")
+        z_dim = gr.Slider(2, 64, 2, step=1, label="Latent size (z)")
+        beta = gr.Number(1.0, label="β (weight of the KL)", info="1 is the ELBO")
+    with gr.Row():
+        lr = gr.Number(1e-3, label="Learning rate")
+        steps = gr.Slider(20, 20000, 1000, step=10, label="Steps")
+        batch = gr.Slider(8, 512, 64, step=8, label="Batch size")
+        train_seed = gr.Number(0, precision=0, label="Seed")
+    with gr.Row():
+        start = gr.Button("Start", variant="primary")
+        pause = gr.Button("Pause / resume")
+        stop = gr.Button("Stop", variant="stop")
+    status = gr.Markdown("No run yet.")
+    with gr.Row():
+        live = gr.Image(type="pil", label="Held-out digits (top) and their reconstructions (bottom)", format="png",
+                        height=380)
+        with gr.Column():
+            recon_plot = gr.LinePlot(x="step", y="value", color="series", height=190,
+                                     title="Reconstruction −log p(x|z)", y_title="nats per image")
+            kl_plot = gr.LinePlot(x="step", y="value", color="series", height=190,
+                                  title="KL(q(z|x) ‖ N(0, I))", y_title="nats per image")
+    loss_plot = gr.LinePlot(x="step", y="value", color="series", height=220,
+                            title="Loss = reconstruction + β·KL", y_title="nats per image")
+    gr.Markdown(EXPERIMENT, latex_delimiters=LATEX)
+
+    # -------------------------------------------------------------- handlers
+    def on_checkpoint(path):
+        if not path:
+            return NO_CKPT, None
+        model, meta = need_model(path, runner.device)
+        return describe_checkpoint(meta), prior_samples(model)
+
+    def pad_digit(v, name) -> np.ndarray:
+        comp = v.get("composite") if isinstance(v, dict) else v
+        try:
+            return sketch.sketch_to_mnist(comp)
+        except sketch.EmptySketch:
+            raise gr.Error(f"Digit {name} is empty: {DIGIT_TIP}.") from None
+        except ValueError as e:
+            raise gr.Error(f"Digit {name}: {e}") from None
+
+    def on_pick(to, evt: gr.SelectData):
+        d = sketch.mnist_to_sketch(gallery_digit(evt.index))
+        value = {"background": d, "layers": [], "composite": d}
+        return (value, gr.skip(), "B") if to == "A" else (gr.skip(), value, "A")
+
+    def on_interpolate(path, a, b, k, how):
+        model, _ = need_model(path, runner.device)
+        k = int(min(max(k or 10, 3), 32))
+        if how not in ("linear", "slerp"):
+            raise gr.Error("Choose linear or slerp.")
+        x = torch.from_numpy(np.stack([pad_digit(a, "A"), pad_digit(b, "B")])).float().div_(255).unsqueeze(1)
+        mu, _ = model.encode(x)  # the code of a digit: the encoder's mean
+        z = model.interpolate(mu[0], mu[1], k, how)
+        out = model.decode(torch.cat([mu, z]))  # reconstructions and frames in one pass
+        rec, walk = out[:2], out[2:]
+        frames_ = [images.grid_image(walk[i: i + 1], scale=6, pad=0) for i in range(k)]
+        gif_path = os.path.join(tempfile.mkdtemp(prefix="vae_walk_"), "interpolation.gif")
+        return (images.grid_image(torch.stack([x[0], rec[0]]), nrow=2, scale=4),
+                images.grid_image(torch.stack([x[1], rec[1]]), nrow=2, scale=4),
+                images.grid_image(walk, nrow=k, scale=3), images.to_gif(frames_, gif_path, bounce=True))
+
+    def map_outputs(model, meta, path, z):
+        e, zd = latents(path, model, meta), model.config.z_dim
+        lim = float(torch.distributions.Normal(0.0, 1.0).icdf(torch.tensor(1 - 0.5 / MAP_N)))
+        if zd == 2:
+            kind = (f"**2-D latent**: the axes are z1 and z2 themselves; the map decodes a {MAP_N}×{MAP_N} grid "
+                    f"spaced by the prior's quantiles (equal areas, equal prior mass), so it spans ±{lim:.1f}, "
+                    f"the middle {1 - 1 / MAP_N:.0%} of N(0, 1) on each axis.")
+        else:
+            kind = (f"**{zd}-D latent**, seen through its first two principal components (they hold "
+                    f"{e['explained']:.0%} of the spread of the held-out means); the map decodes a {MAP_N}×{MAP_N} "
+                    f"grid in that plane around their mean, ±{lim:.1f} standard deviations along each. The sliders "
+                    f"change the first {min(SLIDERS, zd)} of the {zd} dimensions; the others keep the chosen point's "
+                    "values.")
+        info_ = f"{kind} Held-out digits from *{e['dataset']}*. {MAP_HELP}"
+        plots = (gr.ScatterPlot(value=e["df"], visible=True), gr.ScatterPlot(visible=False))
+        return (e["map"], *(plots if zd == 2 else plots[::-1]), info_, *slider_updates(model, z), z.tolist(),
+                digit_image(model, z))
+
+    def on_map(path):
+        model, meta = need_model(path, runner.device)
+        z = latents(path, model, meta)["mu"][0]  # start at the first held-out digit's code
+        return map_outputs(model, meta, path, z)
+
+    def on_checkpoint_map(path):  # the menu changed: redraw quietly, errors stay in the info line
+        if not path:
+            return (gr.skip(),) * len(map_outs)
+        try:
+            return on_map(path)
+        except gr.Error:
+            return (gr.skip(),) * len(map_outs)
+
+    def on_map_click(path, evt: gr.SelectData):
+        model, meta = need_model(path, runner.device)
+        e = latents(path, model, meta)
+        a, b = click_to_normal(*evt.index[:2])
+        z = map_z(e, torch.tensor([a]), torch.tensor([b]))[0]
+        return (*slider_updates(model, z), z.tolist(), digit_image(model, z))
+
+    def on_start_digit(path, evt: gr.SelectData):
+        model, _ = need_model(path, runner.device)
+        x = torch.from_numpy(gallery_digit(one_per_class()[evt.index])).float().div(255)
+        z = model.encode(x)[0][0]
+        return (*slider_updates(model, z), z.tolist(), digit_image(model, z))
+
+    def on_decode(path, full, *values):
+        model, _ = need_model(path, runner.device)
+        zd = model.config.z_dim
+        z = torch.zeros(zd)
+        if full is not None and len(full) == zd:
+            z = torch.tensor(full, dtype=torch.float32)
+        n = min(SLIDERS, zd)
+        z[:n] = torch.tensor([float(v or 0) for v in values[:n]])
+        return digit_image(model, z)
+
+    def on_preset(name):
+        p = {**vae.Config().__dict__, **vae.PRESETS[name]}
+        return p["z_dim"], p["lr"]
+
+    def named(df, names):
+        df["series"] = df["series"].map(names)
+        return df
+
+    def snapshot(job, sent_media: int):
+        img = job.media[-1][1] if len(job.media) > sent_media else gr.skip()
+        plots = [named(curves(job, ["recon", "heldout_recon"]), {"recon": "train", "heldout_recon": "held-out"}),
+                 named(curves(job, ["kl", "heldout_kl"]), {"kl": "train", "heldout_kl": "held-out"}),
+                 named(curves(job, ["loss", "heldout_loss"]), {"loss": "train", "heldout_loss": "held-out"})]
+        # an empty first frame would fix the plot's series (colours) to none: send nothing yet
+        plots = [df if len(df) else gr.skip() for df in plots]
+        return (status_line(job), *plots, img)
+
+    def menu_with(job, request):
+        """The Checkpoint menu with the run's checkpoint chosen: its map and samples show at once."""
+        menu = checkpoint_choices(runner, request)
+        if job.checkpoint and any(v == job.checkpoint for _, v in menu):
+            return gr.Dropdown(choices=menu, value=job.checkpoint)
+        return gr.Dropdown(choices=menu)
+
+    def on_train(ds, pre, z, b, lr_, st, bs, sd, request: gr.Request):
+        try:
+            if st is None or bs is None or int(st) < 1 or int(bs) < 1:
+                raise ValueError("Steps and batch size must be at least 1")
+            if b is None or float(b) < 0:
+                raise ValueError("β must be 0 or more (1 is the plain VAE)")
+            if lr_ is None or not 0 < float(lr_) < 1:
+                raise ValueError("The learning rate must be between 0 and 1 (1e-3 is a good start)")
+            spec = TrainSpec(family="vae", preset=pre, dataset=ds,
+                             overrides=dict(z_dim=int(z), beta=float(b), lr=float(lr_)),
+                             steps=int(st), batch_size=int(bs), seed=int(sd or 0),
+                             sample_every=max(10, int(st) // 100), eval_every=max(50, int(st) // 10),
+                             ckpt_every=max(500, int(st) // 4))
+            models.make_config("vae", pre, **spec.overrides)  # refuse bad settings before starting
+            data = datamod.load_images(ds)
+        except (datamod.DataError, ValueError, TypeError) as e:
+            raise gr.Error(str(e)) from None
+        job = start_or_error(runner, spec, request, data=data)
+        throttle, sent = Throttle(0.3), 0
+        try:
+            yield (job.id, *snapshot(job, sent), gr.skip())
+            for ev in job.follow():
+                if throttle.ready(ev.kind in ("done", "error")):
+                    out = snapshot(job, sent)
+                    sent = len(job.media)
+                    yield (job.id, *out, gr.skip())
+            yield (job.id, *snapshot(job, sent), menu_with(job, request))
+        finally:
+            if job.active:  # the page cancelled the stream (Stop, or the tab closed): stop and save
+                job.stop()
+
+    def on_pause(jid, request: gr.Request):
+        job = find_job(runner, jid, request)
+        if job is None:
+            raise gr.Error("No run to pause: start one first.")
+        job.resume() if job.status == "paused" else job.pause()
+        return status_line(job)
+
+    def on_stop(jid, request: gr.Request):
+        job = find_job(runner, jid, request)
+        if job is None:
+            return "No run to stop.", gr.skip()
+        job.stop(wait=5)
+        return status_line(job), menu_with(job, request)
+
+    map_outs = [map_img, scatter_z, scatter_pc, map_info, *zs, base, point]
+    point_outs = [*zs, base, point]
+    ckpt.change(on_checkpoint, ckpt, [info, prior], concurrency_id=COMPUTE, api_visibility="private")
+    ckpt.change(on_checkpoint_map, ckpt, map_outs, concurrency_id=COMPUTE, api_visibility="private")
+    gallery.select(on_pick, target, [pad_a, pad_b, target], api_visibility="private")
+    interp_btn.click(on_interpolate, [ckpt, pad_a, pad_b, frames, mode], [recon_a, recon_b, strip, gif],
+                     api_name="vae_interpolate", concurrency_id=COMPUTE)
+    map_btn.click(on_map, ckpt, map_outs, api_name="vae_map", concurrency_id=COMPUTE)
+    map_img.select(on_map_click, ckpt, point_outs, concurrency_id=COMPUTE, api_visibility="private")
+    start_gallery.select(on_start_digit, ckpt, point_outs, concurrency_id=COMPUTE, api_visibility="private")
+    decode_btn.click(on_decode, [ckpt, base, *zs], point, api_name="vae_decode_point", concurrency_id=COMPUTE)
+    for s in zs:  # live: decode as a slider moves (the latest position wins)
+        s.input(on_decode, [ckpt, base, *zs], point, concurrency_id=COMPUTE, trigger_mode="always_last",
+                show_progress="hidden", api_visibility="private")
+    preset.change(on_preset, preset, [z_dim, lr], api_visibility="private")
+    # the stream only watches the run (training is in the runner's thread), so it takes no compute slot
+    train_ev = start.click(on_train, [dataset, preset, z_dim, beta, lr, steps, batch, train_seed],
+                           [job_id, status, recon_plot, kl_plot, loss_plot, live, ckpt],
+                           api_name="vae_train", concurrency_limit=None, show_progress="hidden")
+    pause.click(on_pause, job_id, status, api_name="vae_pause")
+    stop.click(on_stop, job_id, [status, ckpt], api_name="vae_stop", cancels=[train_ev])
