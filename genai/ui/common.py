@@ -72,3 +72,20 @@ class Throttle:
             self.last = now
             return True
         return False
+
+
+def toggle_pause(runner: JobRunner, job_id: str | None, request) -> str:
+    """The tabs' Pause / resume button."""
+    job = find_job(runner, job_id, request)
+    if job is None:
+        raise gr.Error("No run to pause: start one first.")
+    job.resume() if job.status == "paused" else job.pause()
+    return status_line(job)
+
+
+def stop_job(runner: JobRunner, job_id: str | None, request) -> Job | None:
+    """The tabs' Stop button: stop the run and wait (briefly) for its final checkpoint."""
+    job = find_job(runner, job_id, request)
+    if job is not None:
+        job.stop(wait=5)
+    return job

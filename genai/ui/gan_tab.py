@@ -11,7 +11,8 @@ import torch
 from genai import checkpoints, data as datamod, images, models
 from genai.models import gan
 from genai.trainer import TrainSpec
-from genai.ui.common import COMPUTE, Throttle, curves, find_job, owner, start_or_error, status_line
+from genai.ui.common import (COMPUTE, Throttle, curves, find_job, owner, start_or_error, status_line, stop_job,
+                             toggle_pause)
 
 EXPLAIN = r"""
 ### How a GAN learns
@@ -213,17 +214,12 @@ def build(runner) -> None:
                 job.stop()
 
     def on_pause(jid, request: gr.Request):
-        job = find_job(runner, jid, request)
-        if job is None:
-            raise gr.Error("No run to pause: start one first.")
-        job.resume() if job.status == "paused" else job.pause()
-        return status_line(job)
+        return toggle_pause(runner, jid, request)
 
     def on_stop(jid, request: gr.Request):
-        job = find_job(runner, jid, request)
+        job = stop_job(runner, jid, request)
         if job is None:
             return "No run to stop.", gr.skip()
-        job.stop(wait=5)
         return status_line(job), gr.Dropdown(choices=checkpoint_choices(runner, request))
 
     def on_replay(jid, i, request: gr.Request):

@@ -1,8 +1,315 @@
-"""The text tab (its own issue fills it in)."""
+"""The text tab: continue a prompt token by token, see each token's probability and the
+alternatives, compare temperatures, and train or fine-tune a character model live."""
 from __future__ import annotations
 
+import os
+import threading
+
 import gradio as gr
+import pandas as pd
+import torch
+
+from genai import checkpoints, data as datamod, models
+from genai.trainer import TrainSpec
+from genai.ui.common import (COMPUTE, Throttle, curves, find_job, owner, start_or_error, status_line, stop_job,
+                             toggle_pause)
+
+LATEX = [{"left": "$$", "right": "$$", "display": True}, {"left": "$", "right": "$", "display": False}]
+EXPLAIN = r"""
+### How a language model writes
+An autoregressive model splits the probability of a text into one prediction per token:
+
+$$p(x_1, \dots, x_T) = \prod_{t=1}^{T} p(x_t \mid x_{<t})$$
+
+To continue a prompt it draws the next token from $p(\cdot \mid x_{<t})$, appends it, and repeats.
+**Temperature** $\tau$ reshapes that distribution before the draw, $p_i \propto \exp(\text{logit}_i / \tau)$:
+below 1 it sharpens it (safer, more repetitive), above 1 it flattens it (more surprising, more
+mistakes). **Top-k** keeps only the $k$ likeliest tokens; **top-p** keeps the smallest set whose
+probabilities add up to $p$. The shipped model is a small GPT that reads and writes one
+*character* at a time, trained here on Tiny Shakespeare.
+"""
+EXPERIMENT = """
+**Guided experiment: one prompt, three temperatures.** Type `ROMEO:` and press *Same prompt, three
+temperatures* (one seed for all three). At 0.5 the text is tidy but loops on common words; at 1.0 it
+reads like the training text; at 1.5 it invents words and breaks lines at random. Then look at the
+probability view of the 1.5 sample: the dark (unlikely) characters are where it went astray.
+"""
+HUB = "Hugging Face Hub model (id below)"
+SHAKESPEARE, UPLOAD = "tinyshakespeare", "your text (upload or paste)"
+MAX_PROMPT = 2000  # characters; the model itself reads only the last part that fits its context
+MAX_NEW = 1000
+_MODELS: dict[tuple, object] = {}
+
+
+def load_model(path: str, device):
+    """A checkpoint's model, cached while the file is unchanged."""
+    key = (path, os.path.getmtime(path), str(device))
+    if key not in _MODELS:
+        _MODELS.clear() if len(_MODELS) > 8 else None
+        _MODELS[key] = models.from_checkpoint(path, "gpt", device)
+    return _MODELS[key]
+
+
+def load_hub(model_id: str, device):
+    from genai.models import gpt
+
+    key = ("hub", model_id, str(device))
+    if key not in _MODELS:
+        try:
+            _MODELS[key] = gpt.load_pretrained_hub(model_id, device)
+        except (RuntimeError, ValueError) as e:
+            raise gr.Error(str(e)) from None
+    return _MODELS[key]
+
+
+def checkpoint_choices(runner, request) -> list[tuple[str, str]]:
+    out = [(c.name, str(c.path)) for c in checkpoints.list_checkpoints("gpt", runs_dir=os.devnull)]
+    for job in runner.jobs(owner(request)):
+        if job.spec.family == "gpt" and job.checkpoint:
+            out.append((f"your run: {job.name}", job.checkpoint))
+    return out + [(HUB, HUB)]
+
+
+def describe(meta: dict) -> str:
+    c, m = meta["config"], meta.get("metrics", {})
+    kind = f"char GPT, {c['n_layer']} layers x {c['n_embd']}" if c["arch"] == "gpt" else f"char LSTM, {c['lstm_layers']} x {c['lstm_hidden']}"
+    held = f", held-out loss {m['loss']:.3f} nats/char" if "loss" in m else ""
+    return f"{kind}, context {c['block_size']}; {meta.get('step', 0)} steps on {meta.get('dataset', '?')}{held}"
+
+
+def shading(dist: list[dict], start: int) -> list[tuple[str, float]]:
+    """HighlightedText pairs (char, score): the score is the model's probability of that char,
+    so unlikely characters stand out."""
+    return [(d["char"], round(d["p"], 3)) for d in dist[start:] if d["char"] is not None]
+
+
+def hub_stream(model, tok, prompt, n, temperature, top_k, top_p, seed, stop):
+    """Stream a Hub model's continuation with transformers' TextIteratorStreamer."""
+    from transformers import StoppingCriteriaList, TextIteratorStreamer
+
+    from genai.models.gpt import StopOnEvent
+
+    streamer = TextIteratorStreamer(tok, skip_prompt=True, skip_special_tokens=True, timeout=60)
+    enc = tok(prompt or tok.bos_token or "\n", return_tensors="pt").to(model.device)
+    enc = {k: v[:, -max(1, model.config.max_position_embeddings - n):] for k, v in enc.items()}
+    if seed is not None:
+        torch.manual_seed(int(seed))
+    kw = dict(do_sample=temperature > 0, max_new_tokens=n, streamer=streamer,
+              stopping_criteria=StoppingCriteriaList([StopOnEvent(stop)]), pad_token_id=tok.eos_token_id)
+    if temperature > 0:
+        kw.update(temperature=temperature, top_k=int(top_k or 0), top_p=float(top_p or 1.0))
+    threading.Thread(target=model.generate, kwargs={**enc, **kw}, daemon=True).start()
+    return streamer
 
 
 def build(runner) -> None:
-    gr.Markdown("This tab is being built: it will appear in a coming version.")
+    gr.Markdown(EXPLAIN, latex_delimiters=LATEX)
+    dist_state = gr.State(None)  # the probability view of the last continuation
+    with gr.Row():
+        with gr.Column(scale=1):
+            choices = checkpoint_choices(runner, None)
+            ckpt = gr.Dropdown(choices, value=choices[0][1], label="Model")
+            hub_id = gr.Textbox("distilgpt2", label="Hub model id or local folder (online only)", visible=False)
+            info = gr.Markdown()
+            max_new = gr.Slider(1, MAX_NEW, 300, step=1, label="Max new tokens")
+            temperature = gr.Slider(0, 2, 0.8, step=0.05, label="Temperature (0 = always the likeliest)")
+            top_k = gr.Slider(0, 100, 0, step=1, label="Top-k (0 = off)")
+            top_p = gr.Slider(0.05, 1, 1, step=0.05, label="Top-p (1 = off)")
+            seed = gr.Number(0, precision=0, label="Seed")
+        with gr.Column(scale=2):
+            prompt = gr.Textbox("ROMEO:", label="Prompt", lines=3, max_length=MAX_PROMPT)
+            with gr.Row():
+                go = gr.Button("Continue", variant="primary")
+                stop = gr.Button("Stop", variant="stop")
+                three = gr.Button("Same prompt, three temperatures")
+            output = gr.Textbox(label="Prompt and continuation", lines=12, interactive=False)
+    gr.Markdown("#### Probabilities: each character shaded by how likely the model found it; click one")
+    with gr.Row():
+        probs = gr.HighlightedText(label="Continuation", show_legend=False, combine_adjacent=False, scale=3)
+        alts = gr.BarPlot(x="token", y="probability", title="Top-5 alternatives at the chosen position",
+                          y_lim=[0, 1], height=240, scale=2)
+    with gr.Row():
+        t_outs = [gr.Textbox(label=f"Temperature {t}", lines=8, interactive=False) for t in (0.5, 1.0, 1.5)]
+    gr.Markdown(EXPERIMENT)
+
+    gr.Markdown("### Train or fine-tune a character model live")
+    job_id = gr.State(None)
+    from genai.models import gpt
+
+    with gr.Row():
+        corpus = gr.Dropdown([SHAKESPEARE, UPLOAD], value=SHAKESPEARE, label="Text")
+        what = gr.Dropdown(list(gpt.PRESETS) + ["fine-tune the chosen model"], value="cpu-fast",
+                           label="Model", info="GPT presets, the LSTM, or fine-tune the model chosen above")
+        steps = gr.Slider(10, 20000, 1000, step=10, label="Steps")
+        lr = gr.Number(2e-3, label="Learning rate")
+        batch = gr.Slider(4, 128, 16, step=4, label="Batch size")
+        train_seed = gr.Number(0, precision=0, label="Seed")
+    with gr.Row(visible=False) as own_text:
+        upload = gr.File(file_types=[".txt"], label="A UTF-8 text file")
+        pasted = gr.Textbox(label="...or paste text here", lines=4)
+    with gr.Row():
+        start = gr.Button("Start", variant="primary")
+        pause = gr.Button("Pause / resume")
+        stop_train = gr.Button("Stop", variant="stop")
+    status = gr.Markdown("No run yet.")
+    with gr.Row():
+        loss_plot = gr.LinePlot(x="step", y="value", color="series", title="Loss (nats per character)", height=260)
+        sample_box = gr.Textbox(label="Sample at the latest evaluation", lines=10, interactive=False)
+    replay = gr.Slider(0, 1, 0, step=1, label="Replay: sample at snapshot")
+
+    # -------------------------------------------------------------- handlers
+    def pick_model(path, hub, request: gr.Request):
+        if path == HUB:
+            return load_hub(hub.strip(), runner.device), "hub"
+        if not path:
+            raise gr.Error("Choose a model first.")
+        try:
+            return load_model(path, runner.device), "genai"
+        except (checkpoints.CheckpointError, OSError) as e:
+            raise gr.Error(str(e)) from None
+
+    def on_model(path):
+        if path == HUB:
+            return gr.Textbox(visible=True), "A pretrained model from the Hugging Face Hub (needs internet the first time)."
+        if not path:
+            return gr.Textbox(visible=False), ""
+        try:
+            _, meta = load_model(path, runner.device)
+        except (checkpoints.CheckpointError, OSError) as e:
+            return gr.Textbox(visible=False), f"Cannot load: {e}"
+        return gr.Textbox(visible=False), describe(meta)
+
+    def on_continue(path, hub, text, n, temp, k, p, s, request: gr.Request):
+        (loaded, kind) = pick_model(path, hub, request)
+        text = (text or "")[-MAX_PROMPT:]
+        n = int(min(max(n or 1, 1), MAX_NEW))
+        stop_ev = threading.Event()
+        if kind == "hub":
+            model, tok = loaded
+            streamer = hub_stream(model, tok, text, n, float(temp), k, p, s, stop_ev)
+        else:
+            from transformers import TextIteratorStreamer
+
+            model, _ = loaded
+            streamer = TextIteratorStreamer(model.tokenizer, skip_prompt=True, timeout=60)
+            kw = dict(prompt=text, max_new_tokens=n, temperature=float(temp), top_k=int(k or 0),
+                      top_p=float(p or 1), seed=None if s is None else int(s), streamer=streamer, stop_event=stop_ev)
+            threading.Thread(target=model.generate, kwargs=kw, daemon=True).start()
+        new = ""
+        throttle = Throttle(0.05)
+        try:
+            for piece in streamer:
+                new += piece
+                if throttle.ready():
+                    yield text + new, gr.skip(), gr.skip()
+        finally:
+            stop_ev.set()  # Stop, or a closed tab: the generation thread ends too
+        view, dist = gr.skip(), None
+        if kind == "genai" and new:
+            dist = model.next_token_distribution(text + new, top=5)
+            start_at = len(text[-MAX_PROMPT:]) - 1
+            view = shading(dist, max(start_at, 0))
+            dist = {"dist": dist, "start": max(start_at, 0)}
+        yield text + new, view, dist
+
+    def on_select(state, evt: gr.SelectData):
+        if not state:
+            raise gr.Error("Continue a prompt first (with a model trained here).")
+        d = state["dist"][state["start"] + evt.index]
+        rows = [(repr(c)[1:-1] if c not in ("<unk>", "<pad>", "<bos>", "<eos>") else c, p) for c, p in d["top"]]
+        return gr.BarPlot(value=pd.DataFrame(rows, columns=["token", "probability"]).astype({"token": "str", "probability": "float64"}),
+                          title=f"After ...{state_context(state, evt.index)!r}: chosen {d['char']!r} had p = {d['p']:.3f} (rank {d['rank']})")
+
+    def state_context(state, i):
+        dist = state["dist"]
+        chars = [x["char"] for x in dist[: state["start"] + i]][-12:]
+        return "".join(c for c in chars if c)
+
+    def on_three(path, hub, text, n, k, p, s, request: gr.Request):
+        (loaded, kind) = pick_model(path, hub, request)
+        if kind == "hub":
+            raise gr.Error("Three temperatures works with the character models trained here.")
+        model, _ = loaded
+        n = int(min(max(n or 1, 1), 400))
+        return [model.generate(text or "", n, temperature=t, top_k=int(k or 0), top_p=float(p or 1),
+                               seed=int(s or 0)) for t in (0.5, 1.0, 1.5)]
+
+    def on_corpus(c):
+        return gr.Row(visible=c == UPLOAD)
+
+    def on_train(c, w, st, lr_, bs, sd, file, paste, path, request: gr.Request):
+        data = None
+        try:
+            if c == UPLOAD:
+                if file:
+                    with open(file, "rb") as f:
+                        raw = f.read(datamod.MAX_TEXT_BYTES + 1)
+                    data = datamod.load_user_text(raw)
+                elif paste:
+                    data = datamod.load_user_text(paste)
+                else:
+                    raise datamod.DataError("Upload a .txt file or paste some text first")
+            else:
+                data = datamod.load_text(SHAKESPEARE)
+            st, bs = int(st), int(bs)
+            common = dict(family="gpt", dataset=SHAKESPEARE if c != UPLOAD else "your text", steps=st, batch_size=bs,
+                          seed=int(sd or 0), eval_every=max(20, st // 20), sample_every=max(20, st // 20),
+                          ckpt_every=max(200, st // 4))
+            if w == "fine-tune the chosen model":
+                if not path or path == HUB:
+                    raise ValueError("Choose a character model trained here above (fine-tuning Hub models is not built yet)")
+                spec = TrainSpec(**common, init_from=path, overrides={"lr": float(lr_), "warmup_steps": 10,
+                                                                     "decay_steps": st, "min_lr": float(lr_) / 10})
+            else:
+                spec = TrainSpec(**common, preset=w, overrides={"lr": float(lr_), "decay_steps": st})
+                models.make_config("gpt", w, **spec.overrides)
+        except (datamod.DataError, ValueError, TypeError) as e:
+            raise gr.Error(str(e)) from None
+        job = start_or_error(runner, spec, request, data=data)
+        throttle = Throttle(0.3)
+        try:
+            yield job.id, *snapshot(job), gr.skip()
+            for ev in job.follow():
+                if throttle.ready(ev.kind in ("done", "error")):
+                    yield job.id, *snapshot(job), gr.skip()
+            yield job.id, *snapshot(job), gr.Dropdown(choices=checkpoint_choices(runner, request))
+        finally:
+            if job.active:
+                job.stop()
+
+    def snapshot(job):
+        df = curves(job, ["loss", "heldout_loss"])
+        text = job.media[-1][1] if job.media else gr.skip()
+        return (status_line(job).replace("images/s", "windows/s"), df if len(df) else gr.skip(), text,
+                gr.Slider(maximum=max(len(job.media) - 1, 1), value=max(len(job.media) - 1, 0)))
+
+    def on_pause(jid, request: gr.Request):
+        return toggle_pause(runner, jid, request)
+
+    def on_stop(jid, request: gr.Request):
+        job = stop_job(runner, jid, request)
+        if job is None:
+            return "No run to stop.", gr.skip()
+        return status_line(job), gr.Dropdown(choices=checkpoint_choices(runner, request))
+
+    def on_replay(jid, i, request: gr.Request):
+        job = find_job(runner, jid, request)
+        if job is None or not job.media:
+            return gr.skip()
+        step, text = job.media[min(int(i), len(job.media) - 1)]
+        return gr.Textbox(value=text, label=f"Sample at step {step}")
+
+    ckpt.change(on_model, ckpt, [hub_id, info], api_visibility="private")
+    gen = go.click(on_continue, [ckpt, hub_id, prompt, max_new, temperature, top_k, top_p, seed],
+                   [output, probs, dist_state], api_name="continue", concurrency_id=COMPUTE, concurrency_limit=2)
+    stop.click(None, None, None, cancels=[gen])
+    probs.select(on_select, dist_state, alts, api_visibility="private")
+    three.click(on_three, [ckpt, hub_id, prompt, max_new, top_k, top_p, seed], t_outs, api_name="three_temperatures",
+                concurrency_id=COMPUTE)
+    corpus.change(on_corpus, corpus, own_text, api_visibility="private")
+    train_ev = start.click(on_train, [corpus, what, steps, lr, batch, train_seed, upload, pasted, ckpt],
+                           [job_id, status, loss_plot, sample_box, replay, ckpt], api_name="text_train",
+                           concurrency_limit=None, show_progress="hidden")
+    pause.click(on_pause, job_id, status, api_name="text_pause")
+    stop_train.click(on_stop, job_id, [status, ckpt], api_name="text_stop", cancels=[train_ev])
+    replay.release(on_replay, [job_id, replay], sample_box, api_name="text_replay")

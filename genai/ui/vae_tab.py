@@ -12,7 +12,8 @@ import torch
 from genai import checkpoints, data as datamod, images, models, sketch
 from genai.models import vae
 from genai.trainer import TrainSpec
-from genai.ui.common import COMPUTE, Throttle, curves, find_job, owner, start_or_error, status_line
+from genai.ui.common import (COMPUTE, Throttle, curves, owner, start_or_error, status_line, stop_job,
+                             toggle_pause)
 
 LATEX = [{"left": "$$", "right": "$$", "display": True}, {"left": "$", "right": "$", "display": False}]
 
@@ -483,17 +484,12 @@ def build(runner) -> None:
                 job.stop()
 
     def on_pause(jid, request: gr.Request):
-        job = find_job(runner, jid, request)
-        if job is None:
-            raise gr.Error("No run to pause: start one first.")
-        job.resume() if job.status == "paused" else job.pause()
-        return status_line(job)
+        return toggle_pause(runner, jid, request)
 
     def on_stop(jid, request: gr.Request):
-        job = find_job(runner, jid, request)
+        job = stop_job(runner, jid, request)
         if job is None:
             return "No run to stop.", gr.skip()
-        job.stop(wait=5)
         return status_line(job), menu_with(job, request)
 
     map_outs = [map_img, scatter_z, scatter_pc, map_info, *zs, base, point]
