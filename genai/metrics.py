@@ -144,10 +144,14 @@ class SampleQuality:
         clf = load_classifier()
         return cls(clf, data) if clf is not None else None
 
-    def score(self, images: torch.Tensor) -> dict[str, float]:
+    def score(self, images: torch.Tensor, labels: torch.Tensor | None = None) -> dict[str, float]:
+        """FID, class entropy, confident share, class shares; with the labels a conditional G was
+        asked for, also ``label_match``: the share the classifier reads as the asked-for class."""
         logits, feats = self.classifier.embed(images)
         counts, entropy, confident = class_histogram(logits)
         out = {"fid": frechet_distance(feats, self.real_features), "class_entropy": entropy,
                "confident": confident}
         out.update({f"class_{i}": float(c) / len(images) for i, c in enumerate(counts)})
+        if labels is not None:
+            out["label_match"] = (logits.argmax(1) == labels).float().mean().item()
         return out

@@ -1,6 +1,6 @@
 """Generative adversarial networks for 28x28 images: an MLP GAN, a DCGAN, and conditional
-variants of both (the class label enters G by an embedding concatenated to z, and D by a
-projection, Miyato & Koyama 2018).
+variants of both (the class label enters G by an embedding concatenated to z, and D as one-hot
+input channels, Mirza & Osindero 2014).
 
 Losses, each cited at its equation in ``d_loss`` / ``g_loss``:
   bce      Goodfellow et al. 2014, "Generative Adversarial Nets" (minimax D, non-saturating G)
@@ -46,7 +46,7 @@ PRESETS = {
     # hinge loss with a spectrally normalised D: measured on MNIST at 2,000 steps, FID 541 and
     # class entropy 0.96, against 596 and 0.87 for BCE with batch norm (BENCHMARKS.md)
     "dcgan": dict(arch="dcgan", loss="hinge", spectral_norm=True, z_dim=64, g_width=64, d_width=64),
-    "cdcgan": dict(arch="dcgan", conditional=True, loss="hinge", spectral_norm=True, z_dim=64, g_width=64, d_width=64),
+    "cdcgan": dict(arch="dcgan", conditional=True, loss="bce", z_dim=64, g_width=64, d_width=64),
     "dcgan-bce": dict(arch="dcgan", loss="bce", z_dim=64, g_width=64, d_width=64),  # Radford et al. 2016 as written
     "dcgan-wgan-gp": dict(arch="dcgan", loss="wgan-gp", z_dim=64, g_width=64, d_width=64,
                           lr_g=1e-4, lr_d=1e-4, beta1=0.0, beta2=0.9),
@@ -95,39 +95,36 @@ class Discriminator(nn.Module):
         # spectral norm already bounds D's slope, batch norm would undo that
         no_bn = c.loss == "wgan-gp" or c.spectral_norm
         norm2d = (lambda ch: nn.Identity()) if no_bn else nn.BatchNorm2d
+        # conditional: the label enters as ten one-hot input channels (Mirza & Osindero 2014)
+        cin = 1 + (c.n_classes if c.conditional else 0)
         if c.arch == "mlp":
             self.features = nn.Sequential(
-                nn.Flatten(), nn.Linear(28 * 28, 2 * w), nn.LeakyReLU(0.2),
+                nn.Flatten(), nn.Linear(cin * 28 * 28, 2 * w), nn.LeakyReLU(0.2),
                 nn.Linear(2 * w, w), nn.LeakyReLU(0.2),
             )
             feat = w
         else:
             self.features = nn.Sequential(
-                # input: 1 x 28 x 28
-                nn.Conv2d(1, w, 4, 2, 1), nn.LeakyReLU(0.2, True),
+                # input: (1 + classes) x 28 x 28
+                nn.Conv2d(cin, w, 4, 2, 1), nn.LeakyReLU(0.2, True),
                 # state size: (w) x 14 x 14
                 nn.Conv2d(w, 2 * w, 4, 2, 1, bias=False), norm2d(2 * w), nn.LeakyReLU(0.2, True),
                 # state size: (2w) x 7 x 7
             )
             feat = 2 * w * 7 * 7
         self.out = nn.Linear(feat, 1)
-        self.embed = None
-        if c.conditional:  # one vector per class, dotted with the channel-summed features
-            self.embed = nn.Embedding(c.n_classes, w if c.arch == "mlp" else 2 * w)
-            nn.init.xavier_uniform_(self.embed.weight)  # small: N(0, 1) rows saturate D at the start
+        self.n_classes = c.n_classes if c.conditional else 0
         if c.spectral_norm:  # Miyato et al. 2018: every weight divided by its largest singular value
-            for m in [*self.features, self.out, self.embed]:
-                if isinstance(m, (nn.Conv2d, nn.Linear, nn.Embedding)):
+            for m in [*self.features, self.out]:
+                if isinstance(m, (nn.Conv2d, nn.Linear)):
                     nn.utils.parametrizations.spectral_norm(m)
 
-    def forward(self, x, y=None):  # x: (B, 1, 28, 28) -> logits (B,)
+    def forward(self, x, y=None):  # x: (B, 1, 28, 28), y: (B,) -> logits (B,)
+        if self.n_classes:  # (B, 1 + classes, 28, 28): the image, then a plane of 1s for its class
+            planes = F.one_hot(y, self.n_classes).to(x.dtype)[:, :, None, None].expand(-1, -1, 28, 28)
+            x = torch.cat([x, planes], 1)
         h = self.features(x)  # (B, 2w, 7, 7) for the DCGAN, (B, w) for the MLP
-        logit = self.out(h.flatten(1)).squeeze(1)
-        if self.embed is not None:
-            # projection discriminator (Miyato & Koyama 2018, Eq. 3): + <embed(y), sum of h over space>
-            pooled = h.sum((2, 3)) if h.dim() == 4 else h
-            logit = logit + (self.embed(y) * pooled).sum(1)
-        return logit
+        return self.out(h.flatten(1)).squeeze(1)
 
 
 def d_loss(kind: str, d_real, d_fake):
@@ -302,5 +299,6 @@ class Model(nn.Module):
             self._quality = metrics.SampleQuality.for_data(data)
         if self._quality is None:
             return {}
-        fake = self.sample(n, torch.Generator().manual_seed(0))
-        return self._quality.score(fake)
+        labels = torch.arange(n) % self.config.n_classes if self.config.conditional else None
+        fake = self.sample(n, torch.Generator().manual_seed(0), labels=labels)
+        return self._quality.score(fake, labels)

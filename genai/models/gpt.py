@@ -1,0 +1,578 @@
+"""Character-level language models: a GPT built as a transformers ``GPT2LMHeadModel`` (Radford et
+al. 2019, "Language Models are Unsupervised Multitask Learners"; the transformer of Vaswani et al.
+2017) and a character LSTM (Hochreiter & Schmidhuber 1997; Karpathy's char-rnn, 2015) for a
+side-by-side comparison. Both read the same character tokenizer and train the same way.
+
+Each character is one token. The model gives p(x_t | x_<t) and training minimises the
+cross-entropy of the next character,
+
+    loss = -1/N sum_t log p(x_t | x_<t)     in nats per character (divide by ln 2 for bits),
+
+averaged over random windows of ``block_size`` + 1 characters (nanoGPT's recipe, Karpathy 2022).
+The held-out loss is the same average over a fixed set of windows from the last 10% of the text.
+
+Tokenizer: a ``tokenizers`` WordLevel vocabulary of the corpus's characters after four special
+tokens, split by the regex ``[\\s\\S]`` (any single code point; note that ``.`` does *not* match a
+newline in the tokenizers' regex engine, so "\\n\\n" would become one unknown token), wrapped as a
+``PreTrainedTokenizerFast``. So ``len(encode(text)) == len(text)`` always, seen text round-trips
+exactly, and each unseen character becomes ``<unk>``, which decodes to U+FFFD "\ufffd" (the
+Unicode replacement character) so that it stays visible. The models never *generate* a special
+token: they are suppressed at sampling time.
+"""
+from __future__ import annotations
+
+import contextlib
+import functools
+import json
+import math
+import os
+import threading
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+FAMILY = "gpt"
+ARCHS = ("gpt", "lstm")
+SPECIALS = ("<unk>", "<pad>", "<bos>", "<eos>")  # ids 0..3; characters follow from id 4
+UNK, PAD, BOS, EOS = range(4)
+UNK_PLACEHOLDER = "\ufffd"  # what an unseen character decodes to
+CHAR_REGEX = r"[\s\S]"  # one code point, newlines included
+MAX_NEW_TOKENS = 2000
+EVAL_BLOCKS = 200  # +-0.02 nats of sampling noise (per-window losses spread about 0.3)
+PREVIEW_CHARS = 200
+GENAI_CONFIG = "genai_config.json"  # written beside transformers' files by save_pretrained
+
+
+@dataclass
+class Config:
+    arch: str = "gpt"  # "gpt" or "lstm"
+    vocab: list = field(default_factory=list)  # the characters, in id order after the specials; filled by prepare()
+    block_size: int = 64  # context: characters the model sees (and the training window)
+    n_layer: int = 4
+    n_head: int = 4
+    n_embd: int = 128  # GPT width; the LSTM's embedding size too
+    dropout: float = 0.0  # on embeddings, attention and residual branches (LSTM: between layers)
+    lstm_hidden: int = 256
+    lstm_layers: int = 2
+    lr: float = 1e-3  # peak learning rate, after the warm-up
+    min_lr: float = 1e-4  # where the cosine decay ends
+    warmup_steps: int = 100  # linear warm-up from 0
+    decay_steps: int = 0  # cosine from lr to min_lr by this step; 0: constant after the warm-up
+    weight_decay: float = 0.1  # on 2-D weights only (nanoGPT)
+    beta2: float = 0.99  # AdamW's second-moment decay; 0.99 suits small batches of tokens (nanoGPT)
+    grad_clip: float = 1.0
+    batch_size: int = 64  # windows per step this preset was tuned for (TrainSpec.batch_size is what runs)
+
+
+PRESETS = {
+    # nanoGPT's config/train_shakespeare_char.py with its CPU overrides ("baby GPT"): 2,000 steps
+    "baby": dict(arch="gpt", block_size=64, n_layer=4, n_head=4, n_embd=128, dropout=0.0, lr=1e-3,
+                 min_lr=1e-4, warmup_steps=100, decay_steps=2000, beta2=0.99, batch_size=12),
+    # the best held-out loss after 130 s of one-thread CPU training, about 3,600 steps here: in so
+    # short a run more steps beat a bigger model, a longer context or a bigger batch, and two wide
+    # layers beat three or four narrow ones (python bench/text.py train130, BENCHMARKS.md)
+    "cpu-fast": dict(arch="gpt", block_size=64, n_layer=2, n_head=4, n_embd=128, dropout=0.0, lr=3e-3,
+                     min_lr=3e-4, warmup_steps=50, decay_steps=3600, batch_size=16),
+    # the shipped checkpoint: 1.8 M parameters (7 MB in fp32), 6,000 steps
+    "small": dict(arch="gpt", block_size=128, n_layer=4, n_head=6, n_embd=192, dropout=0.0, lr=2e-3,
+                  min_lr=2e-4, warmup_steps=100, decay_steps=6000, batch_size=16),
+    # an LSTM about as large as cpu-fast (0.44 M parameters), for the comparison: about 1,000 steps in 130 s
+    "lstm": dict(arch="lstm", block_size=128, n_embd=64, lstm_hidden=176, lstm_layers=2, dropout=0.0,
+                 lr=4e-3, min_lr=4e-4, warmup_steps=50, decay_steps=1000, weight_decay=0.0, batch_size=32),
+    "tiny": dict(arch="gpt", block_size=32, n_layer=2, n_head=2, n_embd=32, lr=3e-3, warmup_steps=5,
+                 lstm_hidden=48, lstm_layers=1, batch_size=16),  # tests
+}
+
+
+# ---------------------------------------------------------------- tokenizer
+def build_tokenizer(vocab: list[str]):
+    """A character tokenizer over ``vocab`` (single characters), as a PreTrainedTokenizerFast."""
+    from tokenizers import Regex, Tokenizer, decoders, models as tkmodels, pre_tokenizers
+    from transformers import PreTrainedTokenizerFast
+
+    bad = [c for c in vocab if not isinstance(c, str) or len(c) != 1]
+    if bad or len(set(vocab)) != len(vocab):
+        raise ValueError("The vocabulary must be distinct single characters")
+    table = {t: i for i, t in enumerate([*SPECIALS, *vocab])}
+    tok = Tokenizer(tkmodels.WordLevel(table, unk_token="<unk>"))
+    tok.pre_tokenizer = pre_tokenizers.Split(Regex(CHAR_REGEX), behavior="isolated")
+    # only the <unk> token can equal "<unk>" (every other token is one character)
+    tok.decoder = decoders.Sequence([decoders.Replace("<unk>", UNK_PLACEHOLDER), decoders.Fuse()])
+    return PreTrainedTokenizerFast(tokenizer_object=tok, unk_token="<unk>", pad_token="<pad>",
+                                   bos_token="<bos>", eos_token="<eos>", clean_up_tokenization_spaces=False)
+
+
+# ---------------------------------------------------------------- networks
+class CharLSTM(nn.Module):
+    """Embedding -> LSTM -> linear read-out of next-character logits."""
+
+    def __init__(self, c: Config, vocab_size: int):
+        super().__init__()
+        self.embed = nn.Embedding(vocab_size, c.n_embd)
+        self.lstm = nn.LSTM(c.n_embd, c.lstm_hidden, c.lstm_layers, batch_first=True,
+                            dropout=c.dropout if c.lstm_layers > 1 else 0.0)
+        self.drop = nn.Dropout(c.dropout)
+        self.head = nn.Linear(c.lstm_hidden, vocab_size)
+
+    def forward(self, ids, state=None):  # ids: (B, T) -> logits (B, T, V), (h, c)
+        h, state = self.lstm(self.embed(ids), state)
+        return self.head(self.drop(h)), state
+
+
+def gpt2_config(c: Config, vocab_size: int):
+    from transformers import GPT2Config
+
+    return GPT2Config(vocab_size=vocab_size, n_positions=c.block_size, n_embd=c.n_embd, n_layer=c.n_layer,
+                      n_head=c.n_head, resid_pdrop=c.dropout, embd_pdrop=c.dropout, attn_pdrop=c.dropout,
+                      bos_token_id=BOS, eos_token_id=EOS, pad_token_id=PAD, tie_word_embeddings=True,
+                      # the exact GELU, as nanoGPT: torch runs it as one fused op, where GPT-2's
+                      # "gelu_new" (tanh form) is several; measured 55 vs 72 ms a baby step on the CPU
+                      activation_function="gelu")
+
+
+def filter_logits(logits, temperature=1.0, top_k=None, top_p=None, suppress=(UNK, PAD, BOS, EOS)):
+    """Next-token logits (B, V) -> logits with what sampling must not pick set to -inf: the special
+    tokens, all but the ``top_k`` best, and the tail outside the smallest set whose probability
+    reaches ``top_p`` (nucleus sampling, Holtzman et al. 2020). The same rules as transformers'
+    generate(), for the LSTM's hand-written loop."""
+    logits = logits.float() / max(temperature, 1e-6)
+    logits[:, list(suppress)] = -math.inf
+    if top_k:
+        kth = torch.topk(logits, min(int(top_k), logits.size(-1))).values[:, -1:]
+        logits = logits.masked_fill(logits < kth, -math.inf)
+    if top_p is not None and top_p < 1.0:
+        sorted_logits, order = torch.sort(logits, descending=True)
+        cum = sorted_logits.softmax(-1).cumsum(-1)
+        drop = cum - sorted_logits.softmax(-1) >= top_p  # the mass before this token already reaches top_p
+        drop[:, 0] = False  # always keep the best
+        logits = logits.masked_fill(drop.scatter(1, order, drop), -math.inf)
+    return logits
+
+
+def StopOnEvent(event: threading.Event):  # noqa: N802 (stands in for a class)
+    """A StoppingCriteria that ends generate() once ``event`` is set (a Stop button, a closed
+    browser tab): transformers checks it after every new token. Built on first use, so that
+    importing this module (the app does at start-up) does not import transformers."""
+    return _stop_class()(event)
+
+
+@functools.cache
+def _stop_class():
+    from transformers import StoppingCriteria
+
+    class _StopOnEvent(StoppingCriteria):
+        def __init__(self, event: threading.Event):
+            self.event = event
+
+        def __call__(self, input_ids, scores, **kwargs):
+            return torch.full((input_ids.shape[0],), self.event.is_set(), dtype=torch.bool, device=input_ids.device)
+
+    return _StopOnEvent
+
+
+class _ChunkStreamer:
+    """Forwards the new tokens of several generate() calls to one streamer. Each generate() call
+    first puts its prompt and ends with end(); the caller's streamer must see one prompt (the
+    real one, put by Model.generate) and one end, after the last chunk."""
+
+    def __init__(self, target):
+        self.target = target
+        self.skip_next = True
+
+    def put(self, value):
+        if self.skip_next:  # this chunk's prompt: the window the model re-reads
+            self.skip_next = False
+            return
+        self.target.put(value)
+
+    def end(self):
+        self.skip_next = True
+
+
+# ---------------------------------------------------------------- the model
+class Model(nn.Module):
+    family = FAMILY
+
+    def __init__(self, config: Config):
+        super().__init__()
+        if config.arch not in ARCHS:
+            raise ValueError(f"Unknown text model architecture {config.arch!r}; choose one of {', '.join(ARCHS)}")
+        if config.arch == "gpt" and config.n_embd % config.n_head:
+            raise ValueError(f"n_embd ({config.n_embd}) must be a multiple of n_head ({config.n_head})")
+        if config.block_size < 2:
+            raise ValueError("block_size must be at least 2")
+        self.config = config
+        # a step counter, saved with the weights, so a resumed run continues its LR schedule
+        self.register_buffer("steps_done", torch.zeros((), dtype=torch.long))
+        self._cache = None  # (data object, train ids, held-out ids): the corpus encoded once
+        self._build()
+
+    def _build(self):
+        """The tokenizer and the network for ``config.vocab`` (fresh weights)."""
+        c = self.config
+        c.vocab = list(c.vocab)  # a JSON list, whatever sequence it came as
+        self.tokenizer = build_tokenizer(c.vocab)
+        self.vocab_size = len(SPECIALS) + len(c.vocab)
+        if c.arch == "gpt":
+            from transformers import GPT2LMHeadModel
+
+            self.net = GPT2LMHeadModel(gpt2_config(c, self.vocab_size))
+        else:
+            self.net = CharLSTM(c, self.vocab_size)
+        self.net.to(self.steps_done.device)
+        self._cache = None
+
+    @property
+    def device(self):
+        return self.steps_done.device
+
+    # ------------------------------------------------------------ text <-> ids
+    def encode(self, text: str) -> torch.Tensor:
+        """(len(text),) int64 ids: one per character, <unk> for characters outside the vocabulary."""
+        if not text:
+            return torch.zeros(0, dtype=torch.long)
+        return torch.tensor(self.tokenizer(text, add_special_tokens=False)["input_ids"], dtype=torch.long)
+
+    def decode(self, ids) -> str:
+        """Ids -> text; <pad>/<bos>/<eos> are dropped, <unk> becomes U+FFFD."""
+        ids = [int(i) for i in torch.as_tensor(ids).reshape(-1).tolist() if int(i) not in (PAD, BOS, EOS)]
+        return self.tokenizer.decode(ids, skip_special_tokens=False)
+
+    def _encode_corpus(self, text: str) -> torch.Tensor:
+        # the Rust tokenizer in 100k-character pieces: no piece boundary matters for characters
+        parts = [self.encode(text[i:i + 100_000]) for i in range(0, len(text), 100_000)]
+        return torch.cat(parts) if parts else torch.zeros(0, dtype=torch.long)
+
+    def _ids(self, data):
+        if self._cache is None or self._cache[0] is not data:
+            self._cache = (data, self._encode_corpus(data.train), self._encode_corpus(data.heldout))
+        return self._cache[1], self._cache[2]
+
+    # ------------------------------------------------------------ training contract
+    def prepare(self, data):
+        """Take the vocabulary from the training text if there is none yet (a new model), and
+        rebuild the network to fit it; a model with a vocabulary (a checkpoint) keeps it, and
+        characters it has not seen read as <unk>."""
+        if not self.config.vocab:
+            chars = sorted(set(data.train))
+            if not chars:
+                raise ValueError("The training text is empty")
+            self.config.vocab = chars
+            self._build()
+        train, _ = self._ids(data)
+        if len(train) < self.config.block_size + 1:
+            raise ValueError(f"The training text ({len(train)} characters) is shorter than one window of "
+                             f"block_size + 1 = {self.config.block_size + 1} characters")
+
+    def configure_optimizers(self):
+        """AdamW with weight decay on the 2-D weights (matmuls and embeddings) only, as nanoGPT:
+        biases and LayerNorm gains are not decayed."""
+        c = self.config
+        params = [p for p in self.parameters() if p.requires_grad]  # parameters() lists a tied weight once
+        groups = [{"params": [p for p in params if p.dim() >= 2], "weight_decay": c.weight_decay},
+                  {"params": [p for p in params if p.dim() < 2], "weight_decay": 0.0}]
+        fused = self.device.type in ("cuda", "cpu")
+        return {"opt": torch.optim.AdamW(groups, lr=c.lr, betas=(0.9, c.beta2), fused=fused)}
+
+    def lr_at(self, step: int) -> float:
+        """Linear warm-up, then cosine decay from lr to min_lr by ``decay_steps`` (Loshchilov &
+        Hutter 2017, "SGDR", without restarts), then min_lr."""
+        c = self.config
+        if c.warmup_steps and step < c.warmup_steps:
+            return c.lr * (step + 1) / c.warmup_steps
+        if c.decay_steps <= c.warmup_steps:
+            return c.lr
+        t = min(1.0, (step - c.warmup_steps) / (c.decay_steps - c.warmup_steps))
+        return c.min_lr + 0.5 * (1 + math.cos(math.pi * t)) * (c.lr - c.min_lr)
+
+    def make_batch(self, data, batch_size, generator):
+        """(batch_size, block_size + 1) ids: random windows of the training text."""
+        train, _ = self._ids(data)
+        T = self.config.block_size
+        if len(train) < T + 1:
+            raise ValueError(f"The training text is shorter than block_size + 1 = {T + 1} characters")
+        starts = torch.randint(len(train) - T, (batch_size,), generator=generator)
+        return train[starts[:, None] + torch.arange(T + 1)].to(self.device)
+
+    def logits(self, ids: torch.Tensor) -> torch.Tensor:
+        """(B, T) ids -> (B, T, V) next-token logits; the GPT needs T <= block_size."""
+        if self.config.arch == "gpt":
+            return self.net(input_ids=ids, use_cache=False).logits
+        return self.net(ids)[0]
+
+    def _loss(self, block):
+        x, y = block[:, :-1], block[:, 1:]  # predict each next character
+        logits = self.logits(x)
+        return F.cross_entropy(logits.float().reshape(-1, logits.size(-1)), y.reshape(-1))  # fp32 under autocast
+
+    def train_step(self, batch, opts) -> dict[str, float]:
+        opt = opts["opt"]
+        lr = self.lr_at(int(self.steps_done))
+        for g in opt.param_groups:  # the schedule lives here: the trainer only calls train_step
+            g["lr"] = lr
+        loss = self._loss(batch)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        if self.config.grad_clip > 0:
+            torch.nn.utils.clip_grad_norm_(self.parameters(), self.config.grad_clip)
+        opt.step()
+        self.steps_done += 1
+        return {"loss": loss.item(), "lr": lr}
+
+    @torch.no_grad()
+    def evaluate(self, data, n_blocks: int = EVAL_BLOCKS, seed: int = 0) -> dict[str, float]:
+        """Held-out loss in nats per character over ``n_blocks`` windows of the held-out text,
+        placed by a fixed seed, dropout off: two evaluations differ only if the model changed."""
+        _, held = self._ids(data)
+        T = min(self.config.block_size, len(held) - 1)
+        if T < 1:
+            return {}
+        starts = torch.randint(len(held) - T, (n_blocks,), generator=torch.Generator().manual_seed(seed))
+        blocks = held[starts[:, None] + torch.arange(T + 1)]
+        was_training = self.training
+        self.eval()
+        try:
+            total = sum(self._loss(b.to(self.device)).item() * len(b) for b in blocks.split(64))
+        finally:
+            self.train(was_training)
+        return {"loss": total / n_blocks}
+
+    @torch.no_grad()
+    def preview(self) -> str:
+        """A fixed-seed sample from the prompt "\\n": the same draw at each step, so the text
+        shows what training changed."""
+        return self.generate("\n", PREVIEW_CHARS, seed=1234)
+
+    def sample(self, n: int, generator: torch.Generator | None = None, prompt: str = "\n") -> str:
+        """``n`` new characters after ``prompt`` (the prompt is not included)."""
+        seed = None if generator is None else int(torch.randint(2**62, (1,), generator=generator))
+        return self.generate(prompt, n, seed=seed)
+
+    # ------------------------------------------------------------ generation
+    def _prompt_ids(self, prompt: str) -> torch.Tensor:
+        ids = self.encode(prompt or "")
+        if len(ids) == 0:  # nothing to condition on: start after a newline, as the corpus does
+            ids = self.encode("\n") if "\n" in self.config.vocab else torch.tensor([len(SPECIALS)])
+        return ids
+
+    @torch.no_grad()
+    def generate(self, prompt: str = "\n", max_new_tokens: int = 200, temperature: float = 1.0,
+                 top_k: int | None = None, top_p: float | None = None, seed: int | None = None,
+                 streamer=None, stop_event: threading.Event | None = None) -> str:
+        """Continue ``prompt`` by up to ``max_new_tokens`` characters (clamped to 0..2000) and
+        return the new text only. ``temperature`` <= 0 means greedy; ``top_k`` None or 0 and
+        ``top_p`` None or 1 turn those filters off. ``seed`` makes the draw repeatable.
+        ``streamer`` (e.g. transformers' TextIteratorStreamer) gets the prompt's ids once, then
+        the new tokens as they come, then one end(), for both architectures. Setting
+        ``stop_event`` stops after the current token; what was made so far is returned.
+
+        Context: the GPT's learned positions end at ``block_size``, so it sees at most the last
+        3/4 * block_size characters of the prompt; when the window is full it slides forward by
+        block_size / 4 characters at a time (re-reading the kept 3/4 in one pass, then
+        continuing with the KV cache). The LSTM reads the last block_size characters of the
+        prompt (its training windows) and then carries its state along, unbounded."""
+        n = max(0, min(int(max_new_tokens), MAX_NEW_TOKENS))
+        ids = self._prompt_ids(prompt)
+        stop_event = stop_event or threading.Event()
+        was_training = self.training
+        self.eval()
+        try:
+            if self.config.arch == "gpt":
+                new = self._generate_gpt(ids, n, temperature, top_k, top_p, seed, streamer, stop_event)
+            else:
+                new = self._generate_lstm(ids, n, temperature, top_k, top_p, seed, streamer, stop_event)
+        finally:
+            self.train(was_training)
+        return self.decode(new)
+
+    def _generate_gpt(self, ids, n, temperature, top_k, top_p, seed, streamer, stop_event):
+        from transformers import GenerationConfig, StoppingCriteriaList
+
+        T = self.config.block_size
+        keep = max(1, T - max(1, T // 4))
+        sampling = temperature is not None and temperature > 0
+        kw = dict(temperature=float(temperature), top_k=int(top_k or 0), top_p=float(top_p or 1.0)) if sampling else {}
+        kw.update(do_sample=sampling, suppress_tokens=list(range(len(SPECIALS))), pad_token_id=PAD,
+                  bos_token_id=BOS, eos_token_id=EOS, use_cache=True)
+        stop = StoppingCriteriaList([StopOnEvent(stop_event)])
+        out = ids[-keep:]
+        if streamer is not None:
+            streamer.put(out[None])  # the prompt, once (a TextIteratorStreamer with skip_prompt drops it)
+        proxy = _ChunkStreamer(streamer) if streamer is not None else None
+        made = 0
+        # transformers samples from torch's global generator: seed a forked copy, so that a
+        # seeded draw repeats and leaves the caller's random state (training's dropout) alone
+        devices = [self.device] if self.device.type == "cuda" else []
+        rng = torch.random.fork_rng(devices=devices) if seed is not None else contextlib.nullcontext()
+        try:
+            with rng:
+                if seed is not None:
+                    torch.manual_seed(int(seed))
+                while made < n and not stop_event.is_set():
+                    ctx = out[-keep:] if len(out) >= T else out
+                    step = min(n - made, T - len(ctx))
+                    mask = torch.ones(1, len(ctx), dtype=torch.long, device=self.device)
+                    seq = self.net.generate(input_ids=ctx[None].to(self.device), attention_mask=mask,
+                                            generation_config=GenerationConfig(max_new_tokens=step, **kw),
+                                            stopping_criteria=stop, streamer=proxy)[0].cpu()
+                    out = torch.cat([out, seq[len(ctx):]])
+                    made += len(seq) - len(ctx)
+        finally:
+            if streamer is not None:
+                streamer.end()  # also on an error: a consumer must not wait for ever
+        return out[len(out) - made:]
+
+    def _generate_lstm(self, ids, n, temperature, top_k, top_p, seed, streamer, stop_event):
+        ids = ids[-self.config.block_size:]
+        g = torch.Generator()
+        g.manual_seed(int(seed)) if seed is not None else g.seed()
+        if streamer is not None:
+            streamer.put(ids[None])
+        new = []
+        try:
+            logits, state = self.net(ids[None].to(self.device))
+            for _ in range(n):
+                if stop_event.is_set():
+                    break
+                last = logits[:, -1].float().cpu()
+                if temperature is not None and temperature > 0:
+                    probs = filter_logits(last, temperature, top_k, top_p).softmax(-1)
+                    nxt = torch.multinomial(probs, 1, generator=g)[0]
+                else:
+                    nxt = filter_logits(last).argmax(-1)
+                new.append(int(nxt))
+                if streamer is not None:
+                    streamer.put(nxt.reshape(1))
+                logits, state = self.net(nxt.reshape(1, 1).to(self.device), state)
+        finally:
+            if streamer is not None:
+                streamer.end()
+        return torch.tensor(new, dtype=torch.long)
+
+    # ------------------------------------------------------------ the probabilities view
+    @torch.no_grad()
+    def next_token_distribution(self, text: str, top: int = 5, max_chars: int = 2000) -> list[dict]:
+        """For each character of ``text`` after the first (and one step past its end): how likely
+        the model found it given the characters before it, and its ``top`` best guesses there.
+
+        Returns a list of ``{"index": i, "char": text[i] (None past the end), "p": p(text[i] |
+        text[:i]) (None past the end), "rank": 1 for the model's best guess, "top": [(char, p), ...]}``
+        for i = 1..len(text). Probabilities are the model's softmax at temperature 1, specials
+        included, without the filters that sampling applies. The GPT sees the last block_size
+        characters before each position (a sliding window); the LSTM the whole text before it.
+        Only the first ``max_chars`` characters are read."""
+        text = text[:max_chars]
+        ids = self.encode(text)
+        L = len(ids)
+        if L == 0:
+            return []
+        was_training = self.training
+        self.eval()
+        try:
+            logits = self._all_logits(ids)  # (L, V): row i predicts character i + 1
+        finally:
+            self.train(was_training)
+        probs = torch.softmax(logits.float(), -1).cpu()
+        top_p, top_i = probs.topk(min(top, probs.size(-1)), -1)
+        names = self.tokenizer.convert_ids_to_tokens(list(range(self.vocab_size)))
+        out = []
+        for i in range(1, L + 1):
+            row = probs[i - 1]
+            entry = {"index": i, "char": None, "p": None, "rank": None,
+                     "top": [(names[int(j)], float(p)) for p, j in zip(top_p[i - 1], top_i[i - 1])]}
+            if i < L:
+                tid = int(ids[i])
+                entry.update(char=text[i], p=float(row[tid]), rank=int((row > row[tid]).sum()) + 1)
+            out.append(entry)
+        return out
+
+    def _all_logits(self, ids: torch.Tensor) -> torch.Tensor:
+        """(L,) ids -> (L, V): row i is the logits after ids[: i + 1] (GPT: its last block_size)."""
+        T, L = self.config.block_size, len(ids)
+        if self.config.arch == "lstm" or L <= T:
+            return self.logits(ids[None].to(self.device))[0]
+        first = self.logits(ids[None, :T].to(self.device))[0]  # rows 0..T-1
+        windows = ids.unfold(0, T, 1)[1:]  # the window starting at k = 1..L-T gives row k + T - 1
+        rest = [self.logits(w.to(self.device))[:, -1] for w in windows.split(64)]
+        return torch.cat([first, *rest])
+
+    # ------------------------------------------------------------ transformers' own format
+    def save_pretrained(self, folder: str | os.PathLike) -> Path:
+        """The GPT as a transformers folder (config.json, model.safetensors, tokenizer files) that
+        AutoModelForCausalLM / AutoTokenizer read, plus genai_config.json with this family's config."""
+        if self.config.arch != "gpt":
+            raise ValueError("Only the GPT is a transformers model; save the LSTM as a genai checkpoint")
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        self.net.save_pretrained(folder, safe_serialization=True)
+        self.tokenizer.save_pretrained(folder)
+        meta = {"config": asdict(self.config), "steps_done": int(self.steps_done)}
+        (folder / GENAI_CONFIG).write_text(json.dumps(meta, indent=1))
+        return folder
+
+    @classmethod
+    def from_pretrained(cls, folder: str | os.PathLike, device=None) -> "Model":
+        """The inverse of save_pretrained (a folder it wrote)."""
+        from transformers import GPT2LMHeadModel
+
+        folder = Path(folder)
+        if not (folder / GENAI_CONFIG).is_file():
+            raise ValueError(f"{folder} has no {GENAI_CONFIG}: not saved by this app (use load_pretrained_hub)")
+        meta = json.loads((folder / GENAI_CONFIG).read_text("utf-8"))
+        names = {f.name for f in fields(Config)}
+        model = cls(Config(**{k: v for k, v in meta["config"].items() if k in names}))
+        net = GPT2LMHeadModel.from_pretrained(folder, use_safetensors=True)
+        if net.config.vocab_size != model.vocab_size:
+            raise ValueError(f"{folder}: the weights' vocabulary ({net.config.vocab_size}) does not fit the config's")
+        model.net = net
+        model.steps_done.fill_(int(meta.get("steps_done", 0)))
+        model.eval()
+        return model.to(device) if device is not None else model
+
+
+def hub_reachable(timeout: float = 3.0) -> bool:
+    """Whether the Hub's host answers on port 443 within ``timeout`` seconds. Offline, transformers
+    would otherwise retry for about a minute before it gives up."""
+    import socket
+    from urllib.parse import urlparse
+
+    if os.environ.get("HF_HUB_OFFLINE", "").lower() in ("1", "true", "yes", "on"):
+        return False
+    host = urlparse(os.environ.get("HF_ENDPOINT") or "https://huggingface.co").hostname or "huggingface.co"
+    try:
+        socket.create_connection((host, 443), timeout=timeout).close()
+        return True
+    except OSError:
+        return False
+
+
+def load_pretrained_hub(model_id_or_path: str, device=None):
+    """Any causal language model and its tokenizer, from the Hugging Face Hub or a local folder:
+    (model, tokenizer), in eval mode. Safetensors weights only, and no code from the repository
+    (``trust_remote_code=False``). Offline, a Hub id is looked up in the local Hugging Face cache
+    only. Raises ValueError for a missing or unusable local folder, RuntimeError when the model
+    cannot be had (offline and not cached, or no such model)."""
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    name = str(model_id_or_path).strip()
+    path = Path(name).expanduser()
+    if (name.startswith((".", "/", "~")) or path.exists()) and not path.is_dir():
+        raise ValueError(f"No model folder at {name}")
+    local = path.is_dir()
+    online = not local and hub_reachable()
+    kw = dict(trust_remote_code=False, local_files_only=not online)
+    try:
+        tok = AutoTokenizer.from_pretrained(str(path) if local else name, **kw)
+        model = AutoModelForCausalLM.from_pretrained(str(path) if local else name, use_safetensors=True, **kw)
+    except (OSError, ValueError) as e:  # no connection, no such repository, no safetensors weights
+        if local:
+            raise ValueError(f"{name} is not a loadable causal language model folder ({e})") from None
+        why = ("not found on the Hugging Face Hub" if online else
+               "offline: the Hugging Face Hub cannot be reached and it is not in the local cache")
+        raise RuntimeError(f"Could not load {name!r} ({why}; {type(e).__name__}). "
+                           "The shipped model still works.") from None
+    model.eval()
+    return (model.to(device) if device is not None else model), tok

@@ -1,0 +1,75 @@
+"""The text tab through gradio_client: streamed continuation with the probability view, three
+temperatures, live training on pasted text, and the guards. A tiny GPT stands in for the shipped one."""
+import pytest
+
+from genai import checkpoints, data
+from genai.trainer import TrainSpec, train
+
+gradio_client = pytest.importorskip("gradio_client")
+from gradio_client import Client  # noqa: E402
+
+TEXT = ("ROMEO: But soft, what light through yonder window breaks?\n"
+        "JULIET: O Romeo, Romeo, wherefore art thou Romeo?\n") * 60
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory):
+    from genai.jobs import JobRunner
+    from genai.ui.app import build_app
+
+    ship = tmp_path_factory.mktemp("shipped")
+    train(TrainSpec(family="gpt", preset="tiny", dataset="x", steps=30, batch_size=8, eval_every=1000,
+                    sample_every=1000, out=str(ship / "gpt_tiny")), lambda e: None, data=data.split_text(TEXT, "x"))
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(checkpoints, "SHIPPED_DIR", ship)
+        demo = build_app(JobRunner(max_active=2))
+        _, url, _ = demo.launch(prevent_thread_lock=True, quiet=True, server_name="127.0.0.1", server_port=None)
+        yield {"url": url, "ckpt": str(ship / "gpt_tiny.safetensors")}
+        demo.runner.shutdown()
+        demo.close()
+
+
+@pytest.fixture
+def client(app):
+    return Client(app["url"], verbose=False)
+
+
+def test_continue_streams_and_shades_each_token(app, client):
+    job = client.submit(app["ckpt"], "", "ROMEO:", 40, 0.8, 0, 1.0, 3, api_name="/continue")
+    outs = list(job)
+    text, shaded = outs[-1][0], outs[-1][1]
+    assert text.startswith("ROMEO:") and 0 < len(text) - len("ROMEO:") <= 40
+    # one shaded entry per new character, each scored with its probability
+    new_chars = [d["token"] for d in shaded]
+    assert "".join(new_chars) == text[len("ROMEO:"):]
+    assert all(0 <= d["class_or_confidence"] <= 1 for d in shaded)
+
+
+def test_same_seed_same_text_and_three_temperatures(app, client):
+    a = client.predict(app["ckpt"], "", "JULIET:", 30, 1.0, 0, 1.0, 7, api_name="/continue")[0]
+    b = client.predict(app["ckpt"], "", "JULIET:", 30, 1.0, 0, 1.0, 7, api_name="/continue")[0]
+    assert a == b
+    three = client.predict(app["ckpt"], "", "JULIET:", 30, 0, 1.0, 7, api_name="/three_temperatures")
+    assert len(three) == 3 and all(0 < len(t) <= 30 for t in three)
+
+
+def test_unseen_characters_and_long_prompts_are_handled(app, client):
+    text = client.predict(app["ckpt"], "", "Zß€🙂 " * 1000, 10, 0.8, 0, 1.0, 1, api_name="/continue")[0]
+    assert len(text) > 10
+
+
+def test_train_on_pasted_text_and_refuse_bad_text(app, client):
+    outs = list(client.submit("your text (upload or paste)", "tiny", 20, 3e-3, 8, 0, None, TEXT, app["ckpt"],
+                              api_name="/text_train"))
+    status, curve = outs[-1][0], outs[-1][1]
+    assert "done, step 20 of 20" in status
+    assert {row[2] for row in curve["data"]} >= {"loss", "heldout_loss"}
+    with pytest.raises(Exception, match="too short"):
+        client.predict("your text (upload or paste)", "tiny", 20, 3e-3, 8, 0, None, "hello", app["ckpt"],
+                       api_name="/text_train")
+
+
+def test_fine_tune_the_chosen_model(app, client):
+    outs = list(client.submit("your text (upload or paste)", "fine-tune the chosen model", 20, 1e-3, 8, 0, None,
+                              TEXT.upper(), app["ckpt"], api_name="/text_train"))
+    assert "done, step 50 of 50" in outs[-1][0]  # continues from the checkpoint's 30 steps
