@@ -104,6 +104,23 @@ def cmd_list(args) -> int:
     return 0
 
 
+def cmd_strip(args) -> int:
+    """Drop the optimizer state from a checkpoint (a shipped file needs only the weights)."""
+    from genai import checkpoints
+
+    tensors, meta = checkpoints.load(args.checkpoint)
+    weights, optim = checkpoints.split_optim(tensors)
+    keep = {k: v for k, v in meta.items() if k not in checkpoints.RESERVED}
+    if args.half:  # half the size; loading casts back to the model's float32
+        weights = {k: v.half() if v.is_floating_point() else v for k, v in weights.items()}
+        keep["stored_dtype"] = "float16"
+    path = checkpoints.save(args.checkpoint, weights, family=meta["family"], config=meta["config"],
+                            step=meta.get("step", 0), dataset=meta.get("dataset", ""),
+                            metrics=meta.get("metrics", {}), extra=keep)
+    print(f"{path}: dropped {len(optim)} optimizer tensors; {path.stat().st_size / 2**20:.1f} MB")
+    return 0
+
+
 def cmd_classifier(args) -> int:
     from genai import data, device as devmod, metrics
 
@@ -152,6 +169,11 @@ def main(argv=None) -> int:
     ls = sub.add_parser("list", help="list checkpoints and data sets")
     ls.add_argument("--family")
     ls.set_defaults(fn=cmd_list)
+
+    st = sub.add_parser("strip", help="drop a checkpoint's optimizer state (to ship it)")
+    st.add_argument("checkpoint")
+    st.add_argument("--half", action="store_true", help="also store the weights as float16")
+    st.set_defaults(fn=cmd_strip)
 
     c = sub.add_parser("classifier", help="train the digit classifier used for FID")
     c.add_argument("--dataset", default="mnist")

@@ -54,6 +54,7 @@ def _atomic_write(path: Path, write) -> None:
             os.unlink(tmp)
 
 
+RESERVED = {"format", "format_version", "family", "config", "step", "dataset", "metrics", "saved_at", "optim"}
 OPTIM = "_optim."  # prefix of optimizer-state tensors stored beside the weights
 
 

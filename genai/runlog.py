@@ -72,13 +72,25 @@ def read_run(folder: str | os.PathLike) -> dict:
             "status": status, "rows": rows, "media": media}
 
 
+_READ: dict[Path, tuple[tuple, dict]] = {}  # folder -> (file times, run): the monitor polls often
+
+
+def _changed(folder: Path) -> tuple:
+    return tuple((folder / f).stat().st_mtime_ns if (folder / f).exists() else 0
+                 for f in ("spec.json", "status.json", "metrics.jsonl", "media"))
+
+
 def list_disk_runs(runs_dir: str | os.PathLike | None = None, owner: str = "") -> list[dict]:
-    """Runs on disk that ``owner`` may see: those started from the CLI (no owner) and its own."""
+    """Runs on disk that ``owner`` may see: those started from the CLI (no owner) and its own.
+    A run's files are read again only when they changed."""
     root = Path(runs_dir) if runs_dir else checkpoints.RUNS_DIR
     out = []
     for spec in sorted(root.glob("*/spec.json"), key=lambda p: p.stat().st_mtime):
         try:
-            run = read_run(spec.parent)
+            stamp = _changed(spec.parent)
+            cached = _READ.get(spec.parent)
+            run = cached[1] if cached and cached[0] == stamp else read_run(spec.parent)
+            _READ[spec.parent] = (stamp, run)
         except (OSError, json.JSONDecodeError, KeyError):
             continue
         if run["owner"] in ("", owner):

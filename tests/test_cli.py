@@ -34,3 +34,18 @@ def test_bad_input_is_a_message_not_a_traceback(tmp_path):
     assert r.returncode == 1 and "Unknown gan preset 'nope'" in r.stderr and "Traceback" not in r.stderr
     r = run("sample", str(tmp_path / "missing.safetensors"))
     assert r.returncode == 2 and "no such checkpoint" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_strip_drops_the_optimizer_state(tmp_path):
+    ck = tmp_path / "g"
+    assert run("train", "gan", "--preset", "tiny", "--steps", "2", "--batch-size", "8", "--eval-every", "1000",
+               "--out", str(ck)).returncode == 0
+    from genai import checkpoints, models
+
+    before = (tmp_path / "g.safetensors").stat().st_size
+    assert "optim" in checkpoints.read_meta(ck)
+    r = run("strip", str(ck) + ".safetensors")
+    assert r.returncode == 0, r.stderr
+    assert (tmp_path / "g.safetensors").stat().st_size < before and "optim" not in checkpoints.read_meta(ck)
+    model, meta = models.from_checkpoint(ck)
+    assert meta["step"] == 2 and meta["preset"] == "tiny"

@@ -39,7 +39,7 @@ def test_continue_streams_and_shades_each_token(app, client):
     outs = list(job)
     text, shaded = outs[-1][0], outs[-1][1]
     assert text.startswith("ROMEO:") and 0 < len(text) - len("ROMEO:") <= 40
-    # one shaded entry per new character, each scored with its probability
+    # one shaded entry per new character, each scored with 1 - its probability
     new_chars = [d["token"] for d in shaded]
     assert "".join(new_chars) == text[len("ROMEO:"):]
     assert all(0 <= d["class_or_confidence"] <= 1 for d in shaded)

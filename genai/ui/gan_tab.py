@@ -30,10 +30,14 @@ collapse*, the generator draws only a few kinds of digit).
 """
 
 EXPERIMENT = """
-**Guided experiment: a discriminator that learns too fast.** Train the `dcgan` preset with seed 0
-for 600 steps. Then train again with the *D learning rate* ten times larger (0.002). Watch
-D(x) climb to 1 and D(G(z)) fall to 0: D wins, G's gradients vanish, and the FID stops falling
-while the first run's keeps improving. Then try loss `hinge` with the same seed.
+**Guided experiment: a discriminator that learns too fast.** Train the `dcgan-bce` preset (BCE loss
+and a batch-norm D, as Radford et al. 2016 wrote it) with seed 0 for 600 steps. Then train it again
+with the *D learning rate* ten times larger (0.002) and the same seed, and overlay the two runs in
+the *Training monitor* (metrics `D(x)`, `D(G(z))`, `heldout_fid`). What to look for: when D runs
+ahead, D(x) sits near 1 and D(G(z)) near 0, G's loss climbs, and G learns less from each step;
+watch whether the FID falls more slowly and the class histogram narrows. Then repeat with the
+`dcgan` preset (hinge loss, spectrally normalised D): spectral normalisation limits how fast D can
+run ahead, which is why it is this tab's default.
 """
 
 UPLOAD = "your images (upload)"
@@ -50,9 +54,15 @@ def load_model(path: str, device) -> tuple[torch.nn.Module, dict]:
     return _MODELS[key]
 
 
+def shipped() -> list[checkpoints.CheckpointInfo]:
+    """Shipped GAN checkpoints, the DCGAN first: the tab opens with it."""
+    found = checkpoints.list_checkpoints("gan", runs_dir=os.devnull)
+    return sorted(found, key=lambda c: c.name != "gan_dcgan_mnist")
+
+
 def checkpoint_choices(runner, request) -> list[tuple[str, str]]:
     """Shipped GAN checkpoints, then this session's runs."""
-    out = [(c.name, str(c.path)) for c in checkpoints.list_checkpoints("gan", runs_dir=os.devnull)]
+    out = [(c.name, str(c.path)) for c in shipped()]
     for job in runner.jobs(owner(request)):
         if job.spec.family == "gan" and job.checkpoint:
             out.append((f"your run: {job.name}", job.checkpoint))
@@ -69,10 +79,10 @@ def describe_checkpoint(meta: dict) -> str:
 
 
 def first_grid(runner):
-    shipped = checkpoints.list_checkpoints("gan", runs_dir=os.devnull)
-    if not shipped:
+    found = shipped()
+    if not found:
         return None
-    model, _ = load_model(str(shipped[0].path), runner.device)
+    model, _ = load_model(str(found[0].path), runner.device)
     return images.grid_image(model.sample(64, generator=torch.Generator().manual_seed(0)), nrow=8, scale=3)
 
 

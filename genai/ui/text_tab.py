@@ -78,9 +78,9 @@ def describe(meta: dict) -> str:
 
 
 def shading(dist: list[dict], start: int) -> list[tuple[str, float]]:
-    """HighlightedText pairs (char, score): the score is the model's probability of that char,
-    so unlikely characters stand out."""
-    return [(d["char"], round(d["p"], 3)) for d in dist[start:] if d["char"] is not None]
+    """HighlightedText pairs (char, score) with score = 1 - p(char): the darker a character,
+    the less likely the model found it, so its surprises stand out."""
+    return [(d["char"], round(1 - d["p"], 3)) for d in dist[start:] if d["char"] is not None]
 
 
 def hub_stream(model, tok, prompt, n, temperature, top_k, top_p, seed, stop):
@@ -123,7 +123,8 @@ def build(runner) -> None:
                 stop = gr.Button("Stop", variant="stop")
                 three = gr.Button("Same prompt, three temperatures")
             output = gr.Textbox(label="Prompt and continuation", lines=12, interactive=False)
-    gr.Markdown("#### Probabilities: each character shaded by how likely the model found it; click one")
+    gr.Markdown("#### Probabilities: the darker a character, the less likely the model found it; click one "
+                "to see what else it could have written there")
     with gr.Row():
         probs = gr.HighlightedText(label="Continuation", show_legend=False, combine_adjacent=False, scale=3)
         alts = gr.BarPlot(x="token", y="probability", title="Top-5 alternatives at the chosen position",
