@@ -33,7 +33,6 @@ class Job:
     def __init__(self, job_id: str, spec: TrainSpec, owner: str, device: torch.device):
         self.id, self.spec, self.owner, self.device = job_id, spec, owner, device
         self.name = spec.name or job_id
-        self.keep_alive = False  # keep training when the browser tab that started it closes
         self.control = Control()
         self.status = "queued"
         self.step, self.total = 0, spec.steps
@@ -145,6 +144,7 @@ class JobRunner:
         self.max_active = max_active or int(os.environ.get("GENAI_MAX_RUNS", 1))
         self.device = device or devmod.pick_device()
         self._jobs: dict[str, Job] = {}
+        self.keep_owners: set[str] = set()  # sessions whose runs go on when their tab closes
         self._lock = threading.Lock()
         self._ids = itertools.count(1)
 
@@ -176,8 +176,10 @@ class JobRunner:
 
     def stop_owner(self, owner: str) -> None:
         """The browser tab closed: stop (and save) that session's runs."""
+        if owner in self.keep_owners:
+            return
         for j in self.jobs(owner):
-            if j.active and not j.keep_alive:
+            if j.active:
                 j.stop()
 
     def shutdown(self, wait: float = 5.0) -> None:

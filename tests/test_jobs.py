@@ -125,3 +125,16 @@ def test_failed_data_becomes_an_error_event(tmp_path, monkeypatch):
     events = []
     train(TrainSpec(family="gan", preset="tiny", dataset="kmnist", steps=2, out=str(tmp_path / "x")), events.append)
     assert events[-1].kind == "error" and "GENAI_DATA_DIR" in events[-1].data
+
+
+def test_closing_the_tab_stops_runs_unless_asked_to_keep_them(tmp_path):
+    runner = JobRunner(max_active=2)
+    kept = long_run(runner, tmp_path / "k", owner="alice")
+    gone = long_run(runner, tmp_path / "g", owner="bob")
+    runner.keep_owners.add("alice")
+    runner.stop_owner("alice")
+    runner.stop_owner("bob")
+    gone.thread.join(5)
+    assert gone.status == "stopped" and gone.checkpoint  # stopped and saved
+    assert kept.active
+    kept.stop(wait=5)

@@ -212,8 +212,8 @@ def build(runner) -> None:
         return str(monitor.export_zip(v, path))
 
     def on_keep(flag, request: gr.Request):
-        for job in runner.jobs(owner(request)):
-            job.keep_alive = bool(flag)
+        # for this session's runs, the ones it has and the ones it starts later
+        (runner.keep_owners.add if flag else runner.keep_owners.discard)(owner(request))
 
     outputs = [runs, pick, metric, focus, curve, step, last]
     timer.tick(refresh, [pick, metric, weight, log_scale, focus, last], outputs, api_name="monitor_poll",
