@@ -89,3 +89,10 @@ def stop_job(runner: JobRunner, job_id: str | None, request) -> Job | None:
     if job is not None:
         job.stop(wait=5)
     return job
+
+
+def run_choices(runner: JobRunner, request, family: str) -> list[tuple[str, str]]:
+    """(label, checkpoint path) of this session's runs of ``family`` that saved one: runs
+    belong to the browser session that started them, so only its own are offered."""
+    return [(f"your run: {job.name}", job.checkpoint) for job in runner.jobs(owner(request))
+            if job.spec.family == family and job.checkpoint]

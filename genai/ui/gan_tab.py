@@ -11,8 +11,8 @@ import torch
 from genai import checkpoints, data as datamod, images, models
 from genai.models import gan
 from genai.trainer import TrainSpec
-from genai.ui.common import (COMPUTE, Throttle, curves, find_job, owner, start_or_error, status_line, stop_job,
-                             toggle_pause)
+from genai.ui.common import (COMPUTE, Throttle, curves, find_job, run_choices, start_or_error, status_line,
+                             stop_job, toggle_pause)
 
 EXPLAIN = r"""
 ### How a GAN learns
@@ -63,9 +63,7 @@ def shipped() -> list[checkpoints.CheckpointInfo]:
 def checkpoint_choices(runner, request) -> list[tuple[str, str]]:
     """Shipped GAN checkpoints, then this session's runs."""
     out = [(c.name, str(c.path)) for c in shipped()]
-    for job in runner.jobs(owner(request)):
-        if job.spec.family == "gan" and job.checkpoint:
-            out.append((f"your run: {job.name}", job.checkpoint))
+    out += run_choices(runner, request, "gan")
     return out
 
 

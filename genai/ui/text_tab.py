@@ -11,8 +11,8 @@ import torch
 
 from genai import checkpoints, data as datamod, models
 from genai.trainer import TrainSpec
-from genai.ui.common import (COMPUTE, Throttle, curves, find_job, owner, start_or_error, status_line, stop_job,
-                             toggle_pause)
+from genai.ui.common import (COMPUTE, Throttle, curves, find_job, run_choices, start_or_error, status_line,
+                             stop_job, toggle_pause)
 
 LATEX = [{"left": "$$", "right": "$$", "display": True}, {"left": "$", "right": "$", "display": False}]
 EXPLAIN = r"""
@@ -64,9 +64,7 @@ def load_hub(model_id: str, device):
 
 def checkpoint_choices(runner, request) -> list[tuple[str, str]]:
     out = [(c.name, str(c.path)) for c in checkpoints.list_checkpoints("gpt", runs_dir=os.devnull)]
-    for job in runner.jobs(owner(request)):
-        if job.spec.family == "gpt" and job.checkpoint:
-            out.append((f"your run: {job.name}", job.checkpoint))
+    out += run_choices(runner, request, "gpt")
     return out + [(HUB, HUB)]
 
 

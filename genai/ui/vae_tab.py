@@ -12,8 +12,8 @@ import torch
 from genai import checkpoints, data as datamod, images, models, sketch
 from genai.models import vae
 from genai.trainer import TrainSpec
-from genai.ui.common import (COMPUTE, Throttle, curves, owner, start_or_error, status_line, stop_job,
-                             toggle_pause)
+from genai.ui.common import (COMPUTE, Throttle, curves, run_choices, start_or_error, status_line,
+                             stop_job, toggle_pause)
 
 LATEX = [{"left": "$$", "right": "$$", "display": True}, {"left": "$", "right": "$", "display": False}]
 
@@ -85,9 +85,7 @@ def shipped() -> list[checkpoints.CheckpointInfo]:
 def checkpoint_choices(runner, request) -> list[tuple[str, str]]:
     """Shipped VAE checkpoints, then this session's runs."""
     out = [(c.name, str(c.path)) for c in shipped()]
-    for job in runner.jobs(owner(request)):
-        if job.spec.family == "vae" and job.checkpoint:
-            out.append((f"your run: {job.name}", job.checkpoint))
+    out += run_choices(runner, request, "vae")
     return out
 
 
