@@ -81,7 +81,7 @@ def cmd_sample(args) -> int:
 
     model, meta = models.from_checkpoint(args.checkpoint)
     g = torch.Generator().manual_seed(args.seed)
-    if meta["family"] == "gpt":
+    if meta["family"] in ("gpt", "lm"):
         print(model.sample(args.n, generator=g, prompt=args.prompt))
         return 0
     kw = {"labels": args.digit} if args.digit is not None and meta["family"] == "gan" else {}
@@ -139,7 +139,7 @@ def main(argv=None) -> int:
     sub = p.add_subparsers(dest="cmd", required=True)
 
     t = sub.add_parser("train", help="train a model and save a checkpoint")
-    t.add_argument("family", choices=["gan", "vae", "gpt"])
+    t.add_argument("family", choices=["gan", "vae", "gpt", "lm"])
     t.add_argument("--preset")
     t.add_argument("--dataset", default="digits")
     t.add_argument("--steps", type=int, default=500)

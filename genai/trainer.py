@@ -70,7 +70,7 @@ class Control:
 
 
 def load_data(family: str, dataset: str):
-    kind = "text" if family == "gpt" else "image"
+    kind = "text" if family in ("gpt", "lm") else "image"
     if kind == "text":
         return datamod.load_text(dataset)
     return datamod.load_images(dataset)
@@ -134,8 +134,9 @@ def train(spec: TrainSpec, emit: Callable[[Event], None], control: Control | Non
             opts[name].load_state_dict(state)
         out = Path(spec.out) if spec.out else checkpoints.RUNS_DIR / (spec.name or spec.family) / "checkpoint"
         n_params = sum(p.numel() for p in model.parameters())
-        emit(Event("log", step, f"{spec.family} ({n_params / 1e6:.2f} M parameters) on {spec.dataset}, "
-                                f"{devmod.describe(device)}"))
+        n_train = sum(p.numel() for p in model.parameters() if p.requires_grad)
+        size = f"{n_params / 1e6:.2f} M parameters" + (f", {n_train / 1e6:.3f} M trained" if n_train < n_params else "")
+        emit(Event("log", step, f"{spec.family} ({size}) on {spec.dataset}, {devmod.describe(device)}"))
         last_metrics: dict = {}
         t_window, n_window = time.perf_counter(), 0
         total = step + spec.steps

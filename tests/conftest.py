@@ -33,3 +33,43 @@ def digits():
     from genai import data
 
     return data.load_digits()
+
+
+# ---------------------------------------------------------------- a stand-in for a Hub model
+OLD = "\n".join(["The quick brown fox jumps over the lazy dog.", "A stitch in time saves nine, said the tailor.",
+                 "Now is the winter of our discontent;", "All that glitters is not gold."] * 60)
+NEW = "\n".join(["Shall I compare thee to a summer's day?", "Thou art more lovely and more temperate.",
+                 "Rough winds do shake the darling buds of May,"] * 60)
+
+
+def _next_token_loss(net, ids):
+    return torch.nn.functional.cross_entropy(net(input_ids=ids[:, :-1]).logits.flatten(0, 1), ids[:, 1:].flatten())
+
+
+@pytest.fixture(scope="session")
+def tiny_hub_folder(tmp_path_factory):
+    """A stand-in for a Hub model, offline: a tiny GPT-2 with a byte-level BPE tokenizer,
+    'pretrained' in full on OLD for 60 steps and saved as a transformers folder."""
+    from tokenizers import ByteLevelBPETokenizer
+    from transformers import GPT2Config, GPT2LMHeadModel, PreTrainedTokenizerFast
+
+    bpe = ByteLevelBPETokenizer()
+    bpe.train_from_iterator([OLD, NEW], vocab_size=300, min_frequency=2, special_tokens=["<|endoftext|>"])
+    tok = PreTrainedTokenizerFast(tokenizer_object=bpe._tokenizer, eos_token="<|endoftext|>",
+                                  bos_token="<|endoftext|>", unk_token="<|endoftext|>")
+    torch.manual_seed(0)
+    net = GPT2LMHeadModel(GPT2Config(vocab_size=len(tok), n_positions=64, n_embd=32, n_layer=2, n_head=2,
+                                     bos_token_id=0, eos_token_id=0))
+    ids = torch.tensor(tok(OLD)["input_ids"])
+    opt = torch.optim.AdamW(net.parameters(), lr=1e-2)
+    g = torch.Generator().manual_seed(0)
+    for _ in range(60):
+        starts = torch.randint(len(ids) - 33, (16,), generator=g)
+        loss = _next_token_loss(net, ids[starts[:, None] + torch.arange(33)])
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    folder = tmp_path_factory.mktemp("hub") / "tiny-gpt2"
+    net.save_pretrained(folder)
+    tok.save_pretrained(folder)
+    return str(folder)

@@ -60,16 +60,54 @@ def test_unseen_characters_and_long_prompts_are_handled(app, client):
 
 def test_train_on_pasted_text_and_refuse_bad_text(app, client):
     outs = list(client.submit("your text (upload or paste)", "tiny", 20, 3e-3, 8, 0, None, TEXT, app["ckpt"],
-                              api_name="/text_train"))
+                              "", True, 8, api_name="/text_train"))
     status, curve = outs[-1][0], outs[-1][1]
     assert "done, step 20 of 20" in status
     assert {row[2] for row in curve["data"]} >= {"loss", "heldout_loss"}
     with pytest.raises(Exception, match="too short"):
         client.predict("your text (upload or paste)", "tiny", 20, 3e-3, 8, 0, None, "hello", app["ckpt"],
-                       api_name="/text_train")
+                       "", True, 8, api_name="/text_train")
 
 
 def test_fine_tune_the_chosen_model(app, client):
     outs = list(client.submit("your text (upload or paste)", "fine-tune the chosen model", 20, 1e-3, 8, 0, None,
-                              TEXT.upper(), app["ckpt"], api_name="/text_train"))
-    assert "done, step 50 of 50" in outs[-1][0]  # continues from the checkpoint's 30 steps
+                              TEXT.upper(), app["ckpt"], "", False, 8, api_name="/text_train"))
+    assert "done, step 50 of 50" in outs[-1][0]  # every weight: continues from the checkpoint's 30 steps
+
+
+HUB = "Hugging Face Hub model (id below)"
+
+
+def test_a_hub_model_from_a_local_folder_streams_with_probabilities(app, client, tiny_hub_folder):
+    outs = list(client.submit(HUB, tiny_hub_folder, "Now is the", 6, 0.8, 0, 1.0, 3, api_name="/continue"))
+    text, shaded = outs[-1][0], outs[-1][1]
+    assert text.startswith("Now is the") and len(text) > len("Now is the")
+    # one shaded entry per new BPE token (several characters each), scored with 1 - its probability
+    assert "".join(d["token"] for d in shaded) == text[len("Now is the"):]
+    assert 0 < len(shaded) <= 6 and all(0 <= d["class_or_confidence"] <= 1 for d in shaded)
+    three = client.predict(HUB, tiny_hub_folder, "Now is the", 5, 0, 1.0, 7, api_name="/three_temperatures")
+    assert len(three) == 3 and all(three)
+
+
+def test_lora_fine_tunes_a_hub_model_and_the_char_gpt(app, client, tiny_hub_folder):
+    outs = list(client.submit("your text (upload or paste)", "fine-tune the chosen model", 20, 2e-3, 8, 0, None, TEXT,
+                              HUB, tiny_hub_folder, True, 4, api_name="/text_train"))
+    status, curve = outs[-1][0], outs[-1][1]
+    assert "done, step 20 of 20" in status
+    assert {row[2] for row in curve["data"]} >= {"loss", "heldout_loss", "heldout_loss_per_char"}
+    # LoRA on the shipped char GPT is a new run of adapters (from step 0), not the GPT's own steps
+    outs = list(client.submit("your text (upload or paste)", "fine-tune the chosen model", 20, 2e-3, 8, 0, None, TEXT,
+                              app["ckpt"], "", True, 4, api_name="/text_train"))
+    assert "done, step 20 of 20" in outs[-1][0]
+
+
+def test_unreachable_hub_models_are_refused_with_a_message(app, client, monkeypatch):
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")  # the server runs in this process
+    with pytest.raises(Exception, match="offline"):
+        client.predict(HUB, "no-such-org/no-such-model", "Hi", 5, 0.8, 0, 1.0, 1, api_name="/continue")
+    outs = list(client.submit("your text (upload or paste)", "fine-tune the chosen model", 20, 2e-3, 8, 0, None, TEXT,
+                              HUB, "no-such-org/no-such-model", True, 4, api_name="/text_train"))
+    assert "failed" in outs[-1][0] and "offline" in outs[-1][0]
+    with pytest.raises(Exception, match="Hub model id"):
+        client.predict("your text (upload or paste)", "fine-tune the chosen model", 20, 2e-3, 8, 0, None, TEXT,
+                       HUB, " ", True, 4, api_name="/text_train")

@@ -15,7 +15,7 @@ from __future__ import annotations
 import importlib
 from dataclasses import asdict, fields
 
-FAMILIES = {"gan": "genai.models.gan", "vae": "genai.models.vae", "gpt": "genai.models.gpt"}
+FAMILIES = {"gan": "genai.models.gan", "vae": "genai.models.vae", "gpt": "genai.models.gpt", "lm": "genai.models.lm"}
 
 
 def family_module(family: str):

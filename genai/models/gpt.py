@@ -520,7 +520,7 @@ class Model(nn.Module):
 
         folder = Path(folder)
         if not (folder / GENAI_CONFIG).is_file():
-            raise ValueError(f"{folder} has no {GENAI_CONFIG}: not saved by this app (use load_pretrained_hub)")
+            raise ValueError(f"{folder} has no {GENAI_CONFIG}: not saved by this app (use genai.models.lm.load_pretrained_hub)")
         meta = json.loads((folder / GENAI_CONFIG).read_text("utf-8"))
         names = {f.name for f in fields(Config)}
         model = cls(Config(**{k: v for k, v in meta["config"].items() if k in names}))
@@ -532,47 +532,3 @@ class Model(nn.Module):
         model.eval()
         return model.to(device) if device is not None else model
 
-
-def hub_reachable(timeout: float = 3.0) -> bool:
-    """Whether the Hub's host answers on port 443 within ``timeout`` seconds. Offline, transformers
-    would otherwise retry for about a minute before it gives up."""
-    import socket
-    from urllib.parse import urlparse
-
-    if os.environ.get("HF_HUB_OFFLINE", "").lower() in ("1", "true", "yes", "on"):
-        return False
-    host = urlparse(os.environ.get("HF_ENDPOINT") or "https://huggingface.co").hostname or "huggingface.co"
-    try:
-        socket.create_connection((host, 443), timeout=timeout).close()
-        return True
-    except OSError:
-        return False
-
-
-def load_pretrained_hub(model_id_or_path: str, device=None):
-    """Any causal language model and its tokenizer, from the Hugging Face Hub or a local folder:
-    (model, tokenizer), in eval mode. Safetensors weights only, and no code from the repository
-    (``trust_remote_code=False``). Offline, a Hub id is looked up in the local Hugging Face cache
-    only. Raises ValueError for a missing or unusable local folder, RuntimeError when the model
-    cannot be had (offline and not cached, or no such model)."""
-    from transformers import AutoModelForCausalLM, AutoTokenizer
-
-    name = str(model_id_or_path).strip()
-    path = Path(name).expanduser()
-    if (name.startswith((".", "/", "~")) or path.exists()) and not path.is_dir():
-        raise ValueError(f"No model folder at {name}")
-    local = path.is_dir()
-    online = not local and hub_reachable()
-    kw = dict(trust_remote_code=False, local_files_only=not online)
-    try:
-        tok = AutoTokenizer.from_pretrained(str(path) if local else name, **kw)
-        model = AutoModelForCausalLM.from_pretrained(str(path) if local else name, use_safetensors=True, **kw)
-    except (OSError, ValueError) as e:  # no connection, no such repository, no safetensors weights
-        if local:
-            raise ValueError(f"{name} is not a loadable causal language model folder ({e})") from None
-        why = ("not found on the Hugging Face Hub" if online else
-               "offline: the Hugging Face Hub cannot be reached and it is not in the local cache")
-        raise RuntimeError(f"Could not load {name!r} ({why}; {type(e).__name__}). "
-                           "The shipped model still works.") from None
-    model.eval()
-    return (model.to(device) if device is not None else model), tok

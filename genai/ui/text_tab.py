@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import threading
+from dataclasses import asdict
 
 import gradio as gr
 import pandas as pd
@@ -26,7 +27,13 @@ To continue a prompt it draws the next token from $p(\cdot \mid x_{<t})$, append
 below 1 it sharpens it (safer, more repetitive), above 1 it flattens it (more surprising, more
 mistakes). **Top-k** keeps only the $k$ likeliest tokens; **top-p** keeps the smallest set whose
 probabilities add up to $p$. The shipped model is a small GPT that reads and writes one
-*character* at a time, trained here on Tiny Shakespeare.
+*character* at a time, trained here on Tiny Shakespeare. Pretrained models from the Hugging Face
+Hub (such as `distilgpt2`, when the machine is online) read *tokens* of about four characters.
+
+**Fine-tuning** goes on training a trained model on a new text. A full fine-tune changes every
+weight; **LoRA** (low-rank adaptation) freezes each weight matrix $W$ and learns a small change
+$\frac{\alpha}{r} BA$ with $B$ and $A$ of rank $r$, so it trains (and saves) a few percent of the
+numbers and starts exactly where the pretrained model was.
 """
 EXPERIMENT = """
 **Guided experiment: one prompt, three temperatures.** Type `ROMEO:` and press *Same prompt, three
@@ -38,6 +45,8 @@ HUB = "Hugging Face Hub model (id below)"
 SHAKESPEARE, UPLOAD = "tinyshakespeare", "your text (upload or paste)"
 MAX_PROMPT = 2000  # characters; the model itself reads only the last part that fits its context
 MAX_NEW = 1000
+FINE_TUNE = "fine-tune the chosen model"
+TEXT_FAMILIES = ("gpt", "lm")  # the char models, and pretrained transformers fine-tuned here
 _MODELS: dict[tuple, object] = {}
 
 
@@ -46,58 +55,73 @@ def load_model(path: str, device):
     key = (path, os.path.getmtime(path), str(device))
     if key not in _MODELS:
         _MODELS.clear() if len(_MODELS) > 8 else None
-        _MODELS[key] = models.from_checkpoint(path, "gpt", device)
+        model, meta = models.from_checkpoint(path, None, device)
+        if meta["family"] not in TEXT_FAMILIES:
+            raise checkpoints.CheckpointError(f"{path} is a {meta['family']} checkpoint, not a text model")
+        _MODELS[key] = model, meta
     return _MODELS[key]
 
 
 def load_hub(model_id: str, device):
-    from genai.models import gpt
+    """A Hub model (or a local transformers folder) wrapped as the lm family, so that it streams,
+    shows probabilities and compares temperatures as the char models do."""
+    from genai.models import lm
 
     key = ("hub", model_id, str(device))
     if key not in _MODELS:
         try:
-            _MODELS[key] = gpt.load_pretrained_hub(model_id, device)
-        except (RuntimeError, ValueError) as e:
+            model = lm.Model(lm.Config(base=model_id, lora=False)).to(device).eval()
+        except (RuntimeError, ValueError, OSError) as e:
             raise gr.Error(str(e)) from None
+        _MODELS[key] = model, {"family": "lm", "config": asdict(model.config), "step": 0}
     return _MODELS[key]
 
 
 def checkpoint_choices(runner, request) -> list[tuple[str, str]]:
     out = [(c.name, str(c.path)) for c in checkpoints.list_checkpoints("gpt", runs_dir=os.devnull)]
-    out += run_choices(runner, request, "gpt")
+    for family in TEXT_FAMILIES:
+        out += run_choices(runner, request, family)
     return out + [(HUB, HUB)]
 
 
 def describe(meta: dict) -> str:
     c, m = meta["config"], meta.get("metrics", {})
+    if meta["family"] == "lm":
+        how = f"LoRA rank {c['lora_r']}" if c["lora"] else "every weight"
+        held = (f", held-out loss {m['loss']:.3f} nats/token = {m['loss_per_char']:.3f} nats/char"
+                if "loss_per_char" in m else "")
+        if not meta.get("step"):
+            return f"{c['base']}, pretrained (not fine-tuned here)"
+        return f"{c['base']} fine-tuned ({how}); {meta['step']} steps on {meta.get('dataset', '?')}{held}"
     kind = f"char GPT, {c['n_layer']} layers x {c['n_embd']}" if c["arch"] == "gpt" else f"char LSTM, {c['lstm_layers']} x {c['lstm_hidden']}"
     held = f", held-out loss {m['loss']:.3f} nats/char" if "loss" in m else ""
     return f"{kind}, context {c['block_size']}; {meta.get('step', 0)} steps on {meta.get('dataset', '?')}{held}"
+
+
+def fine_tune_spec(path: str, hub: str, lora: bool, rank: int, lr: float, common: dict) -> TrainSpec:
+    """The run that fine-tunes the model chosen above: a Hub model, a char GPT with LoRA (as the
+    lm family) or in full (the gpt family), or a model fine-tuned here before (its own way)."""
+    schedule = {"lr": lr, "min_lr": lr / 10, "warmup_steps": 10, "decay_steps": common["steps"]}
+    adapters = {"lora": bool(lora), "lora_r": int(rank), "lora_alpha": 2.0 * int(rank)}
+    if not path:
+        raise ValueError("Choose a model above first")
+    if path == HUB:
+        if not (hub or "").strip():
+            raise ValueError("Type a Hugging Face Hub model id (such as distilgpt2) or a local folder")
+        return TrainSpec(**common, family="lm", preset="lora" if lora else "full",
+                         overrides={"base": (hub or "").strip(), **schedule, **adapters})
+    family = checkpoints.read_meta(path)["family"]
+    if family == "lm":  # fine-tuned here before: go on the same way (adapters or every weight)
+        return TrainSpec(**common, family="lm", init_from=path, overrides=schedule)
+    if lora:
+        return TrainSpec(**common, family="lm", preset="lora", overrides={"base": path, **schedule, **adapters})
+    return TrainSpec(**common, family="gpt", init_from=path, overrides=schedule)
 
 
 def shading(dist: list[dict], start: int) -> list[tuple[str, float]]:
     """HighlightedText pairs (char, score) with score = 1 - p(char): the darker a character,
     the less likely the model found it, so its surprises stand out."""
     return [(d["char"], round(1 - d["p"], 3)) for d in dist[start:] if d["char"] is not None]
-
-
-def hub_stream(model, tok, prompt, n, temperature, top_k, top_p, seed, stop):
-    """Stream a Hub model's continuation with transformers' TextIteratorStreamer."""
-    from transformers import StoppingCriteriaList, TextIteratorStreamer
-
-    from genai.models.gpt import StopOnEvent
-
-    streamer = TextIteratorStreamer(tok, skip_prompt=True, skip_special_tokens=True, timeout=60)
-    enc = tok(prompt or tok.bos_token or "\n", return_tensors="pt").to(model.device)
-    enc = {k: v[:, -max(1, model.config.max_position_embeddings - n):] for k, v in enc.items()}
-    if seed is not None:
-        torch.manual_seed(int(seed))
-    kw = dict(do_sample=temperature > 0, max_new_tokens=n, streamer=streamer,
-              stopping_criteria=StoppingCriteriaList([StopOnEvent(stop)]), pad_token_id=tok.eos_token_id)
-    if temperature > 0:
-        kw.update(temperature=temperature, top_k=int(top_k or 0), top_p=float(top_p or 1.0))
-    threading.Thread(target=model.generate, kwargs={**enc, **kw}, daemon=True).start()
-    return streamer
 
 
 def build(runner) -> None:
@@ -137,12 +161,15 @@ def build(runner) -> None:
 
     with gr.Row():
         corpus = gr.Dropdown([SHAKESPEARE, UPLOAD], value=SHAKESPEARE, label="Text")
-        what = gr.Dropdown(list(gpt.PRESETS) + ["fine-tune the chosen model"], value="cpu-fast",
+        what = gr.Dropdown(list(gpt.PRESETS) + [FINE_TUNE], value="cpu-fast",
                            label="Model", info="GPT presets, the LSTM, or fine-tune the model chosen above")
         steps = gr.Slider(10, 20000, 1000, step=10, label="Steps")
         lr = gr.Number(2e-3, label="Learning rate")
         batch = gr.Slider(4, 128, 16, step=4, label="Batch size")
         train_seed = gr.Number(0, precision=0, label="Seed")
+    with gr.Row(visible=False) as ft_row:
+        lora = gr.Checkbox(True, label="LoRA: train small low-rank adapters only (untick: every weight)")
+        rank = gr.Slider(1, 64, 8, step=1, label="LoRA rank r")
     with gr.Row(visible=False) as own_text:
         upload = gr.File(file_types=[".txt"], label="A UTF-8 text file")
         pasted = gr.Textbox(label="...or paste text here", lines=4)
@@ -152,19 +179,20 @@ def build(runner) -> None:
         stop_train = gr.Button("Stop", variant="stop")
     status = gr.Markdown("No run yet.")
     with gr.Row():
-        loss_plot = gr.LinePlot(x="step", y="value", color="series", title="Loss (nats per character)", height=260)
+        loss_plot = gr.LinePlot(x="step", y="value", color="series", height=260,
+                                title="Loss (nats per token; the char models' tokens are characters)")
         sample_box = gr.Textbox(label="Sample at the latest evaluation", lines=10, interactive=False)
     replay = gr.Slider(0, 1, 0, step=1, label="Replay: sample at snapshot")
 
     # -------------------------------------------------------------- handlers
     def pick_model(path, hub, request: gr.Request):
         if path == HUB:
-            return load_hub(hub.strip(), runner.device), "hub"
+            return load_hub((hub or "").strip(), runner.device)
         if not path:
             raise gr.Error("Choose a model first.")
         try:
-            return load_model(path, runner.device), "genai"
-        except (checkpoints.CheckpointError, OSError) as e:
+            return load_model(path, runner.device)
+        except (checkpoints.CheckpointError, OSError, ValueError) as e:
             raise gr.Error(str(e)) from None
 
     def on_model(path):
@@ -174,26 +202,21 @@ def build(runner) -> None:
             return gr.Textbox(visible=False), ""
         try:
             _, meta = load_model(path, runner.device)
-        except (checkpoints.CheckpointError, OSError) as e:
+        except (checkpoints.CheckpointError, OSError, ValueError) as e:
             return gr.Textbox(visible=False), f"Cannot load: {e}"
         return gr.Textbox(visible=False), describe(meta)
 
     def on_continue(path, hub, text, n, temp, k, p, s, request: gr.Request):
-        (loaded, kind) = pick_model(path, hub, request)
+        from transformers import TextIteratorStreamer
+
+        model, _ = pick_model(path, hub, request)
         text = (text or "")[-MAX_PROMPT:]
         n = int(min(max(n or 1, 1), MAX_NEW))
         stop_ev = threading.Event()
-        if kind == "hub":
-            model, tok = loaded
-            streamer = hub_stream(model, tok, text, n, float(temp), k, p, s, stop_ev)
-        else:
-            from transformers import TextIteratorStreamer
-
-            model, _ = loaded
-            streamer = TextIteratorStreamer(model.tokenizer, skip_prompt=True, timeout=60)
-            kw = dict(prompt=text, max_new_tokens=n, temperature=float(temp), top_k=int(k or 0),
-                      top_p=float(p or 1), seed=None if s is None else int(s), streamer=streamer, stop_event=stop_ev)
-            threading.Thread(target=model.generate, kwargs=kw, daemon=True).start()
+        streamer = TextIteratorStreamer(model.tokenizer, skip_prompt=True, skip_special_tokens=True, timeout=60)
+        kw = dict(prompt=text, max_new_tokens=n, temperature=float(temp), top_k=int(k or 0),
+                  top_p=float(p or 1), seed=None if s is None else int(s), streamer=streamer, stop_event=stop_ev)
+        threading.Thread(target=model.generate, kwargs=kw, daemon=True).start()
         new = ""
         throttle = Throttle(0.05)
         try:
@@ -204,16 +227,16 @@ def build(runner) -> None:
         finally:
             stop_ev.set()  # Stop, or a closed tab: the generation thread ends too
         view, dist = gr.skip(), None
-        if kind == "genai" and new:
+        if new:
             dist = model.next_token_distribution(text + new, top=5)
-            start_at = len(text[-MAX_PROMPT:]) - 1
-            view = shading(dist, max(start_at, 0))
-            dist = {"dist": dist, "start": max(start_at, 0)}
+            start_at = max(len(model.encode(text)) - 1, 0)  # the first new token's entry
+            view = shading(dist, start_at)
+            dist = {"dist": dist, "start": start_at}
         yield text + new, view, dist
 
     def on_select(state, evt: gr.SelectData):
         if not state:
-            raise gr.Error("Continue a prompt first (with a model trained here).")
+            raise gr.Error("Continue a prompt first.")
         d = state["dist"][state["start"] + evt.index]
         rows = [(repr(c)[1:-1] if c not in ("<unk>", "<pad>", "<bos>", "<eos>") else c, p) for c, p in d["top"]]
         return gr.BarPlot(value=pd.DataFrame(rows, columns=["token", "probability"]).astype({"token": "str", "probability": "float64"}),
@@ -225,10 +248,7 @@ def build(runner) -> None:
         return "".join(c for c in chars if c)
 
     def on_three(path, hub, text, n, k, p, s, request: gr.Request):
-        (loaded, kind) = pick_model(path, hub, request)
-        if kind == "hub":
-            raise gr.Error("Three temperatures works with the character models trained here.")
-        model, _ = loaded
+        model, _ = pick_model(path, hub, request)
         n = int(min(max(n or 1, 1), 400))
         return [model.generate(text or "", n, temperature=t, top_k=int(k or 0), top_p=float(p or 1),
                                seed=int(s or 0)) for t in (0.5, 1.0, 1.5)]
@@ -236,7 +256,17 @@ def build(runner) -> None:
     def on_corpus(c):
         return gr.Row(visible=c == UPLOAD)
 
-    def on_train(c, w, st, lr_, bs, sd, file, paste, path, request: gr.Request):
+    def on_what(w):
+        return gr.Row(visible=w == FINE_TUNE)
+
+    def on_lora(w, use_lora, path):
+        """A learning rate that suits the choice: adapters take large steps, every weight small ones."""
+        if w != FINE_TUNE:
+            return gr.Number(value=float(gpt.PRESETS[w]["lr"]))
+        hub_full = path == HUB and not use_lora  # pretrained on far more text than ours: move it gently
+        return gr.Number(value=1e-4 if hub_full else 2e-3 if use_lora else 5e-4)
+
+    def on_train(c, w, st, lr_, bs, sd, file, paste, path, hub, use_lora, r, request: gr.Request):
         data = None
         try:
             if c == UPLOAD:
@@ -251,18 +281,15 @@ def build(runner) -> None:
             else:
                 data = datamod.load_text(SHAKESPEARE)
             st, bs = int(st), int(bs)
-            common = dict(family="gpt", dataset=SHAKESPEARE if c != UPLOAD else "your text", steps=st, batch_size=bs,
+            common = dict(dataset=SHAKESPEARE if c != UPLOAD else "your text", steps=st, batch_size=bs,
                           seed=int(sd or 0), eval_every=max(20, st // 20), sample_every=max(20, st // 20),
                           ckpt_every=max(200, st // 4))
-            if w == "fine-tune the chosen model":
-                if not path or path == HUB:
-                    raise ValueError("Choose a character model trained here above (fine-tuning Hub models is not built yet)")
-                spec = TrainSpec(**common, init_from=path, overrides={"lr": float(lr_), "warmup_steps": 10,
-                                                                     "decay_steps": st, "min_lr": float(lr_) / 10})
+            if w == FINE_TUNE:
+                spec = fine_tune_spec(path, hub, use_lora, int(r or 8), float(lr_), common)
             else:
-                spec = TrainSpec(**common, preset=w, overrides={"lr": float(lr_), "decay_steps": st})
-                models.make_config("gpt", w, **spec.overrides)
-        except (datamod.DataError, ValueError, TypeError) as e:
+                spec = TrainSpec(**common, family="gpt", preset=w, overrides={"lr": float(lr_), "decay_steps": st})
+            models.make_config(spec.family, spec.preset, **spec.overrides)  # bad settings fail here, not in the run
+        except (datamod.DataError, checkpoints.CheckpointError, ValueError, TypeError) as e:
             raise gr.Error(str(e)) from None
         job = start_or_error(runner, spec, request, data=data)
         throttle = Throttle(0.3)
@@ -277,7 +304,7 @@ def build(runner) -> None:
                 job.stop()
 
     def snapshot(job):
-        df = curves(job, ["loss", "heldout_loss"])
+        df = curves(job, ["loss", "heldout_loss", "heldout_loss_per_char"])
         text = job.media[-1][1] if job.media else gr.skip()
         return (status_line(job).replace("images/s", "windows/s"), df if len(df) else gr.skip(), text,
                 gr.Slider(maximum=max(len(job.media) - 1, 1), value=max(len(job.media) - 1, 0)))
@@ -306,7 +333,10 @@ def build(runner) -> None:
     three.click(on_three, [ckpt, hub_id, prompt, max_new, top_k, top_p, seed], t_outs, api_name="three_temperatures",
                 concurrency_id=COMPUTE)
     corpus.change(on_corpus, corpus, own_text, api_visibility="private")
-    train_ev = start.click(on_train, [corpus, what, steps, lr, batch, train_seed, upload, pasted, ckpt],
+    what.change(on_what, what, ft_row, api_visibility="private")
+    gr.on([what.change, lora.change], on_lora, [what, lora, ckpt], lr, api_visibility="private")
+    train_ev = start.click(on_train, [corpus, what, steps, lr, batch, train_seed, upload, pasted, ckpt, hub_id, lora,
+                                      rank],
                            [job_id, status, loss_plot, sample_box, replay, ckpt], api_name="text_train",
                            concurrency_limit=None, show_progress="hidden")
     pause.click(on_pause, job_id, status, api_name="text_pause")
