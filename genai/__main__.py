@@ -11,6 +11,7 @@ import argparse
 import json
 import sys
 import time
+from pathlib import Path
 
 
 def _value(text: str):
@@ -29,6 +30,16 @@ def cmd_train(args) -> int:
 
     devmod.configure_threads(beside_server=False)
     overrides = dict(kv.split("=", 1) for kv in args.set)
+    data = None
+    if args.text:  # a text file of one's own, for the text families
+        from genai import data as datamod
+
+        try:
+            data = datamod.load_user_text(Path(args.text).read_bytes(), Path(args.text).name)
+        except (OSError, datamod.DataError) as e:
+            print(f"error: {args.text}: {e}", file=sys.stderr)
+            return 2
+        args.dataset = Path(args.text).name
     spec = TrainSpec(family=args.family, preset=args.preset, overrides={k: _value(v) for k, v in overrides.items()},
                      dataset=args.dataset, steps=args.steps, batch_size=args.batch_size, seed=args.seed,
                      name=args.name or f"{args.family}-{args.preset or 'custom'}-{time.strftime('%Y%m%d-%H%M%S')}", eval_every=args.eval_every, sample_every=args.sample_every,
@@ -65,7 +76,7 @@ def cmd_train(args) -> int:
     try:
         from genai.checkpoints import RUNS_DIR
 
-        train(spec, on_event, log_dir=RUNS_DIR / spec.name)  # the monitor tab shows CLI runs too
+        train(spec, on_event, data=data, log_dir=RUNS_DIR / spec.name)  # the monitor tab shows CLI runs too
     except KeyboardInterrupt:
         say("interrupted")
         return 130
@@ -142,6 +153,7 @@ def main(argv=None) -> int:
     t.add_argument("family", choices=["gan", "vae", "gpt", "lm"])
     t.add_argument("--preset")
     t.add_argument("--dataset", default="digits")
+    t.add_argument("--text", metavar="FILE", help="text models: train on this UTF-8 text file (last 10%% held out)")
     t.add_argument("--steps", type=int, default=500)
     t.add_argument("--batch-size", type=int, default=64)
     t.add_argument("--seed", type=int, default=0)

@@ -49,3 +49,18 @@ def test_strip_drops_the_optimizer_state(tmp_path):
     assert (tmp_path / "g.safetensors").stat().st_size < before and "optim" not in checkpoints.read_meta(ck)
     model, meta = models.from_checkpoint(ck)
     assert meta["step"] == 2 and meta["preset"] == "tiny"
+
+
+def test_lora_fine_tune_on_a_text_file_then_sample(tmp_path, tiny_hub_folder):
+    from conftest import NEW
+
+    (tmp_path / "sonnet.txt").write_text(NEW, "utf-8")
+    ck = tmp_path / "ft"
+    r = run("train", "lm", "--preset", "tiny", "--set", f"base={tiny_hub_folder}", "--text", str(tmp_path / "sonnet.txt"),
+            "--steps", "3", "--batch-size", "4", "--eval-every", "3", "--out", str(ck))
+    assert r.returncode == 0, r.stderr
+    assert "M trained) on sonnet.txt" in r.stderr and "heldout_loss_per_char" in r.stderr
+    r = run("sample", str(ck) + ".safetensors", "--n", "5", "--prompt", "Thou")
+    assert r.returncode == 0 and r.stdout.strip(), r.stderr
+    r = run("train", "lm", "--text", str(tmp_path / "missing.txt"))
+    assert r.returncode == 2 and "missing.txt" in r.stderr and "Traceback" not in r.stderr

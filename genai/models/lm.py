@@ -23,6 +23,7 @@ import contextlib
 import math
 import os
 import threading
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -156,7 +157,9 @@ class Model(nn.Module):
             lcfg = LoraConfig(r=config.lora_r, lora_alpha=config.lora_alpha, lora_dropout=config.lora_dropout,
                               target_modules=config.target_modules, fan_in_fan_out=transposed, task_type="CAUSAL_LM")
             try:
-                net = get_peft_model(net, lcfg)  # freezes the base; adds A and B
+                with warnings.catch_warnings():  # peft calls a transformers API that v5 deprecated
+                    warnings.simplefilter("ignore", FutureWarning)
+                    net = get_peft_model(net, lcfg)  # freezes the base; adds A and B
             except ValueError as e:  # an architecture peft has no default layers for
                 raise ValueError(f"LoRA cannot adapt {config.base} ({e}); name target_modules") from None
         self.net = net
