@@ -5,6 +5,7 @@ GENAI_DATA_DIR).
     python bench/text.py train130 --preset baby --clock wall
     python bench/text.py steptime --preset small        # ms per training step, parameters, MB
     python bench/text.py generate --checkpoint PATH     # tokens/s and time to first token, p50
+    python bench/text.py finetune --modes lora,full     # LoRA against every weight on a new text
 
 Training time counts the training steps only (batch + forward + backward + AdamW), never the
 evaluation. ``--clock cpu`` (the default) reads the training thread's CPU time, which a busy
@@ -167,6 +168,51 @@ def generate(a) -> None:
           f"{statistics.median(totals):.2f} |")
 
 
+def finetune(a) -> None:
+    """Fine-tune a pretrained model on a new text, LoRA against every weight: held-out loss on the
+    new text (what it learned) and on Tiny Shakespeare (what it kept), before and after."""
+    from genai import checkpoints
+    from genai.trainer import TrainSpec, build_model
+
+    torch.set_num_threads(a.threads)
+    new = data.load_user_text(Path(a.text).read_bytes(), Path(a.text).name)
+    old = data.load_text("tinyshakespeare")
+    print(f"# base {a.base}; new text {a.text} ({len(new.train):,} + {len(new.heldout):,} characters); "
+          f"{a.steps} steps of {a.batch_size} windows, {a.threads} thread(s)")
+    print("| mode | lr | trained parameters | checkpoint MB | training s | new text: before -> after "
+          "(nats/char) | Shakespeare: before -> after |")
+    print("|---|---|---|---|---|---|---|")
+    for mode in a.modes.split(","):
+        lora = mode.startswith("lora")
+        lr = float(mode.split("@")[1]) if "@" in mode else (2e-3 if lora else 2e-4)
+        spec = TrainSpec(family="lm", preset="lora" if lora else "full", seed=a.seed, steps=a.steps,
+                         batch_size=a.batch_size, overrides={"base": a.base, "lr": lr, "min_lr": lr / 10,
+                                                             "warmup_steps": 10, "decay_steps": a.steps,
+                                                             **(parse_sets(a.set) if lora else {})})
+        torch.manual_seed(a.seed)
+        model, _, _ = build_model(spec)
+        model.prepare(new)
+        ev = lambda ds: model.evaluate(ds, n_blocks=a.eval_blocks)["loss_per_char"]  # noqa: E731
+        before = ev(new), ev(old)
+        model.prepare(new)  # evaluating Shakespeare re-read it: back to the new text
+        opts = model.configure_optimizers()
+        gen = torch.Generator().manual_seed(a.seed)
+        spent = 0.0
+        model.train()
+        for _ in range(a.steps):
+            t = time.thread_time()
+            model.train_step(model.make_batch(new, a.batch_size, gen), opts)
+            spent += time.thread_time() - t
+        model.eval()
+        after = ev(new), ev(old)
+        n_train = sum(p.numel() for p in model.trainable())
+        path = checkpoints.save(Path(a.tmp) / f"ft-{mode}", model.state_dict(), family="lm", config=models.config_dict(model))
+        targets = ", ".join(sorted(model.net.peft_config["default"].target_modules)) if lora else ""
+        print(f"| {f'LoRA r={model.config.lora_r} on {targets}' if lora else 'every weight'} | {lr:g} | {n_train:,} | "
+              f"{path.stat().st_size / 2**20:.2f} | {spent:.0f} | {before[0]:.3f} -> {after[0]:.3f} | "
+              f"{before[1]:.3f} -> {after[1]:.3f} |", flush=True)
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = p.add_subparsers(dest="cmd", required=True)
@@ -193,6 +239,18 @@ def main() -> None:
     g.add_argument("--prompt", default="ROMEO:\n")
     g.add_argument("--temperature", type=float, default=0.8)
     g.add_argument("--threads", type=int, default=1)
+    f = sub.add_parser("finetune", help="LoRA against a full fine-tune on a new text")
+    f.add_argument("--base", default=str(ROOT / "checkpoints" / "gpt_char_shakespeare.safetensors"),
+                   help="a char GPT checkpoint, a transformers folder or a Hub id")
+    f.add_argument("--text", default="/usr/share/common-licenses/GPL-3", help="the new text (UTF-8)")
+    f.add_argument("--modes", default="lora,full", help="comma-separated lora|full, each optionally @LR")
+    f.add_argument("--steps", type=int, default=300)
+    f.add_argument("--batch-size", type=int, default=16)
+    f.add_argument("--eval-blocks", type=int, default=200)
+    f.add_argument("--threads", type=int, default=1)
+    f.add_argument("--seed", type=int, default=0)
+    f.add_argument("--set", action="append", help="LoRA config override key=value, e.g. lora_r=16 (repeatable)")
+    f.add_argument("--tmp", default="/tmp", help="where the checkpoints are written (to measure their size)")
     a = p.parse_args()
     print(f"# torch {torch.__version__}, {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}")
     if a.cmd == "train130":
@@ -201,6 +259,8 @@ def main() -> None:
         train_for(a)
     elif a.cmd == "steptime":
         steptime(a)
+    elif a.cmd == "finetune":
+        finetune(a)
     else:
         generate(a)
 
