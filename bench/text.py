@@ -184,7 +184,7 @@ def finetune(a) -> None:
     print("|---|---|---|---|---|---|---|")
     for mode in a.modes.split(","):
         lora = mode.startswith("lora")
-        lr = float(mode.split("@")[1]) if "@" in mode else (2e-3 if lora else 2e-4)
+        lr = float(mode.split("@")[1]) if "@" in mode else (2e-3 if lora else 1e-4)
         spec = TrainSpec(family="lm", preset="lora" if lora else "full", seed=a.seed, steps=a.steps,
                          batch_size=a.batch_size, overrides={"base": a.base, "lr": lr, "min_lr": lr / 10,
                                                              "warmup_steps": 10, "decay_steps": a.steps,

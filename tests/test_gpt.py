@@ -301,3 +301,20 @@ def test_bad_configs_are_refused():
         models.build("gpt", preset="tiny", n_embd=30, n_head=4)
     for name in gpt.PRESETS:
         models.make_config("gpt", name)
+
+
+def test_seeded_generation_repeats_while_others_generate_at_once(trained):
+    """Each draw comes from the call's own generator, not torch's global one that threads share."""
+    want = {9: trained.generate("To be", 80, seed=9), 11: trained.generate("To be", 80, seed=11)}
+    got = {}
+
+    def run(i):
+        got[i] = trained.generate("To be", 80, seed=9 if i % 2 else 11)
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert got == {i: want[9 if i % 2 else 11] for i in range(4)}
+    assert want[9] != want[11]

@@ -152,3 +152,22 @@ def test_hub_load_offline_says_so_quickly(monkeypatch):
     with pytest.raises(RuntimeError, match="offline.*shipped model still works"):
         lm.load_pretrained_hub("no-such-org/no-such-model")
     assert time.perf_counter() - t < 30
+
+
+def test_a_hub_model_too_large_for_the_server_is_refused_before_download(monkeypatch):
+    from types import SimpleNamespace
+
+    import huggingface_hub
+
+    asked = []
+
+    def info(self, name, **kw):
+        asked.append(name)
+        return SimpleNamespace(safetensors=SimpleNamespace(total=7_000_000_000))
+
+    monkeypatch.setattr(lm, "hub_reachable", lambda timeout=3.0: True)
+    monkeypatch.setattr(huggingface_hub.HfApi, "model_info", info)
+    with pytest.raises(RuntimeError, match="7.0 billion parameters, more than this server loads"):
+        lm.load_pretrained_hub("some-org/a-7b-model")
+    assert asked == ["some-org/a-7b-model"]
+    lm.check_hub_size("some-org/a-7b-model", limit=10**10)  # under a higher limit it goes on

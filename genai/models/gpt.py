@@ -21,7 +21,6 @@ token: they are suppressed at sampling time.
 """
 from __future__ import annotations
 
-import contextlib
 import functools
 import json
 import math
@@ -171,6 +170,33 @@ def _stop_class():
             return torch.full((input_ids.shape[0],), self.event.is_set(), dtype=torch.bool, device=input_ids.device)
 
     return _StopOnEvent
+
+
+def SeededSampler(temperature, top_k, top_p, seed, suppress=(UNK, PAD, BOS, EOS)):  # noqa: N802
+    """A LogitsProcessor that draws the next token itself, from a private torch.Generator, and
+    leaves only that token possible, so that generate() run greedily (do_sample=False) emits it.
+    transformers' own sampling draws from torch's global generator, which every thread shares: two
+    seeded generations at once (two students) would change each other's draws."""
+    return _sampler_class()(temperature, top_k, top_p, seed, suppress)
+
+
+@functools.cache
+def _sampler_class():
+    from transformers import LogitsProcessor
+
+    class _SeededSampler(LogitsProcessor):
+        def __init__(self, temperature, top_k, top_p, seed, suppress):
+            self.args = (float(temperature), top_k, top_p, tuple(suppress))
+            self.gen = torch.Generator()
+            self.gen.manual_seed(int(seed)) if seed is not None else self.gen.seed()
+
+        def __call__(self, input_ids, scores):  # scores: (B, V) -> (B, V), one finite entry a row
+            t, k, p, suppress = self.args
+            probs = filter_logits(scores.float().cpu(), t, k, p, suppress).softmax(-1)
+            pick = torch.multinomial(probs, 1, generator=self.gen).to(scores.device)  # (B, 1)
+            return torch.full_like(scores, -math.inf).scatter(1, pick, 0.0)
+
+    return _SeededSampler
 
 
 class _ChunkStreamer:
@@ -389,13 +415,14 @@ class Model(nn.Module):
         return self.decode(new)
 
     def _generate_gpt(self, ids, n, temperature, top_k, top_p, seed, streamer, stop_event):
-        from transformers import GenerationConfig, StoppingCriteriaList
+        from transformers import GenerationConfig, LogitsProcessorList, StoppingCriteriaList
 
         T = self.config.block_size
         keep = max(1, T - max(1, T // 4))
         sampling = temperature is not None and temperature > 0
-        kw = dict(temperature=float(temperature), top_k=int(top_k or 0), top_p=float(top_p or 1.0)) if sampling else {}
-        kw.update(do_sample=sampling, suppress_tokens=list(range(len(SPECIALS))), pad_token_id=PAD,
+        # one sampler (one private generator) for all windows: a seeded draw repeats exactly
+        procs = LogitsProcessorList([SeededSampler(temperature, top_k, top_p, seed)] if sampling else [])
+        kw = dict(do_sample=False, suppress_tokens=list(range(len(SPECIALS))), pad_token_id=PAD,
                   bos_token_id=BOS, eos_token_id=EOS, use_cache=True)
         stop = StoppingCriteriaList([StopOnEvent(stop_event)])
         out = ids[-keep:]
@@ -403,23 +430,16 @@ class Model(nn.Module):
             streamer.put(out[None])  # the prompt, once (a TextIteratorStreamer with skip_prompt drops it)
         proxy = _ChunkStreamer(streamer) if streamer is not None else None
         made = 0
-        # transformers samples from torch's global generator: seed a forked copy, so that a
-        # seeded draw repeats and leaves the caller's random state (training's dropout) alone
-        devices = [self.device] if self.device.type == "cuda" else []
-        rng = torch.random.fork_rng(devices=devices) if seed is not None else contextlib.nullcontext()
         try:
-            with rng:
-                if seed is not None:
-                    torch.manual_seed(int(seed))
-                while made < n and not stop_event.is_set():
-                    ctx = out[-keep:] if len(out) >= T else out
-                    step = min(n - made, T - len(ctx))
-                    mask = torch.ones(1, len(ctx), dtype=torch.long, device=self.device)
-                    seq = self.net.generate(input_ids=ctx[None].to(self.device), attention_mask=mask,
-                                            generation_config=GenerationConfig(max_new_tokens=step, **kw),
-                                            stopping_criteria=stop, streamer=proxy)[0].cpu()
-                    out = torch.cat([out, seq[len(ctx):]])
-                    made += len(seq) - len(ctx)
+            while made < n and not stop_event.is_set():
+                ctx = out[-keep:] if len(out) >= T else out
+                step = min(n - made, T - len(ctx))
+                mask = torch.ones(1, len(ctx), dtype=torch.long, device=self.device)
+                seq = self.net.generate(input_ids=ctx[None].to(self.device), attention_mask=mask,
+                                        generation_config=GenerationConfig(max_new_tokens=step, **kw),
+                                        logits_processor=procs, stopping_criteria=stop, streamer=proxy)[0].cpu()
+                out = torch.cat([out, seq[len(ctx):]])
+                made += len(seq) - len(ctx)
         finally:
             if streamer is not None:
                 streamer.end()  # also on an error: a consumer must not wait for ever

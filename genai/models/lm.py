@@ -19,7 +19,6 @@ number to compare with the char GPT's.
 """
 from __future__ import annotations
 
-import contextlib
 import math
 import os
 import threading
@@ -33,6 +32,10 @@ import torch.nn.functional as F
 
 FAMILY = "lm"
 EVAL_BLOCKS = 100
+# the largest Hub model a page may load: fp32 weights take 4 bytes a parameter, a full fine-tune
+# with AdamW about 16 (weights, gradients, two moments), so 800 M (gpt2-large) needs 3 GB to run
+# and 13 GB to fine-tune in full
+MAX_HUB_PARAMS = int(float(os.environ.get("GENAI_MAX_HUB_PARAMS", 8e8)))
 PREVIEW_CHARS = 200
 MAX_NEW_TOKENS = 1000
 
@@ -98,6 +101,8 @@ def load_pretrained_hub(model_id_or_path: str, device=None):
         raise ValueError(f"No model folder at {name}")
     local = path.is_dir()
     online = not local and hub_reachable()
+    if online:
+        check_hub_size(name)
     kw = dict(trust_remote_code=False, local_files_only=not online)
     try:
         tok = AutoTokenizer.from_pretrained(str(path) if local else name, **kw)
@@ -111,6 +116,22 @@ def load_pretrained_hub(model_id_or_path: str, device=None):
                            "The shipped model still works.") from None
     model.eval()
     return (model.to(device) if device is not None else model), tok
+
+
+def check_hub_size(name: str, limit: int | None = None) -> None:
+    """Refuse, before any download, a Hub model with more than ``limit`` parameters (default
+    GENAI_MAX_HUB_PARAMS): one student's typo must not fill the server's memory."""
+    from huggingface_hub import HfApi
+
+    limit = MAX_HUB_PARAMS if limit is None else limit
+    try:
+        info = HfApi().model_info(name, timeout=10, expand=["safetensors"])
+    except Exception:  # noqa: BLE001 (no such model, gated, no answer): from_pretrained says why
+        return
+    total = getattr(getattr(info, "safetensors", None), "total", None)
+    if total and total > limit:
+        raise RuntimeError(f"{name} has {total / 1e9:.1f} billion parameters, more than this server loads "
+                           f"({limit / 1e6:,.0f} million; GENAI_MAX_HUB_PARAMS). Try distilgpt2 or gpt2.")
 
 
 def load_base(base: str):
@@ -307,9 +328,9 @@ class Model(nn.Module):
         """Continue ``prompt`` by up to ``max_new_tokens`` tokens and return the new text only, as
         the char GPT's generate() does. The base model's context is fixed, so new tokens are
         clamped to context - 1 and the prompt keeps its last context - new tokens."""
-        from transformers import GenerationConfig, StoppingCriteriaList
+        from transformers import GenerationConfig, LogitsProcessorList, StoppingCriteriaList
 
-        from genai.models.gpt import StopOnEvent
+        from genai.models.gpt import SeededSampler, StopOnEvent
 
         n = max(1, min(int(max_new_tokens), MAX_NEW_TOKENS, self.context - 1))
         ids = self.encode(prompt or "\n")
@@ -320,21 +341,18 @@ class Model(nn.Module):
         tok = self.tokenizer
         eos = tok.eos_token_id
         sampling = temperature is not None and temperature > 0
-        kw = dict(temperature=float(temperature), top_k=int(top_k or 0), top_p=float(top_p or 1.0)) if sampling else {}
-        gcfg = GenerationConfig(max_new_tokens=n, do_sample=sampling, eos_token_id=eos,
-                                pad_token_id=tok.pad_token_id if tok.pad_token_id is not None else eos, **kw)
-        devices = [self.device] if self.device.type == "cuda" else []
-        rng = torch.random.fork_rng(devices=devices) if seed is not None else contextlib.nullcontext()
+        # draws from a private generator (see SeededSampler); nothing is suppressed but padding
+        never = tuple(i for i in {tok.pad_token_id} - {None, eos})
+        procs = LogitsProcessorList([SeededSampler(temperature, top_k, top_p, seed, never)] if sampling else [])
+        gcfg = GenerationConfig(max_new_tokens=n, do_sample=False, eos_token_id=eos,
+                                pad_token_id=tok.pad_token_id if tok.pad_token_id is not None else eos)
         was_training = self.training
         self.eval()
         try:
-            with rng:
-                if seed is not None:
-                    torch.manual_seed(int(seed))
-                x = ids[None].to(self.device)
-                out = self.net.generate(input_ids=x, attention_mask=torch.ones_like(x), generation_config=gcfg,
-                                        stopping_criteria=StoppingCriteriaList([StopOnEvent(stop_event)]),
-                                        streamer=streamer)[0].cpu()
+            x = ids[None].to(self.device)
+            out = self.net.generate(input_ids=x, attention_mask=torch.ones_like(x), generation_config=gcfg,
+                                    logits_processor=procs, streamer=streamer,
+                                    stopping_criteria=StoppingCriteriaList([StopOnEvent(stop_event)]))[0].cpu()
         except BaseException:
             if streamer is not None:
                 streamer.end()  # a consumer must not wait for ever

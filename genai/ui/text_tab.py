@@ -263,8 +263,7 @@ def build(runner) -> None:
         """A learning rate that suits the choice: adapters take large steps, every weight small ones."""
         if w != FINE_TUNE:
             return gr.Number(value=float(gpt.PRESETS[w]["lr"]))
-        hub_full = path == HUB and not use_lora  # pretrained on far more text than ours: move it gently
-        return gr.Number(value=1e-4 if hub_full else 2e-3 if use_lora else 2e-4)  # bench/text.py finetune
+        return gr.Number(value=2e-3 if use_lora else 1e-4)  # from the sweep of bench/text.py finetune
 
     def on_train(c, w, st, lr_, bs, sd, file, paste, path, hub, use_lora, r, request: gr.Request):
         data = None
