@@ -113,7 +113,9 @@ def test_generation_limits_stop_flag_and_probabilities(tiny_hub_folder):
     n_prompt = len(model.encode("Now is"))
     new = model.generate("Now is", 5, temperature=1.0, seed=1)
     assert 0 < len(model.encode("Now is" + new)) - n_prompt <= 6  # BPE may merge across the seam
-    assert model.generate("Now is", 10_000, seed=1)  # clamped to the context, not an error
+    long = model.generate("Now is", 150, temperature=0)  # past the 64-token context: the window slides
+    assert len(model.encode(long)) > model.context
+    assert len(model.encode(model.generate("Now is", 10_000, temperature=0))) <= lm.MAX_NEW_TOKENS + 1  # clamped
     stop = threading.Event()
     stop.set()
     assert len(model.encode(model.generate("Now is", 40, seed=1, stop_event=stop))) <= 1

@@ -199,6 +199,43 @@ def _sampler_class():
     return _SeededSampler
 
 
+def generate_windowed(net, ids, n, context, sampler, config_kw, stop_event, streamer, eos=None):
+    """Up to ``n`` new ids after ``ids`` from a transformers model whose positions end at
+    ``context``: it sees at most the last 3/4 of a window of the prompt, and when the window is
+    full it slides forward by a quarter (re-reading the kept 3/4 in one pass, then continuing with
+    the KV cache). ``sampler``: a SeededSampler, or None for the likeliest token. ``streamer`` gets
+    the prompt once, the new ids as they come, then one end(). Stops at ``eos`` or the event."""
+    from transformers import GenerationConfig, LogitsProcessorList, StoppingCriteriaList
+
+    device = next(net.parameters()).device
+    keep = max(1, context - max(1, context // 4))
+    # one sampler (one private generator) for all windows: a seeded draw repeats exactly
+    procs = LogitsProcessorList([sampler] if sampler is not None else [])
+    stop = StoppingCriteriaList([StopOnEvent(stop_event)])
+    out = ids[-keep:]
+    if streamer is not None:
+        streamer.put(out[None])  # the prompt, once (a TextIteratorStreamer with skip_prompt drops it)
+    proxy = _ChunkStreamer(streamer) if streamer is not None else None
+    made = 0
+    try:
+        while made < n and not stop_event.is_set():
+            ctx = out[-keep:] if len(out) >= context else out
+            step = min(n - made, context - len(ctx))
+            mask = torch.ones(1, len(ctx), dtype=torch.long, device=device)
+            seq = net.generate(input_ids=ctx[None].to(device), attention_mask=mask, logits_processor=procs,
+                               generation_config=GenerationConfig(max_new_tokens=step, do_sample=False, use_cache=True,
+                                                                  **config_kw),
+                               stopping_criteria=stop, streamer=proxy)[0].cpu()
+            out = torch.cat([out, seq[len(ctx):]])
+            made += len(seq) - len(ctx)
+            if eos is not None and made and int(out[-1]) == eos:
+                break
+    finally:
+        if streamer is not None:
+            streamer.end()  # also on an error: a consumer must not wait for ever
+    return out[len(out) - made:]
+
+
 class _ChunkStreamer:
     """Forwards the new tokens of several generate() calls to one streamer. Each generate() call
     first puts its prompt and ends with end(); the caller's streamer must see one prompt (the
@@ -415,35 +452,10 @@ class Model(nn.Module):
         return self.decode(new)
 
     def _generate_gpt(self, ids, n, temperature, top_k, top_p, seed, streamer, stop_event):
-        from transformers import GenerationConfig, LogitsProcessorList, StoppingCriteriaList
-
-        T = self.config.block_size
-        keep = max(1, T - max(1, T // 4))
         sampling = temperature is not None and temperature > 0
-        # one sampler (one private generator) for all windows: a seeded draw repeats exactly
-        procs = LogitsProcessorList([SeededSampler(temperature, top_k, top_p, seed)] if sampling else [])
-        kw = dict(do_sample=False, suppress_tokens=list(range(len(SPECIALS))), pad_token_id=PAD,
-                  bos_token_id=BOS, eos_token_id=EOS, use_cache=True)
-        stop = StoppingCriteriaList([StopOnEvent(stop_event)])
-        out = ids[-keep:]
-        if streamer is not None:
-            streamer.put(out[None])  # the prompt, once (a TextIteratorStreamer with skip_prompt drops it)
-        proxy = _ChunkStreamer(streamer) if streamer is not None else None
-        made = 0
-        try:
-            while made < n and not stop_event.is_set():
-                ctx = out[-keep:] if len(out) >= T else out
-                step = min(n - made, T - len(ctx))
-                mask = torch.ones(1, len(ctx), dtype=torch.long, device=self.device)
-                seq = self.net.generate(input_ids=ctx[None].to(self.device), attention_mask=mask,
-                                        generation_config=GenerationConfig(max_new_tokens=step, **kw),
-                                        logits_processor=procs, stopping_criteria=stop, streamer=proxy)[0].cpu()
-                out = torch.cat([out, seq[len(ctx):]])
-                made += len(seq) - len(ctx)
-        finally:
-            if streamer is not None:
-                streamer.end()  # also on an error: a consumer must not wait for ever
-        return out[len(out) - made:]
+        sampler = SeededSampler(temperature, top_k, top_p, seed) if sampling else None
+        kw = dict(suppress_tokens=list(range(len(SPECIALS))), pad_token_id=PAD, bos_token_id=BOS, eos_token_id=EOS)
+        return generate_windowed(self.net, ids, n, self.config.block_size, sampler, kw, stop_event, streamer)
 
     def _generate_lstm(self, ids, n, temperature, top_k, top_p, seed, streamer, stop_event):
         ids = ids[-self.config.block_size:]

@@ -325,41 +325,29 @@ class Model(nn.Module):
     def generate(self, prompt: str = "\n", max_new_tokens: int = 200, temperature: float = 1.0,
                  top_k: int | None = None, top_p: float | None = None, seed: int | None = None,
                  streamer=None, stop_event: threading.Event | None = None) -> str:
-        """Continue ``prompt`` by up to ``max_new_tokens`` tokens and return the new text only, as
-        the char GPT's generate() does. The base model's context is fixed, so new tokens are
-        clamped to context - 1 and the prompt keeps its last context - new tokens."""
-        from transformers import GenerationConfig, LogitsProcessorList, StoppingCriteriaList
+        """Continue ``prompt`` by up to ``max_new_tokens`` tokens (at most MAX_NEW_TOKENS) and
+        return the new text only, as the char GPT's generate() does, with the same sliding window
+        past the base model's context. Stops early at the end-of-text token."""
+        from genai.models.gpt import SeededSampler, generate_windowed
 
-        from genai.models.gpt import SeededSampler, StopOnEvent
-
-        n = max(1, min(int(max_new_tokens), MAX_NEW_TOKENS, self.context - 1))
+        n = max(1, min(int(max_new_tokens), MAX_NEW_TOKENS))
         ids = self.encode(prompt or "\n")
         if len(ids) == 0:
             ids = self.encode("\n")
-        ids = ids[-(self.context - n):]
-        stop_event = stop_event or threading.Event()
         tok = self.tokenizer
         eos = tok.eos_token_id
         sampling = temperature is not None and temperature > 0
-        # draws from a private generator (see SeededSampler); nothing is suppressed but padding
-        never = tuple(i for i in {tok.pad_token_id} - {None, eos})
-        procs = LogitsProcessorList([SeededSampler(temperature, top_k, top_p, seed, never)] if sampling else [])
-        gcfg = GenerationConfig(max_new_tokens=n, do_sample=False, eos_token_id=eos,
-                                pad_token_id=tok.pad_token_id if tok.pad_token_id is not None else eos)
+        never = tuple(i for i in {tok.pad_token_id} - {None, eos})  # padding is never a next token
+        sampler = SeededSampler(temperature, top_k, top_p, seed, never) if sampling else None
+        kw = dict(eos_token_id=eos, pad_token_id=tok.pad_token_id if tok.pad_token_id is not None else eos)
         was_training = self.training
         self.eval()
         try:
-            x = ids[None].to(self.device)
-            out = self.net.generate(input_ids=x, attention_mask=torch.ones_like(x), generation_config=gcfg,
-                                    logits_processor=procs, streamer=streamer,
-                                    stopping_criteria=StoppingCriteriaList([StopOnEvent(stop_event)]))[0].cpu()
-        except BaseException:
-            if streamer is not None:
-                streamer.end()  # a consumer must not wait for ever
-            raise
+            new = generate_windowed(self.net, ids, n, self.context, sampler, kw,
+                                    stop_event or threading.Event(), streamer, eos=eos)
         finally:
             self.train(was_training)
-        return self.decode(out[len(ids):])
+        return self.decode(new)
 
     # ------------------------------------------------------------ the probabilities view
     @torch.no_grad()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import threading
 from dataclasses import asdict
+from pathlib import Path
 
 import gradio as gr
 import pandas as pd
@@ -90,9 +91,10 @@ def describe(meta: dict) -> str:
         how = f"LoRA rank {c['lora_r']}" if c["lora"] else "every weight"
         held = (f", held-out loss {m['loss']:.3f} nats/token = {m['loss_per_char']:.3f} nats/char"
                 if "loss_per_char" in m else "")
+        base = Path(c["base"]).stem if c["base"].endswith(".safetensors") else c["base"]  # a char GPT checkpoint
         if not meta.get("step"):
-            return f"{c['base']}, pretrained (not fine-tuned here)"
-        return f"{c['base']} fine-tuned ({how}); {meta['step']} steps on {meta.get('dataset', '?')}{held}"
+            return f"{base}, pretrained (not fine-tuned here)"
+        return f"{base} fine-tuned ({how}); {meta['step']} steps on {meta.get('dataset', '?')}{held}"
     kind = f"char GPT, {c['n_layer']} layers x {c['n_embd']}" if c["arch"] == "gpt" else f"char LSTM, {c['lstm_layers']} x {c['lstm_hidden']}"
     held = f", held-out loss {m['loss']:.3f} nats/char" if "loss" in m else ""
     return f"{kind}, context {c['block_size']}; {meta.get('step', 0)} steps on {meta.get('dataset', '?')}{held}"
@@ -259,7 +261,7 @@ def build(runner) -> None:
     def on_what(w):
         return gr.Row(visible=w == FINE_TUNE)
 
-    def on_lora(w, use_lora, path):
+    def on_lora(w, use_lora):
         """A learning rate that suits the choice: adapters take large steps, every weight small ones."""
         if w != FINE_TUNE:
             return gr.Number(value=float(gpt.PRESETS[w]["lr"]))
@@ -333,7 +335,7 @@ def build(runner) -> None:
                 concurrency_id=COMPUTE)
     corpus.change(on_corpus, corpus, own_text, api_visibility="private")
     what.change(on_what, what, ft_row, api_visibility="private")
-    gr.on([what.change, lora.change, ckpt.change], on_lora, [what, lora, ckpt], lr, api_visibility="private")
+    gr.on([what.change, lora.change], on_lora, [what, lora], lr, api_visibility="private")
     train_ev = start.click(on_train, [corpus, what, steps, lr, batch, train_seed, upload, pasted, ckpt, hub_id, lora,
                                       rank],
                            [job_id, status, loss_plot, sample_box, replay, ckpt], api_name="text_train",
