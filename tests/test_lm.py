@@ -96,13 +96,15 @@ def test_resume_goes_on_and_a_mismatched_checkpoint_is_refused(tiny_hub_folder, 
         checkpoints.load_into(wrong, tensors, "ft")
 
 
-def test_a_char_gpt_checkpoint_is_a_base_too(new_text, tmp_path):
+def test_a_char_gpt_checkpoint_is_a_base_too(new_text, tmp_path, monkeypatch):
     char = tmp_path / "char"
     train(TrainSpec(family="gpt", preset="tiny", dataset="sonnet", steps=3, batch_size=8, eval_every=100,
                     sample_every=100, out=str(char)), lambda e: None, data=new_text, device=CPU)
-    ckpt, events = fine_tune(str(char) + ".safetensors", new_text, tmp_path, steps=3)
-    model, meta = models.from_checkpoint(ckpt)
-    assert meta["config"]["base"].endswith("char.safetensors")
+    monkeypatch.chdir(tmp_path)
+    ckpt, events = fine_tune("char.safetensors", new_text, tmp_path, steps=3)  # relative to where it ran
+    monkeypatch.chdir(tmp_path.parent)
+    model, meta = models.from_checkpoint(ckpt)  # the base is found from any folder
+    assert meta["config"]["base"] == str(char) + ".safetensors"
     held = model.evaluate(new_text)  # one token is one character
     assert held["loss_per_char"] == pytest.approx(held["loss"])
     assert "M trained" in next(e.data for e in events if e.kind == "log")

@@ -163,9 +163,12 @@ class Model(nn.Module):
         super().__init__()
         if not str(config.base).strip():
             raise ValueError("Say which pretrained model to fine-tune: a Hub id, a folder or a char GPT checkpoint")
+        config.base = config.base.strip()
+        if Path(config.base).expanduser().exists():  # a local base: saved as a full path, so that the
+            config.base = str(Path(config.base).expanduser().resolve())  # checkpoint loads from any folder
         self.config = config
         self.register_buffer("steps_done", torch.zeros((), dtype=torch.long))
-        net, self.tokenizer = load_base(config.base.strip())
+        net, self.tokenizer = load_base(config.base)
         net = net.float()  # train and read out in fp32 (Hub weights may come as fp16 or bf16)
         self.context = context_length(net)
         self.block = max(2, min(config.block_size, self.context - 1))
