@@ -130,3 +130,24 @@ def test_trains_through_the_shared_trainer(tmp_path):
     assert held and {"heldout_loss", "heldout_recon", "heldout_kl"} <= set(held[-1])
     loaded, meta = models.from_checkpoint(ckpt, "vae")
     assert meta["step"] == 4 and loaded.config.z_dim == 4
+
+
+def test_shift_augmentation_moves_each_image_within_its_range():
+    from genai.models.vae import random_shift
+
+    x = torch.zeros(64, 1, 28, 28)
+    x[:, 0, 10:14, 12:15] = torch.rand(64, 4, 3) + 0.1  # a blob well inside the frame
+    moved = random_shift(x, 2, torch.Generator().manual_seed(0))
+    assert moved.shape == x.shape and torch.allclose(moved.sum((1, 2, 3)), x.sum((1, 2, 3)))  # nothing lost
+    offsets = set()
+    for a, b in zip(x, moved):
+        (y0, x0), (y1, x1) = a[0].nonzero()[0].tolist(), b[0].nonzero()[0].tolist()
+        assert abs(y1 - y0) <= 2 and abs(x1 - x0) <= 2
+        assert torch.equal(b[0, y1:y1 + 4, x1:x1 + 3], a[0, 10:14, 12:15])  # moved, not changed
+        offsets.add((y1 - y0, x1 - x0))
+    assert len(offsets) > 10  # each image its own offset
+    model = models.build("vae", preset="tiny", shift=0)
+    ds = data.load_digits()
+    a = model.make_batch(ds, 8, torch.Generator().manual_seed(1))
+    b, _ = ds.batch(8, torch.Generator().manual_seed(1))
+    assert torch.equal(a, b)  # shift 0: the batch as it was

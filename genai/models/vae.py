@@ -33,6 +33,7 @@ class Config:
     width: int = 32  # conv: channels of the 14x14 layer (the 7x7 one has 2x); MLP: hidden units
     beta: float = 1.0  # weight of the KL term; 1 is the ELBO
     lr: float = 1e-3
+    shift: int = 0  # augmentation: move each training image by up to this many pixels (0: off)
 
 
 PRESETS = {
@@ -93,6 +94,18 @@ class Decoder(nn.Module):
 
     def forward(self, z):
         return self.net(z).view(-1, 1, 28, 28)
+
+
+def random_shift(x, s: int, generator):
+    """(B, 1, H, W) -> each image moved by its own random (dy, dx) in [-s, s], the border filled
+    with background: with only 8,000 training digits, the model then sees many more, and learns
+    less of their exact positions (it overfits later)."""
+    B, _, H, W = x.shape
+    padded = F.pad(x, (s, s, s, s))
+    dy, dx = torch.randint(0, 2 * s + 1, (2, B), generator=generator)
+    rows = (dy[:, None] + torch.arange(H))[:, :, None]  # (B, H, 1)
+    cols = (dx[:, None] + torch.arange(W))[:, None, :]  # (B, 1, W)
+    return padded[torch.arange(B)[:, None, None], 0, rows, cols].unsqueeze(1)
 
 
 def reparameterize(mu, logvar, eps):
@@ -159,6 +172,8 @@ class Model(nn.Module):
 
     def make_batch(self, data, batch_size, generator):
         x, _ = data.batch(batch_size, generator)  # labels unused: a VAE is unsupervised
+        if self.config.shift:
+            x = random_shift(x, self.config.shift, generator)
         return x.to(self.device)
 
     def _losses(self, x, eps):
