@@ -42,6 +42,14 @@ temperatures* (one seed for all three). At 0.5 the text is tidy but loops on com
 reads like the training text; at 1.5 it invents words and breaks lines at random. Then look at the
 probability view of the 1.5 sample: the dark (unlikely) characters are where it went astray.
 """
+FINE_TUNE_EXPERIMENT = """
+**Guided experiment: what fine-tuning learns and what it forgets.** Choose the shipped GPT above,
+then *fine-tune the chosen model* on a modern text of yours (an essay, a licence, a page of a
+textbook; paste a few thousand words), 300 steps, *LoRA* ticked. Watch the held-out loss on your
+text fall, then choose *your run* above and continue `ROMEO:`: how much Shakespeare is left? Run
+it again with LoRA unticked (every weight) and compare the two: the size of each checkpoint, how
+far each loss fell, and what each writes after `ROMEO:`.
+"""
 HUB = "Hugging Face Hub model (id below)"
 SHAKESPEARE, UPLOAD = "tinyshakespeare", "your text (upload or paste)"
 MAX_PROMPT = 2000  # characters; the model itself reads only the last part that fits its context
@@ -185,6 +193,7 @@ def build(runner) -> None:
                                 title="Loss (nats per token; the char models' tokens are characters)")
         sample_box = gr.Textbox(label="Sample at the latest evaluation", lines=10, interactive=False)
     replay = gr.Slider(0, 1, 0, step=1, label="Replay: sample at snapshot")
+    gr.Markdown(FINE_TUNE_EXPERIMENT)
 
     # -------------------------------------------------------------- handlers
     def pick_model(path, hub, request: gr.Request):
