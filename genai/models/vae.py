@@ -34,6 +34,7 @@ class Config:
     beta: float = 1.0  # weight of the KL term; 1 is the ELBO
     lr: float = 1e-3
     shift: int = 0  # augmentation: move each training image by up to this many pixels (0: off)
+    deep: bool = False  # conv: a 3x3 convolution more at each resolution, in the encoder and the decoder
 
 
 PRESETS = {
@@ -56,6 +57,18 @@ class Encoder(nn.Module):
         if c.arch == "mlp":
             self.features = nn.Sequential(nn.Flatten(), nn.Linear(PIXELS, w), nn.ReLU(True))
             feat = w
+        elif c.deep:
+            self.features = nn.Sequential(
+                # input: 1 x 28 x 28
+                nn.Conv2d(1, w, 3, 1, 1), nn.ReLU(True),
+                nn.Conv2d(w, w, 4, 2, 1), nn.ReLU(True),
+                # state size: (w) x 14 x 14
+                nn.Conv2d(w, w, 3, 1, 1), nn.ReLU(True),
+                nn.Conv2d(w, 2 * w, 4, 2, 1), nn.ReLU(True),
+                # state size: (2w) x 7 x 7
+                nn.Flatten(),
+            )
+            feat = 2 * w * 7 * 7
         else:
             self.features = nn.Sequential(
                 # input: 1 x 28 x 28
@@ -82,6 +95,18 @@ class Decoder(nn.Module):
         w = c.width
         if c.arch == "mlp":
             self.net = nn.Sequential(nn.Linear(c.z_dim, w), nn.ReLU(True), nn.Linear(w, PIXELS))
+        elif c.deep:
+            self.net = nn.Sequential(
+                nn.Linear(c.z_dim, 2 * w * 7 * 7), nn.ReLU(True), nn.Unflatten(1, (2 * w, 7, 7)),
+                # state size: (2w) x 7 x 7
+                nn.ConvTranspose2d(2 * w, w, 4, 2, 1), nn.ReLU(True),
+                # state size: (w) x 14 x 14
+                nn.Conv2d(w, w, 3, 1, 1), nn.ReLU(True),
+                nn.ConvTranspose2d(w, w, 4, 2, 1), nn.ReLU(True),
+                # state size: (w) x 28 x 28
+                nn.Conv2d(w, 1, 3, 1, 1),
+                # state size: 1 x 28 x 28 (logits)
+            )
         else:
             self.net = nn.Sequential(
                 nn.Linear(c.z_dim, 2 * w * 7 * 7), nn.ReLU(True), nn.Unflatten(1, (2 * w, 7, 7)),
