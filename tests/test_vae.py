@@ -103,13 +103,15 @@ def test_latent_map_for_a_2d_latent(preset):
     assert model.latent_map(5).shape == (25, 1, 28, 28)
 
 
-def test_checkpoint_round_trip(tmp_path):
-    model = tiny()
+@pytest.mark.parametrize("deep", [False, True])
+def test_checkpoint_round_trip(tmp_path, deep):
+    model = tiny(deep=deep)
     path = checkpoints.save(tmp_path / "v", model.state_dict(), family="vae", config=models.config_dict(model))
     loaded, meta = models.from_checkpoint(path)
     assert meta["family"] == "vae" and loaded.config == model.config
     z = torch.randn(5, model.config.z_dim, generator=torch.Generator().manual_seed(1))
-    assert torch.equal(loaded.decode(z), model.decode(z))
+    assert torch.equal(loaded.decode(z), model.decode(z)) and loaded.decode(z).shape == (5, 1, 28, 28)
+    assert len(model.decoder.net) == (10 if deep else 6)  # the deep decoder has its extra layers
 
 
 def test_bad_config_is_refused():
