@@ -19,7 +19,6 @@ number to compare with the char GPT's.
 """
 from __future__ import annotations
 
-import math
 import os
 import threading
 import warnings
@@ -28,7 +27,8 @@ from pathlib import Path
 
 import torch
 import torch.nn as nn
-import torch.nn.functional as F
+
+from genai.models import gpt
 
 FAMILY = "lm"
 EVAL_BLOCKS = 100
@@ -236,10 +236,7 @@ class Model(nn.Module):
             i = j
         return torch.cat(parts) if parts else torch.zeros(0, dtype=torch.long)
 
-    def _ids(self, data):
-        if self._cache is None or self._cache[0] is not data:
-            self._cache = (data, self._encode_corpus(data.train), self._encode_corpus(data.heldout))
-        return self._cache[1], self._cache[2]
+    _ids = gpt.Model._ids  # (train ids, held-out ids), encoded once per data set
 
     # ------------------------------------------------------------ training contract
     def prepare(self, data):
@@ -257,15 +254,11 @@ class Model(nn.Module):
         fused = self.device.type in ("cuda", "cpu")
         return {"opt": torch.optim.AdamW([g for g in groups if g["params"]], lr=c.lr, fused=fused)}
 
-    def lr_at(self, step: int) -> float:
-        """Linear warm-up, then cosine decay to min_lr by ``decay_steps`` (as the char GPT)."""
-        c = self.config
-        if c.warmup_steps and step < c.warmup_steps:
-            return c.lr * (step + 1) / c.warmup_steps
-        if c.decay_steps <= c.warmup_steps:
-            return c.lr
-        t = min(1.0, (step - c.warmup_steps) / (c.decay_steps - c.warmup_steps))
-        return c.min_lr + 0.5 * (1 + math.cos(math.pi * t)) * (c.lr - c.min_lr)
+    # the char GPT's schedule (warm-up, cosine decay) and training step: the same next-token
+    # objective; clipping skips the frozen weights, which have no gradient
+    lr_at = gpt.Model.lr_at
+    _loss = gpt.Model._loss
+    train_step = gpt.Model.train_step
 
     def make_batch(self, data, batch_size, generator):
         """(batch_size, block + 1) token ids: random windows of the training text."""
@@ -276,25 +269,6 @@ class Model(nn.Module):
 
     def logits(self, ids: torch.Tensor) -> torch.Tensor:
         return self.net(input_ids=ids, use_cache=False).logits
-
-    def _loss(self, block):
-        x, y = block[:, :-1], block[:, 1:]
-        logits = self.logits(x)
-        return F.cross_entropy(logits.float().reshape(-1, logits.size(-1)), y.reshape(-1))
-
-    def train_step(self, batch, opts) -> dict[str, float]:
-        opt = opts["opt"]
-        lr = self.lr_at(int(self.steps_done))
-        for g in opt.param_groups:
-            g["lr"] = lr
-        loss = self._loss(batch)
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        if self.config.grad_clip > 0:
-            torch.nn.utils.clip_grad_norm_(self.trainable(), self.config.grad_clip)
-        opt.step()
-        self.steps_done += 1
-        return {"loss": loss.item(), "lr": lr}
 
     @torch.no_grad()
     def evaluate(self, data, n_blocks: int = EVAL_BLOCKS, seed: int = 0) -> dict[str, float]:
@@ -332,8 +306,6 @@ class Model(nn.Module):
         """Continue ``prompt`` by up to ``max_new_tokens`` tokens (at most MAX_NEW_TOKENS) and
         return the new text only, as the char GPT's generate() does, with the same sliding window
         past the base model's context. Stops early at the end-of-text token."""
-        from genai.models.gpt import SeededSampler, generate_windowed
-
         n = max(1, min(int(max_new_tokens), MAX_NEW_TOKENS))
         ids = self.encode(prompt or "\n")
         if len(ids) == 0:
@@ -342,12 +314,12 @@ class Model(nn.Module):
         eos = tok.eos_token_id
         sampling = temperature is not None and temperature > 0
         never = tuple(i for i in {tok.pad_token_id} - {None, eos})  # padding is never a next token
-        sampler = SeededSampler(temperature, top_k, top_p, seed, never) if sampling else None
+        sampler = gpt.SeededSampler(temperature, top_k, top_p, seed, never) if sampling else None
         kw = dict(eos_token_id=eos, pad_token_id=tok.pad_token_id if tok.pad_token_id is not None else eos)
         was_training = self.training
         self.eval()
         try:
-            new = generate_windowed(self.net, ids, n, self.context, sampler, kw,
+            new = gpt.generate_windowed(self.net, ids, n, self.context, sampler, kw,
                                     stop_event or threading.Event(), streamer, eos=eos)
         finally:
             self.train(was_training)
