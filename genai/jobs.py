@@ -1,24 +1,41 @@
-"""The job runner: training in background threads, bridged to the UI by events.
+"""The job runner: training in the background, bridged to the UI by events.
 
-Each run is a ``Job``: a thread running ``trainer.train``, a ``Control`` (stop, pause), and a
-bounded history of the events it emitted. Tabs stream a job by iterating ``job.follow()``; the
-monitor polls ``runner.jobs(owner)``. At most ``max_active`` runs train at once; one more is
-refused with ``RunnerBusy`` at once, never queued to hang.
+Each run is a ``Job``: a ``Control`` (stop, pause, save now), a bounded history of the events it
+emitted, and, once it starts, a thread that runs ``trainer.train`` (``isolate="thread"``) or a
+training process whose events cross a pipe (``isolate="process"``, the app's default: training
+then never holds the web server's GIL, and runs at a lower CPU priority than the server).
+
+A classroom asks for more runs than the machine can train at once, so a run that cannot start
+is queued, never refused: at most ``max_active`` train at once, the rest wait in a fair order
+(round robin across browser sessions: the next to start is the queued run whose session has
+started the fewest runs, then the one that asked first), each with its place and an estimated
+start. One browser session may have at
+most ``per_session`` runs queued or training. Tabs stream a job with ``job.follow()``; the
+monitor polls ``runner.jobs(owner)`` and ``runner.shared()``.
 """
 from __future__ import annotations
 
+import heapq
 import itertools
+import multiprocessing as mp
 import os
+import queue as queuemod
+import secrets
 import threading
 import time
-from collections import deque
+from collections import Counter, deque
 
 import torch
 
-from genai import checkpoints, device as devmod
+from genai import checkpoints, data as datamod, device as devmod
 from genai.trainer import Control, Event, TrainSpec, train
 
 ACTIVE = ("queued", "training", "paused")
+RUNNING = ("training", "paused")
+# seconds a training step takes before a run of that kind has been measured on this server
+# (one CPU thread, the lesson presets' order of magnitude); the first finished run replaces it
+GUESS_S_PER_STEP = {"gan": 0.03, "vae": 0.01, "gpt": 0.04, "lm": 0.3}
+GUESS_OVERHEAD_S = 3.0  # start-up, data, evaluations, final checkpoint
 
 
 class RunnerBusy(RuntimeError):
@@ -30,26 +47,30 @@ class Job:
     MAX_ROWS = 4000  # metric rows kept for curves; older ones thinned
     MAX_MEDIA = 200  # sample snapshots kept for the step slider; older ones thinned
 
-    def __init__(self, job_id: str, spec: TrainSpec, owner: str, device: torch.device):
+    def __init__(self, job_id: str, spec: TrainSpec, owner: str, device: torch.device, control=None):
         self.id, self.spec, self.owner, self.device = job_id, spec, owner, device
         self.name = spec.name or job_id
-        self.control = Control()
+        self.control = control or Control()
         self.status = "queued"
         self.step, self.total = 0, spec.steps
         self.message = ""
         self.checkpoint: str | None = None
-        self.started = time.time()
+        self.queued_at = time.time()
+        self.started: float | None = None  # when it left the queue
         self.ended: float | None = None
         self.items_per_s = 0.0
         self.rows: list[dict] = []  # {"step", metric: value...}
         self.media: list[tuple[int, object]] = []
         self.latest: dict = {}
+        self.share_token: str | None = None  # set when its owner shares it with the class
+        self.first_estimate: float | None = None  # the start time first shown while queued
         self._events: deque[tuple[int, Event]] = deque(maxlen=self.HISTORY)
         self._seq = itertools.count()
         self._cond = threading.Condition()
         self.thread: threading.Thread | None = None
+        self.runner: JobRunner | None = None
 
-    # -- called from the training thread
+    # -- called from the training thread (or the thread relaying a training process)
     def emit(self, ev: Event) -> None:
         with self._cond:
             if ev.kind == "metrics":
@@ -77,16 +98,48 @@ class Job:
             self._events.append((next(self._seq), ev))
             self._cond.notify_all()
 
-    def _run(self, data):
-        if self.status == "queued":
-            self.status = "training"
-        base = train(self.spec, self.emit, self.control, data=data, device=self.device,
-                     log_dir=checkpoints.RUNS_DIR / self.name, owner=self.owner)
-        with self._cond:
-            if self.status in ACTIVE:  # train() returned without done/error: should not happen
-                self.status, self.ended = "failed", time.time()
-            self.checkpoint = self.checkpoint or (str(base) if base else None)
-            self._cond.notify_all()
+    def _run(self, data, isolate: str, threads: int):
+        try:
+            if isolate == "process":
+                self._run_process(data, threads)
+            else:
+                base = train(self.spec, self.emit, self.control, data=data, device=self.device,
+                             log_dir=checkpoints.RUNS_DIR / self.name, owner=self.owner)
+                self.checkpoint = self.checkpoint or (str(base) if base else None)
+        finally:
+            with self._cond:
+                if self.status in ACTIVE:  # train() returned without done/error: should not happen
+                    self.status, self.ended = "failed", time.time()
+                    self.message = self.message or "The run ended without a result."
+                self._cond.notify_all()
+            if self.runner is not None:
+                self.runner._finished(self)
+
+    def _run_process(self, data, threads: int):
+        """Train in a child process; relay its events into this job as they arrive."""
+        ctx = _mp_context()
+        events = ctx.Queue()
+        proc = ctx.Process(target=_train_in_child, name=self.id, daemon=True,
+                           args=(self.spec, data, str(self.device), str(checkpoints.RUNS_DIR / self.name),
+                                 self.owner, self.control, events, threads))
+        proc.start()
+        while True:
+            try:
+                ev = events.get(timeout=0.5)
+            except queuemod.Empty:
+                if proc.is_alive():
+                    continue
+                try:  # it ended: take what it sent last
+                    ev = events.get(timeout=1.0)
+                except queuemod.Empty:
+                    break
+            if ev is None:  # the child's train() returned
+                break
+            self.emit(ev)
+        proc.join(10)
+        if self.status in ACTIVE:
+            self.emit(Event("error", self.step, f"The training process ended unexpectedly (exit code "
+                                                f"{proc.exitcode}); the last checkpoint is kept."))
 
     # -- called from the UI
     @property
@@ -104,6 +157,9 @@ class Job:
             self.control.resume()
 
     def stop(self, wait: float = 0.0):
+        """Stop and save a training run; take a queued run out of the queue."""
+        if self.status == "queued" and self.runner is not None and self.runner._cancel(self):
+            return
         self.control.stop()
         if wait and self.thread:
             self.thread.join(wait)
@@ -112,59 +168,226 @@ class Job:
         with self._cond:
             return [(i, e) for i, e in self._events if i > since]
 
-    def follow(self, poll: float = 0.25, timeout: float | None = None):
-        """Yield events as they arrive until the job ends (then the rest, then return)."""
-        last, t0 = -1, time.time()
+    def follow(self, poll: float = 0.25, timeout: float | None = None, idle: float | None = None):
+        """Yield events as they arrive until the job ends (then the rest, then return).
+        With ``idle``, yield None after that many seconds without an event (a queued run's page
+        refreshes its place in the queue then)."""
+        last, t0, quiet_since = -1, time.time(), time.time()
         while True:
             with self._cond:
                 fresh = [(i, e) for i, e in self._events if i > last]
                 if not fresh and self.active:
                     self._cond.wait(poll)
                     fresh = [(i, e) for i, e in self._events if i > last]
-                finished = not self.active and (self.thread is None or not self.thread.is_alive())
+                started = self.thread is not None
+                finished = not self.active and (not started or not self.thread.is_alive())
             for i, e in fresh:
                 last = i
                 yield e
+            if fresh:
+                quiet_since = time.time()
+            elif idle and time.time() - quiet_since >= idle:
+                quiet_since = time.time()
+                yield None
             if finished and not fresh:
                 return
             if timeout and time.time() - t0 > timeout:
                 return
 
     def elapsed(self) -> float:
+        if self.started is None:
+            return 0.0
         return (self.ended or time.time()) - self.started
 
+    def s_per_step(self) -> float | None:
+        return self.spec.batch_size / self.items_per_s if self.items_per_s > 0 else None
+
     def eta(self) -> float | None:
-        if not self.active or self.items_per_s <= 0:
+        """Seconds until it ends: for a queued run, its wait plus its run."""
+        if self.status == "queued" and self.runner is not None:
+            wait = self.runner.queue_place(self)[1]
+            return None if wait is None else wait + self.runner.estimate(self)
+        rate = self.s_per_step()
+        if not self.active or rate is None:
             return None
-        return (self.total - self.step) * self.spec.batch_size / self.items_per_s
+        return (self.total - self.step) * rate
+
+    def share(self) -> str:
+        """Let the class watch this run: a token for its share link."""
+        self.share_token = self.share_token or secrets.token_urlsafe(6)
+        return self.share_token
+
+
+def default_max_runs(device: torch.device) -> int:
+    """Runs that train at once. On a CPU one a core, each with one thread (two small runs on two
+    one-thread processes train 1.3x the images of one run on two threads, bench/classroom.py);
+    on a GPU several small runs share it. ``GENAI_MAX_RUNS`` overrides."""
+    forced = int(os.environ.get("GENAI_MAX_RUNS", 0) or 0)
+    if forced > 0:
+        return forced
+    if device.type == "cuda":
+        return int(os.environ.get("GENAI_GPU_RUNS", 0) or 0) or 6
+    return max(1, os.cpu_count() or 1)
+
+
+def _mp_context():
+    """forkserver where there is one: children fork from a clean process that has imported
+    torch once (fast starts, and no fork of the threaded web server); spawn elsewhere."""
+    if "forkserver" not in mp.get_all_start_methods():
+        return mp.get_context("spawn")
+    ctx = mp.get_context("forkserver")
+    ctx.set_forkserver_preload(["genai.trainer", "genai.models.gan", "genai.models.vae", "genai.models.gpt"])
+    return ctx
+
+
+def _train_in_child(spec, data, device, log_dir, owner, control, events, threads):
+    """The training process: lower priority than the web server, ``threads`` torch threads."""
+    try:
+        os.nice(10)  # the server's requests come first; training takes the idle CPU
+    except (AttributeError, OSError):
+        pass
+    torch.set_num_threads(max(1, threads))
+    try:
+        train(spec, events.put, control, data=data, device=torch.device(device), log_dir=log_dir, owner=owner)
+    finally:
+        events.put(None)
 
 
 class JobRunner:
-    def __init__(self, max_active: int | None = None, device: torch.device | None = None):
-        self.max_active = max_active or int(os.environ.get("GENAI_MAX_RUNS", 1))
+    def __init__(self, max_active: int | None = None, device: torch.device | None = None,
+                 per_session: int | None = None, isolate: str | None = None):
         self.device = device or devmod.pick_device()
+        self.max_active = max_active or default_max_runs(self.device)
+        self.per_session = per_session or int(os.environ.get("GENAI_RUNS_PER_SESSION", 0) or 0) or 2
+        self.isolate = isolate or os.environ.get("GENAI_TRAIN_IN", "process")
+        if self.isolate not in ("process", "thread"):
+            raise ValueError(f"GENAI_TRAIN_IN must be 'process' or 'thread', not {self.isolate!r}")
         self._jobs: dict[str, Job] = {}
+        self._queue: list[Job] = []
+        self._data: dict[str, object] = {}  # a queued run's uploaded data, until it starts
         self.keep_owners: set[str] = set()  # sessions whose runs go on when their tab closes
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
         self._ids = itertools.count(1)
+        self._measured: dict[tuple, float] = {}  # (family, preset, batch) -> wall seconds a step
+
+    def threads_per_run(self) -> int:
+        forced = int(os.environ.get("GENAI_THREADS", 0) or 0)
+        return forced or max(1, (os.cpu_count() or 1) // self.max_active)
 
     def start(self, spec: TrainSpec, owner: str = "", data=None) -> Job:
-        """Start a run in a background thread, or raise RunnerBusy if too many are training."""
+        """Queue a run (it starts at once when a slot is free). Raise RunnerBusy only when this
+        session already has ``per_session`` runs queued or training."""
         with self._lock:
-            busy = [j for j in self._jobs.values() if j.active]
-            if len(busy) >= self.max_active:
-                raise RunnerBusy(f"{len(busy)} run(s) already training on this server (the limit is "
-                                 f"{self.max_active}). Stop one, or try again when one finishes.")
+            mine = [j for j in self._jobs.values() if j.owner == owner and j.active]
+            if len(mine) >= self.per_session:
+                raise RunnerBusy(f"You already have {len(mine)} runs queued or training (at most "
+                                 f"{self.per_session} each, so that everyone in the class gets a turn). "
+                                 "Stop or cancel one, then start this one.")
             job_id = f"{spec.family}-{time.strftime('%H%M%S')}-{next(self._ids)}"
             spec.name = spec.name or job_id
-            job = Job(job_id, spec, owner, self.device)
-            job.total = spec.steps
+            control = None
+            if self.isolate == "process":
+                ctx = _mp_context()
+                control = Control(ctx.Event(), ctx.Event(), ctx.Event())
+            job = Job(job_id, spec, owner, self.device, control)
+            job.runner = self
             self._jobs[job_id] = job
-            job.thread = threading.Thread(target=job._run, args=(data,), name=job_id, daemon=True)
-            job.status = "training"
-            job.thread.start()
+            self._queue.append(job)
+            self._data[job_id] = data
+            self._schedule()
+            if job.status == "queued":
+                job.first_estimate = time.time() + (self.queue_place(job)[1] or 0.0)
         return job
 
+    # -- the queue
+    def _order(self) -> list[Job]:
+        """Queued runs in the order they will start: the session that has started the fewest runs
+        first, then first come, first served (round robin across sessions; ``_schedule`` takes the
+        first of this order each time a slot frees)."""
+        counts = Counter(j.owner for j in self._jobs.values() if j.started is not None)
+        left, order = list(self._queue), []
+        while left:
+            nxt = min(left, key=lambda j: (counts[j.owner], j.queued_at))
+            left.remove(nxt)
+            order.append(nxt)
+            counts[nxt.owner] += 1
+        return order
+
+    def _schedule(self) -> None:
+        with self._lock:
+            running = sum(j.status in RUNNING for j in self._jobs.values())
+            while self._queue and running < self.max_active:
+                job = self._order()[0]
+                self._queue.remove(job)
+                self._launch(job, self._data.pop(job.id, None))
+                running += 1
+
+    def _launch(self, job: Job, data) -> None:
+        if self.isolate == "process" and job.spec.dataset in datamod.DATASETS:
+            data = None  # the child loads a named data set itself, rather than receive a pickled copy
+        job.status, job.started = "training", time.time()
+        job.thread = threading.Thread(target=job._run, args=(data, self.isolate, self.threads_per_run()),
+                                      name=job.id, daemon=True)
+        job.thread.start()
+
+    def _cancel(self, job: Job) -> bool:
+        with self._lock:
+            if job not in self._queue:
+                return False
+            self._queue.remove(job)
+            self._data.pop(job.id, None)
+        job.emit(Event("done", 0, {"status": "cancelled", "checkpoint": None, "metrics": {}}))
+        job.message = "Cancelled while waiting in the queue."
+        return True
+
+    def _finished(self, job: Job) -> None:
+        if job.started and job.step > 0 and job.status in ("done", "stopped"):
+            self._measured[self._key(job)] = (job.ended - job.started) / job.step
+        self._schedule()
+
+    @staticmethod
+    def _key(job: Job) -> tuple:
+        return job.spec.family, job.spec.preset, job.spec.batch_size
+
+    def estimate(self, job: Job) -> float:
+        """Seconds a run will take once started: measured on this server for runs of its kind
+        (wall time, start-up and evaluations included), else a guess."""
+        per_step = self._measured.get(self._key(job))
+        if per_step is not None:
+            return job.total * per_step
+        return GUESS_OVERHEAD_S + job.total * GUESS_S_PER_STEP.get(job.spec.family, 0.05)
+
+    def remaining(self, job: Job) -> float:
+        """Seconds until a training run frees its slot."""
+        per_step = self._measured.get(self._key(job)) or job.s_per_step()
+        if per_step is None:  # still starting
+            return max(0.0, self.estimate(job) - job.elapsed())
+        return max(0.0, (job.total - job.step) * per_step)
+
+    def queue_place(self, job: Job) -> tuple[int, float | None]:
+        """(1-based place in the queue, seconds until it should start); (0, 0) once started."""
+        with self._lock:
+            if job.status != "queued":
+                return 0, 0.0
+            order = self._order()
+            if job not in order:
+                return 0, None
+            # a paused run holds its slot: counted as if it went on (its owner may resume it)
+            slots = [self.remaining(j) for j in self._jobs.values() if j.status in RUNNING]
+            slots += [0.0] * max(0, self.max_active - len(slots))
+            heapq.heapify(slots)
+            for place, j in enumerate(order, 1):
+                start = heapq.heappop(slots)
+                if j is job:
+                    return place, start
+                heapq.heappush(slots, start + self.estimate(j))
+        return 0, None
+
+    def queued(self) -> list[Job]:
+        with self._lock:
+            return self._order()
+
+    # -- lookup and sessions
     def get(self, job_id: str, owner: str | None = None) -> Job:
         job = self._jobs.get(job_id)
         if job is None or (owner is not None and job.owner != owner):
@@ -172,10 +395,21 @@ class JobRunner:
         return job
 
     def jobs(self, owner: str | None = None) -> list[Job]:
-        return [j for j in self._jobs.values() if owner is None or j.owner == owner]
+        return [j for j in list(self._jobs.values()) if owner is None or j.owner == owner]
+
+    def shared(self) -> list[Job]:
+        """Runs their owners shared with the class, newest first."""
+        return sorted((j for j in self.jobs() if j.share_token), key=lambda j: -j.queued_at)
+
+    def watch(self, token: str) -> Job:
+        job = next((j for j in self.jobs() if token and j.share_token == token), None)
+        if job is None:
+            raise KeyError("No shared run with that link on this server (it may have been restarted).")
+        return job
 
     def stop_owner(self, owner: str) -> None:
-        """The browser tab closed: stop (and save) that session's runs."""
+        """The browser tab closed: its queued runs leave the queue, its training runs stop and
+        save; unless the session asked to keep its runs going."""
         if owner in self.keep_owners:
             return
         for j in self.jobs(owner):

@@ -44,13 +44,15 @@ class TrainSpec:
 
 
 class Control:
-    """Stop and pause flags, checked by the loop at every step."""
+    """Stop, pause and save-now flags, checked by the loop at every step. The flags are
+    ``threading.Event``s, or ``multiprocessing`` events when the run trains in another process."""
 
-    def __init__(self):
+    def __init__(self, stop_flag=None, running=None, save_flag=None):
         import threading
 
-        self.stop_flag = threading.Event()
-        self.running = threading.Event()
+        self.stop_flag = stop_flag or threading.Event()
+        self.running = running or threading.Event()
+        self.save_flag = save_flag or threading.Event()
         self.running.set()
 
     def stop(self):
@@ -63,9 +65,14 @@ class Control:
     def resume(self):
         self.running.set()
 
-    def wait_if_paused(self):
+    def request_save(self):
+        """Write a checkpoint at the next step (a watcher forks a live run from it)."""
+        self.save_flag.set()
+
+    def wait_if_paused(self, on_save=None):
         while not self.running.wait(0.1):
-            pass
+            if on_save and self.save_flag.is_set():  # a paused run still answers a save request
+                on_save()
         return not self.stop_flag.is_set()
 
 
@@ -140,8 +147,15 @@ def train(spec: TrainSpec, emit: Callable[[Event], None], control: Control | Non
         last_metrics: dict = {}
         t_window, n_window = time.perf_counter(), 0
         total = step + spec.steps
+
+        def save_now():
+            nonlocal ckpt
+            control.save_flag.clear()
+            ckpt = save_checkpoint(model, out, spec, step, last_metrics, opts)
+            emit(Event("checkpoint", step, str(ckpt)))
+
         while step < total:
-            if control.stop_flag.is_set() or not control.wait_if_paused():
+            if control.stop_flag.is_set() or not control.wait_if_paused(save_now):
                 break
             batch = model.make_batch(data, spec.batch_size, gen)
             with devmod.autocast(device):
@@ -168,9 +182,8 @@ def train(spec: TrainSpec, emit: Callable[[Event], None], control: Control | Non
                 emit(Event("metrics", step, {f"heldout_{k}": v for k, v in held.items()}))
             if step % spec.sample_every == 0 or step == total:
                 emit(Event("samples", step, model.preview()))
-            if step % spec.ckpt_every == 0 and step < total:
-                ckpt = save_checkpoint(model, out, spec, step, last_metrics, opts)
-                emit(Event("checkpoint", step, str(ckpt)))
+            if (step % spec.ckpt_every == 0 or control.save_flag.is_set()) and step < total:
+                save_now()
         stopped = step < total
         ckpt = save_checkpoint(model, out, spec, step, last_metrics, opts)
         emit(Event("checkpoint", step, str(ckpt)))

@@ -11,6 +11,8 @@ SHARED = ROOT.parent / "shared" / "data"
 os.environ.setdefault("GENAI_RUNS_DIR", tempfile.mkdtemp(prefix="genai_test_runs_"))
 os.environ.setdefault("GENAI_CACHE", tempfile.mkdtemp(prefix="genai_test_cache_"))
 os.environ.setdefault("GENAI_THREADS", "1")
+# runs train in threads in most tests (fast to start); tests of the process path ask for it
+os.environ.setdefault("GENAI_TRAIN_IN", "thread")
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 sys.path.insert(0, str(ROOT))
 

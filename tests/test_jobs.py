@@ -87,17 +87,115 @@ def test_nan_guard_keeps_last_good_checkpoint(tmp_path, monkeypatch):
     assert checkpoints.read_meta(tmp_path / "ck")["step"] == 4  # the last good one, not overwritten
 
 
-def test_busy_cap_refuses_at_once(tmp_path):
-    runner = JobRunner(max_active=1)
-    job = long_run(runner, tmp_path)
+def test_a_run_beyond_the_limit_waits_in_the_queue_then_starts(tmp_path):
+    runner = JobRunner(max_active=1, per_session=5)
+    first = long_run(runner, tmp_path / "1")
     t0 = time.time()
-    with pytest.raises(RunnerBusy, match="try again"):
-        long_run(runner, tmp_path / "2")
-    assert time.time() - t0 < 0.5
-    job.stop(wait=5)
-    second = long_run(runner, tmp_path / "3", steps=3)
-    second.thread.join(30)
-    assert second.status == "done"
+    second = long_run(runner, tmp_path / "2", steps=3)
+    assert time.time() - t0 < 0.5 and second.status == "queued" and second.thread is None
+    assert runner.queue_place(second)[0] == 1
+    first.stop(wait=5)
+    kinds = [e.kind for e in second.follow(timeout=60)]
+    assert kinds[-1] == "done" and second.status == "done" and second.started >= first.ended
+
+
+def test_the_queue_is_fair_across_sessions(tmp_path):
+    runner = JobRunner(max_active=1, per_session=3)
+    a1 = long_run(runner, tmp_path / "a1", owner="alice")  # trains
+    a2 = long_run(runner, tmp_path / "a2", owner="alice")
+    a3 = long_run(runner, tmp_path / "a3", owner="alice")
+    b1 = long_run(runner, tmp_path / "b1", owner="bob")
+    c1 = long_run(runner, tmp_path / "c1", owner="carol")
+    # alice asked first, but she already has a run training: bob and carol go before her next ones
+    assert runner.queued() == [b1, c1, a2, a3]
+    assert [runner.queue_place(j)[0] for j in (b1, c1, a2, a3)] == [1, 2, 3, 4]
+    a1.stop(wait=5)
+    wait_for(lambda: b1.status == "training")
+    assert runner.queued() == [c1, a2, a3]
+    runner.shutdown()
+
+
+def test_queued_start_times_follow_the_measured_speed(tmp_path):
+    runner = JobRunner(max_active=1, per_session=5)
+    done = runner.start(spec(tmp_path / "m", steps=20, eval_every=10**6), owner="a")
+    done.thread.join(60)
+    per_step = (done.ended - done.started) / 20
+    blocker = long_run(runner, tmp_path / "b", owner="a", steps=10**6)
+    one = runner.start(spec(tmp_path / "1", steps=40), owner="b")
+    two = runner.start(spec(tmp_path / "2", steps=40), owner="c")
+    _, wait_one = runner.queue_place(one)
+    _, wait_two = runner.queue_place(two)
+    # the second waits for the first's whole run: 40 steps at the rate measured on the first run
+    assert wait_two - wait_one == pytest.approx(40 * per_step, rel=1e-6)
+    assert one.eta() > wait_one > 0
+    runner.shutdown()
+    assert blocker.status == "stopped"
+
+
+def test_cancel_while_queued(tmp_path):
+    runner = JobRunner(max_active=1, per_session=5)
+    first = long_run(runner, tmp_path / "1")
+    queued = long_run(runner, tmp_path / "2", owner="b")
+    queued.stop()
+    assert queued.status == "cancelled" and queued not in runner.queued() and queued.thread is None
+    assert [e.data["status"] for e in queued.follow(timeout=5)] == ["cancelled"]  # its stream ends
+    first.stop(wait=5)
+    time.sleep(0.2)
+    assert queued.status == "cancelled"  # the freed slot did not start it
+
+
+def test_one_session_cannot_fill_the_queue(tmp_path):
+    runner = JobRunner(max_active=1, per_session=2)
+    long_run(runner, tmp_path / "1", owner="alice")
+    long_run(runner, tmp_path / "2", owner="alice")
+    with pytest.raises(RunnerBusy, match="at most 2"):
+        long_run(runner, tmp_path / "3", owner="alice")
+    other = long_run(runner, tmp_path / "4", owner="bob")  # others still get in
+    assert other.status == "queued"
+    runner.shutdown()
+
+
+def test_a_closed_tab_leaves_the_queue(tmp_path):
+    runner = JobRunner(max_active=1, per_session=5)
+    running = long_run(runner, tmp_path / "1", owner="alice")
+    left = long_run(runner, tmp_path / "2", owner="bob")
+    stays = long_run(runner, tmp_path / "3", owner="carol")
+    runner.stop_owner("bob")
+    assert left.status == "cancelled" and runner.queued() == [stays]
+    assert running.status == "training"  # the runner and the others go on
+    runner.shutdown()
+
+
+def test_training_in_a_process_streams_pauses_and_saves(tmp_path):
+    runner = JobRunner(max_active=1, isolate="process")
+    job = runner.start(spec(tmp_path, steps=100000, eval_every=10**6), owner="a")
+    wait_for(lambda: job.step >= 3, timeout=120)
+    assert job.media and job.rows  # images and metrics crossed the pipe
+    job.pause()
+    time.sleep(0.5)
+    paused_at = job.step
+    time.sleep(0.5)
+    assert job.step == paused_at
+    job.resume()
+    wait_for(lambda: job.step > paused_at)
+    job.stop(wait=30)
+    assert job.status == "stopped" and checkpoints.read_meta(job.checkpoint)["step"] == job.step
+
+
+def test_a_killed_training_process_fails_its_run_not_the_server(tmp_path):
+    import multiprocessing
+
+    runner = JobRunner(max_active=2, isolate="process")
+    job = runner.start(spec(tmp_path / "k", steps=100000, eval_every=10**6), owner="a")
+    wait_for(lambda: job.step >= 2, timeout=120)
+    for child in multiprocessing.active_children():
+        if child.name == job.id:
+            child.kill()
+    job.thread.join(30)
+    assert job.status == "failed" and "ended unexpectedly" in job.message
+    after = runner.start(spec(tmp_path / "n", steps=3), owner="a")  # the runner goes on
+    after.thread.join(120)
+    assert after.status == "done"
 
 
 def test_runs_belong_to_their_session(tmp_path):

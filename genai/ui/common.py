@@ -37,6 +37,14 @@ def fmt_seconds(s: float | None) -> str:
 def status_line(job: Job | None) -> str:
     if job is None:
         return "No run yet."
+    if job.status == "queued":
+        place, wait = job.runner.queue_place(job) if job.runner else (0, None)
+        waiting = len(job.runner.queued()) if job.runner else 0
+        when = f"starts in about {fmt_seconds(wait)}" if wait is not None else "start time unknown"
+        return (f"**{job.name}**: queued, place {place} of {waiting} in the queue, {when} (estimated from "
+                "the runs ahead of it). *Stop* takes it out of the queue.")
+    if job.status == "cancelled":
+        return f"**{job.name}**: cancelled; it left the queue before it started."
     rate = f"{job.items_per_s:,.0f} images/s" if job.items_per_s else ""
     msg = f" - {job.message}" if job.status == "failed" else ""
     return (f"**{job.name}**: {job.status}, step {job.step} of {job.total}, {rate}, "
@@ -44,11 +52,21 @@ def status_line(job: Job | None) -> str:
 
 
 def start_or_error(runner: JobRunner, spec, request, data=None) -> Job:
-    """Start a run; the busy cap and bad settings become a message in the page."""
+    """Queue a run; the per-session cap becomes a message in the page."""
     try:
         return runner.start(spec, owner(request), data=data)
     except RunnerBusy as e:
         raise gr.Error(str(e)) from None
+
+
+def updates(job: Job, interval: float = 0.3, idle: float = 1.0):
+    """When a tab streaming ``job`` sends the page an update: at most every ``interval`` seconds
+    while events arrive, every ``idle`` seconds while it waits in the queue (its place moves),
+    and always at its end."""
+    throttle = Throttle(interval)
+    for ev in job.follow(idle=idle):
+        if ev is None or throttle.ready(ev.kind in ("done", "error")):
+            yield ev
 
 
 def find_job(runner: JobRunner, job_id: str | None, request) -> Job | None:

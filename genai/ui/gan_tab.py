@@ -11,8 +11,8 @@ import torch
 from genai import checkpoints, data as datamod, images, models
 from genai.models import gan
 from genai.trainer import TrainSpec
-from genai.ui.common import (COMPUTE, Throttle, curves, find_job, run_choices, start_or_error, status_line,
-                             stop_job, toggle_pause)
+from genai.ui.common import (COMPUTE, curves, find_job, run_choices, start_or_error, status_line,
+                             stop_job, toggle_pause, updates)
 
 EXPLAIN = r"""
 ### How a GAN learns
@@ -208,14 +208,13 @@ def build(runner) -> None:
         except (datamod.DataError, ValueError, TypeError) as e:
             raise gr.Error(str(e)) from None
         job = start_or_error(runner, spec, request, data=data)
-        throttle, sent = Throttle(0.3), 0
+        sent = 0
         try:
             yield (job.id, *snapshot(job, sent), gr.skip())
-            for ev in job.follow():
-                if throttle.ready(ev.kind in ("done", "error")):
-                    out = snapshot(job, sent)
-                    sent = len(job.media)
-                    yield (job.id, *out, gr.skip())
+            for _ in updates(job):
+                out = snapshot(job, sent)
+                sent = len(job.media)
+                yield (job.id, *out, gr.skip())
             yield (job.id, *snapshot(job, sent), gr.Dropdown(choices=checkpoint_choices(runner, request)))
         finally:
             if job.active:  # the page cancelled the stream (Stop, or the tab closed): stop and save

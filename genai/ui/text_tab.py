@@ -14,7 +14,7 @@ import torch
 from genai import checkpoints, data as datamod, models
 from genai.trainer import TrainSpec
 from genai.ui.common import (COMPUTE, Throttle, curves, find_job, run_choices, start_or_error, status_line,
-                             stop_job, toggle_pause)
+                             stop_job, toggle_pause, updates)
 
 LATEX = [{"left": "$$", "right": "$$", "display": True}, {"left": "$", "right": "$", "display": False}]
 EXPLAIN = r"""
@@ -302,12 +302,10 @@ def build(runner) -> None:
         except (datamod.DataError, checkpoints.CheckpointError, ValueError, TypeError) as e:
             raise gr.Error(str(e)) from None
         job = start_or_error(runner, spec, request, data=data)
-        throttle = Throttle(0.3)
         try:
             yield job.id, *snapshot(job), gr.skip()
-            for ev in job.follow():
-                if throttle.ready(ev.kind in ("done", "error")):
-                    yield job.id, *snapshot(job), gr.skip()
+            for _ in updates(job):
+                yield job.id, *snapshot(job), gr.skip()
             yield job.id, *snapshot(job), gr.Dropdown(choices=checkpoint_choices(runner, request))
         finally:
             if job.active:

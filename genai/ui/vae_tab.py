@@ -12,8 +12,8 @@ import torch
 from genai import checkpoints, data as datamod, images, models, sketch
 from genai.models import vae
 from genai.trainer import TrainSpec
-from genai.ui.common import (COMPUTE, Throttle, curves, run_choices, start_or_error, status_line,
-                             stop_job, toggle_pause)
+from genai.ui.common import (COMPUTE, curves, run_choices, start_or_error, status_line,
+                             stop_job, toggle_pause, updates)
 
 LATEX = [{"left": "$$", "right": "$$", "display": True}, {"left": "$", "right": "$", "display": False}]
 
@@ -468,14 +468,13 @@ def build(runner) -> None:
         except (datamod.DataError, ValueError, TypeError) as e:
             raise gr.Error(str(e)) from None
         job = start_or_error(runner, spec, request, data=data)
-        throttle, sent = Throttle(0.3), 0
+        sent = 0
         try:
             yield (job.id, *snapshot(job, sent), gr.skip())
-            for ev in job.follow():
-                if throttle.ready(ev.kind in ("done", "error")):
-                    out = snapshot(job, sent)
-                    sent = len(job.media)
-                    yield (job.id, *out, gr.skip())
+            for _ in updates(job):
+                out = snapshot(job, sent)
+                sent = len(job.media)
+                yield (job.id, *out, gr.skip())
             yield (job.id, *snapshot(job, sent), menu_with(job, request))
         finally:
             if job.active:  # the page cancelled the stream (Stop, or the tab closed): stop and save
