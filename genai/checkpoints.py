@@ -114,6 +114,23 @@ def save(path: str | os.PathLike, tensors: dict[str, torch.Tensor], *, family: s
     return path
 
 
+def copy_to(path: str | os.PathLike, folder: str | os.PathLike) -> Path:
+    """A copy of a checkpoint (weights and sidecar) under ``folder`` with a fresh name, so that
+    a fork starts from a file the run it came from will not overwrite."""
+    import shutil
+    import uuid
+
+    src = Path(path).with_suffix(".safetensors")
+    read_meta(src)
+    dest = Path(folder) / f"{src.parent.name}-{uuid.uuid4().hex[:8]}.safetensors"
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    # if the run saves again meanwhile, weights and sidecar still fit (same config, a later step)
+    meta_text = src.with_suffix(".json").read_text("utf-8")
+    _atomic_write(dest, lambda tmp: shutil.copyfile(src, tmp))
+    _atomic_write(dest.with_suffix(".json"), lambda tmp: Path(tmp).write_text(meta_text))
+    return dest
+
+
 def read_meta(path: str | os.PathLike) -> dict:
     """Read and check the sidecar of ``path``; raises CheckpointError saying what is wrong."""
     path = Path(path).with_suffix(".safetensors")

@@ -29,15 +29,17 @@ def smooth(values: list[float], weight: float) -> list[float]:
 
 
 def runs_for(runner: JobRunner, owner: str) -> list[dict]:
-    """This session's live runs, then runs on disk it may see (CLI runs, and its own past ones)."""
+    """This session's live runs, runs others shared with the class (to watch and fork, not to
+    control), then runs on disk it may see (CLI runs, and its own past ones)."""
     views = [job_view(j) for j in runner.jobs(owner)]
+    views += [job_view(j, watching=True) for j in runner.shared() if j.owner != owner]
     live = {v["name"] for v in views}
     views += [disk_view(r) for r in runlog.list_disk_runs(owner=owner) if r["name"] not in live]
     return views
 
 
-def job_view(job: Job) -> dict:
-    return {"name": job.name, "family": job.spec.family, "dataset": job.spec.dataset, "status": job.status,
+def job_view(job: Job, watching: bool = False) -> dict:
+    return {"name": job.name, "watching": watching, "shared": job.share_token is not None, "family": job.spec.family, "dataset": job.spec.dataset, "status": job.status,
             "step": job.step, "total": job.total, "items_per_s": job.items_per_s, "elapsed": job.elapsed(),
             "eta": job.eta(), "device": devmod.describe(job.device).split(" (")[0],
             "memory": devmod.memory_in_use(job.device), "rows": job.rows, "media": job.media,
@@ -54,7 +56,24 @@ def disk_view(run: dict) -> dict:
             "elapsed": st.get("updated", time.time()) - st.get("started", time.time()), "eta": None,
             "device": st.get("device", "").split(" (")[0] + " (CLI)", "memory": "-", "rows": run["rows"],
             "media": run["media"], "spec": spec, "checkpoint": st.get("checkpoint"), "job": None,
+            "watching": False, "shared": False,
             "message": st.get("message", "")}
+
+
+def fork_checkpoint(job: Job, timeout: float = 20.0) -> str | None:
+    """A checkpoint of a run as it is now, to fork from: a training run is asked to save one
+    (at its next step), a finished run offers its last."""
+    if not job.active or job.status == "queued":
+        return job.checkpoint
+    before = job.checkpoint
+    since = max((i for i, _ in job.events()), default=-1)
+    job.control.request_save()
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if any(e.kind == "checkpoint" for _, e in job.events(since)) or not job.active:
+            return job.checkpoint
+        time.sleep(0.05)
+    return before
 
 
 def metric_names(views: list[dict]) -> list[str]:

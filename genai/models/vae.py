@@ -47,8 +47,11 @@ PRESETS = {
     "mlp-20d": dict(arch="mlp", z_dim=20, width=400),  # pytorch/examples vae: 784-400-20
     # digits on a 2-core CPU within about a minute (see BENCHMARKS.md)
     "cpu-fast": dict(arch="mlp", z_dim=16, width=256, lr=2e-3),
+    # a student's run in class: the cpu-fast MLP with a 2-D latent, so the map can be drawn
+    "lesson": dict(arch="mlp", z_dim=2, width=256, lr=2e-3),
     "tiny": dict(arch="conv", z_dim=4, width=4),  # tests
 }
+LESSON = dict(preset="lesson", steps=2000, batch_size=64)
 
 
 class Encoder(nn.Module):

@@ -20,7 +20,7 @@ def build_app(runner: JobRunner | None = None) -> gr.Blocks:
     with gr.Blocks(title="Generative AI Lab", delete_cache=(600, 3600)) as demo:
         gr.Markdown(INTRO)
         gr.Markdown(f"**Device:** {devmod.describe(runner.device)}", elem_id="device-line")
-        with gr.Tabs():
+        with gr.Tabs() as tabs:
             with gr.Tab("Image GAN", id="gan"):
                 gan_tab.build(runner)
             with gr.Tab("VAE latent space", id="vae"):
@@ -28,7 +28,9 @@ def build_app(runner: JobRunner | None = None) -> gr.Blocks:
             with gr.Tab("Text continuation", id="text"):
                 text_tab.build(runner)
             with gr.Tab("Training monitor", id="monitor"):
-                monitor_tab.build(runner)
+                on_watch_link, watch_outputs = monitor_tab.build(runner)
+        # a page opened with a teacher's share link (?watch=...) opens the monitor on that run
+        demo.load(on_watch_link, None, [tabs, *watch_outputs], api_visibility="private")
         def on_close(request: gr.Request):  # a closed browser tab stops (and saves) its runs
             runner.stop_owner(owner(request))
 

@@ -114,15 +114,16 @@ def build(runner) -> None:
     with gr.Row():
         dataset = gr.Dropdown(datamod.image_datasets() + [UPLOAD], label="Data set",
                               value="mnist" if os.environ.get("GENAI_DATA_DIR") else "digits")
-        preset = gr.Dropdown(list(gan.PRESETS), value="cpu-fast", label="Model preset",
-                             info="mlp, dcgan, cdcgan (conditional), cpu-fast (small, quick on a CPU)")
+        preset = gr.Dropdown(list(gan.PRESETS), value="lesson", label="Model preset",
+                             info="lesson (digits in about 20 s of one core), mlp, dcgan, cdcgan (conditional), "
+                                  "cpu-fast")
         loss = gr.Dropdown(list(gan.LOSSES), value="bce", label="Loss")
-        steps = gr.Slider(20, 20000, 1500, step=10, label="Steps")
+        steps = gr.Slider(20, 20000, gan.LESSON["steps"], step=10, label="Steps")
     with gr.Row():
-        lr_g = gr.Number(5e-4, label="G learning rate")
-        lr_d = gr.Number(5e-4, label="D learning rate")
+        lr_g = gr.Number(gan.PRESETS["lesson"]["lr_g"], label="G learning rate")
+        lr_d = gr.Number(gan.PRESETS["lesson"]["lr_d"], label="D learning rate")
         batch = gr.Slider(8, 512, 64, step=8, label="Batch size")
-        z_dim = gr.Slider(2, 256, 32, step=1, label="Latent size (z)")
+        z_dim = gr.Slider(2, 256, gan.PRESETS["lesson"]["z_dim"], step=1, label="Latent size (z)")
         train_seed = gr.Number(0, precision=0, label="Seed")
     upload = gr.File(file_count="multiple", file_types=["image", ".zip"], label="Your images (PNG/JPEG files or a zip)",
                      visible=False)
@@ -176,7 +177,7 @@ def build(runner) -> None:
 
     def on_preset(name):
         p = {**gan.Config().__dict__, **gan.PRESETS[name]}
-        return p["loss"], p["lr_g"], p["lr_d"], p["z_dim"]
+        return p["loss"], p["lr_g"], p["lr_d"], p["z_dim"], gan.LESSON["steps"] if name == "lesson" else gr.skip()
 
     def histogram(job) -> pd.DataFrame:
         shares = [(str(i), job.latest.get(f"heldout_class_{i}", 0.0)) for i in range(10)] if job else []
@@ -249,7 +250,7 @@ def build(runner) -> None:
     walk_btn.click(on_walk, [ckpt, seed_a, seed_b, frames], [strip, walk_gif], api_name="latent_walk",
                    concurrency_id=COMPUTE)
     dataset.change(on_dataset, dataset, upload, api_visibility="private")
-    preset.change(on_preset, preset, [loss, lr_g, lr_d, z_dim], api_visibility="private")
+    preset.change(on_preset, preset, [loss, lr_g, lr_d, z_dim, steps], api_visibility="private")
     # the stream only watches the run (training is in the runner's thread), so it takes no compute slot
     train_ev = start.click(on_train, [dataset, preset, loss, lr_g, lr_d, batch, z_dim, steps, train_seed, upload],
                            [job_id, status, loss_plot, d_plot, fid_plot, hist, live, replay, ckpt],

@@ -9,7 +9,7 @@ from pathlib import Path
 import gradio as gr
 import pandas as pd
 
-from genai import data as datamod, monitor
+from genai import checkpoints, data as datamod, monitor
 from genai.trainer import TrainSpec
 from genai.ui.common import fmt_seconds, owner, start_or_error
 
@@ -20,6 +20,10 @@ Pick runs to overlay their curves; *smoothing* is an exponential moving average 
 TensorBoard's), drawn over the raw curve in a lighter shade so that smoothing never hides the
 truth. The step slider replays a run's samples. A stopped run can be resumed from its last
 checkpoint, or forked: same weights, changed settings, as a new run.
+
+*Share with the class* gives a link: everyone who opens it (or picks the run here, marked
+*watching*) sees the run live, on the projector and on every screen, for the compute of one
+run. Watchers cannot pause, stop or change it; *Fork* gives them a run of their own from it.
 """
 COLUMNS = ["run", "model", "data", "status", "step", "images|tokens/s", "elapsed", "ETA", "device", "memory"]
 PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#17becf"]
@@ -28,7 +32,7 @@ MAX_POINTS = 600  # per run and metric; the page stays smooth
 
 
 def table(views) -> pd.DataFrame:
-    rows = [[v["name"], v["family"], v["dataset"], v["status"] + (f": {v['message']}" if v["status"] == "failed" else ""),
+    rows = [[v["name"] + (" (watching)" if v.get("watching") else " (shared)" if v.get("shared") else ""), v["family"], v["dataset"], v["status"] + (f": {v['message']}" if v["status"] == "failed" else ""),
              f"{v['step']} / {v['total']}", f"{v['items_per_s']:,.0f}", fmt_seconds(v["elapsed"]),
              fmt_seconds(v["eta"]), v["device"], v["memory"]] for v in views]
     return pd.DataFrame(rows, columns=COLUMNS)
@@ -85,6 +89,7 @@ def build(runner) -> None:
         resume = gr.Button("Resume")
         stop = gr.Button("Stop", variant="stop")
         resume_ck = gr.Button("Resume from checkpoint")
+        share = gr.Button("Share with the class")
     with gr.Row():
         fork_set = gr.Textbox('{"lr_d": 0.0002}', label="Fork: changed settings (JSON)", scale=3)
         fork_steps = gr.Number(500, precision=0, label="Fork: steps")
@@ -171,16 +176,23 @@ def build(runner) -> None:
             job = v["job"]
             if job is None:
                 raise gr.Error(f"{foc} was started from the command line: control it there.")
+            if v["watching"]:
+                raise gr.Error(f"{foc} is someone else's shared run: you can watch it and fork it, "
+                               "but only the person who started it can pause or stop it.")
             getattr(job, action)()
             return f"{foc}: {job.status}"
         return handler
 
     def restart(foc, changes, n_steps, request: gr.Request, fork_run: bool):
         v = the_view(foc, request)
-        if v["status"] in ("training", "paused", "queued"):
-            raise gr.Error("Stop the run first; then resume or fork it from its checkpoint.")
+        if v["watching"] and not fork_run:
+            raise gr.Error(f"{foc} is someone else's shared run: fork it to train a run of your own.")
+        if v["status"] in ("training", "paused", "queued") and not fork_run:
+            raise gr.Error("Stop the run first; then resume it from its checkpoint.")
+        if fork_run and v["job"] is not None:  # a live run saves its weights as they are now
+            v["checkpoint"] = monitor.fork_checkpoint(v["job"])
         if not v["checkpoint"] or not Path(v["checkpoint"]).exists():
-            raise gr.Error(f"{foc} has no checkpoint to start from.")
+            raise gr.Error(f"{foc} has no checkpoint to start from yet (a queued run has not started).")
         spec = dict(v["spec"])
         if spec["dataset"] not in datamod.DATASETS:
             raise gr.Error(f"{foc} trained on uploaded data, which is not kept: start a new run in its tab.")
@@ -194,6 +206,8 @@ def build(runner) -> None:
         steps_left = int(n_steps or 0) if fork_run else v["total"] - v["step"]
         if steps_left <= 0:
             raise gr.Error(f"{foc} already finished all its steps; fork it to train more.")
+        if fork_run:  # a copy of the checkpoint: the run it came from goes on overwriting its own
+            v["checkpoint"] = str(checkpoints.copy_to(v["checkpoint"], checkpoints.RUNS_DIR / "forks"))
         new = TrainSpec(**{**spec, "overrides": overrides, "init_from": v["checkpoint"], "steps": steps_left,
                            "name": "", "out": ""})
         job = start_or_error(runner, new, request)
@@ -210,6 +224,33 @@ def build(runner) -> None:
         v = the_view(foc, request)
         path = Path(tempfile.mkdtemp(prefix="genai_export_")) / f"{foc}.zip"
         return str(monitor.export_zip(v, path))
+
+    def on_share(foc, request: gr.Request):
+        v = the_view(foc, request)
+        if v["job"] is None or v["watching"]:
+            raise gr.Error("Only a run you started in this page can be shared.")
+        token = v["job"].share()
+        headers = dict(request.headers) if request else {}
+        host = headers.get("x-forwarded-host") or headers.get("host") or "localhost:7860"
+        scheme = headers.get("x-forwarded-proto") or ("https" if host.endswith(".hf.space") else "http")
+        link = f"{scheme}://{host}/?watch={token}"
+        return (f"**{foc}** is shared with the class. Link: [{link}]({link}) (also under *Runs* in every "
+                "student's monitor, marked *watching*). Watchers see it live and can fork it; only you can "
+                "pause or stop it.")
+
+    def on_watch_link(request: gr.Request):
+        """A page opened with ?watch=TOKEN: show that run in this monitor."""
+        token = dict(request.query_params or {}).get("watch") if request else None
+        if not token:
+            return gr.skip(), gr.skip(), gr.skip(), gr.skip()
+        try:
+            job = runner.watch(token)
+        except KeyError as e:
+            return gr.skip(), gr.skip(), gr.skip(), str(e.args[0])
+        return (gr.Tabs(selected="monitor"), gr.Dropdown(choices=[job.name], value=[job.name]),
+                gr.Dropdown(choices=[job.name], value=job.name),
+                f"You are watching **{job.name}**, shared with the class: it updates live. *Fork as a new run* "
+                "trains a copy of your own.")
 
     def on_keep(flag, request: gr.Request):
         # for this session's runs, the ones it has and the ones it starts later
@@ -233,3 +274,5 @@ def build(runner) -> None:
     fork.click(fork_from, [focus, fork_set, fork_steps], note, api_name="monitor_fork")
     export.click(on_export, focus, export_file, api_name="monitor_export")
     keep.change(on_keep, keep, None, api_name="monitor_keep_alive")
+    share.click(on_share, focus, note, api_name="monitor_share")
+    return on_watch_link, [pick, focus, note]

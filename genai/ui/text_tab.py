@@ -171,10 +171,11 @@ def build(runner) -> None:
 
     with gr.Row():
         corpus = gr.Dropdown([SHAKESPEARE, UPLOAD], value=SHAKESPEARE, label="Text")
-        what = gr.Dropdown(list(gpt.PRESETS) + [FINE_TUNE], value="cpu-fast",
-                           label="Model", info="GPT presets, the LSTM, or fine-tune the model chosen above")
-        steps = gr.Slider(10, 20000, 1000, step=10, label="Steps")
-        lr = gr.Number(2e-3, label="Learning rate")
+        what = gr.Dropdown(list(gpt.PRESETS) + [FINE_TUNE], value="lesson", label="Model",
+                           info="GPT presets (lesson: about a minute of one core), the LSTM, or fine-tune the "
+                                "model chosen above")
+        steps = gr.Slider(10, 20000, gpt.LESSON["steps"], step=10, label="Steps")
+        lr = gr.Number(gpt.PRESETS["lesson"]["lr"], label="Learning rate")
         batch = gr.Slider(4, 128, 16, step=4, label="Batch size")
         train_seed = gr.Number(0, precision=0, label="Seed")
     with gr.Row(visible=False) as ft_row:
