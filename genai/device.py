@@ -1,8 +1,10 @@
 """The one place that decides where and how tensors are computed.
 
 Device: CUDA, then Apple MPS, then the CPU; ``GENAI_DEVICE`` overrides ("cpu", "cuda", "cuda:1",
-"mps"). Autocast: bf16 on CUDA GPUs that support it (Ampere and newer), nothing elsewhere, since
-CPU bf16 autocast is slower than fp32 for these small models. Threads: a job that trains beside
+"mps"). On ZeroGPU Spaces the page's own work and training use the CPU (a GPU exists there only
+inside ``spaces.GPU`` calls; see ``genai/zerogpu.py``). Autocast: bf16 on CUDA GPUs that compute
+it natively (compute capability 8.0 and newer: A10G, L4, A100, H100), fp32 elsewhere: a T4
+(7.5) would only emulate bf16, and CPU bf16 autocast is slower than fp32 for these small models. Threads: a job that trains beside
 the web server leaves it a core. Seeding: one seed gives the same samples on the same device.
 """
 from __future__ import annotations
@@ -24,6 +26,10 @@ def pick_device() -> torch.device:
         if dev.type == "mps" and not torch.backends.mps.is_available():
             raise RuntimeError(f"GENAI_DEVICE={forced} but Apple MPS is not available on this machine")
         return dev
+    from genai import zerogpu
+
+    if zerogpu.active():  # torch.cuda.is_available() may be True there outside GPU calls: not usable
+        return torch.device("cpu")
     if torch.cuda.is_available():
         return torch.device("cuda")
     if torch.backends.mps.is_available():
@@ -31,9 +37,18 @@ def pick_device() -> torch.device:
     return torch.device("cpu")
 
 
+def native_bf16(device: torch.device) -> bool:
+    """Does this GPU compute bf16 in hardware? ``torch.cuda.is_bf16_supported()`` also counts
+    emulation (``including_emulation=True`` is its default), which would make a T4 train slower
+    in emulated bf16; bf16 tensor cores (and cuDNN's bf16 convolutions) start at sm80."""
+    if device.type != "cuda":
+        return False
+    return torch.cuda.get_device_capability(device)[0] >= 8
+
+
 def autocast(device: torch.device):
-    """bf16 autocast where it pays (CUDA with bf16 support); a no-op context elsewhere."""
-    if device.type == "cuda" and torch.cuda.is_bf16_supported():
+    """bf16 autocast where the GPU computes it natively; a no-op context elsewhere (fp32)."""
+    if native_bf16(device):
         return torch.autocast("cuda", dtype=torch.bfloat16)
     return contextlib.nullcontext()
 
@@ -43,7 +58,7 @@ def describe(device: torch.device | None = None) -> str:
     device = device or pick_device()
     if device.type == "cuda":
         name = torch.cuda.get_device_name(device)
-        amp = "bf16 autocast" if torch.cuda.is_bf16_supported() else "fp32"
+        amp = "bf16 autocast" if native_bf16(device) else "fp32"
         return f"CUDA GPU: {name} ({amp})"
     if device.type == "mps":
         return "Apple GPU (MPS, fp32)"

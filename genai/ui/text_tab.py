@@ -11,7 +11,7 @@ import gradio as gr
 import pandas as pd
 import torch
 
-from genai import checkpoints, data as datamod, models
+from genai import checkpoints, data as datamod, models, zerogpu
 from genai.trainer import TrainSpec
 from genai.ui.common import (COMPUTE, Throttle, curves, find_job, run_choices, start_or_error, status_line,
                              stop_job, toggle_pause, updates)
@@ -84,6 +84,26 @@ def load_hub(model_id: str, device):
             raise gr.Error(str(e)) from None
         _MODELS[key] = model, {"family": "lm", "config": asdict(model.config), "step": 0}
     return _MODELS[key]
+
+
+def stream_pieces(model, **kw):
+    """Continue a prompt in a thread; yield the new text piece by piece as it is drawn."""
+    from transformers import TextIteratorStreamer
+
+    stop_ev = threading.Event()
+    streamer = TextIteratorStreamer(model.tokenizer, skip_prompt=True, skip_special_tokens=True, timeout=60)
+    threading.Thread(target=model.generate, kwargs=dict(kw, streamer=streamer, stop_event=stop_ev), daemon=True).start()
+    try:
+        yield from streamer
+    finally:
+        stop_ev.set()  # Stop, or a closed tab: the generation thread ends too
+
+
+@zerogpu.gpu(duration=120)
+def stream_pieces_on_gpu(model, **kw):
+    """The same, inside a ZeroGPU call: the GPU is lent for this call only (genai/zerogpu.py)."""
+    model.to(zerogpu.call_device())
+    yield from stream_pieces(model, **kw)
 
 
 def checkpoint_choices(runner, request) -> list[tuple[str, str]]:
@@ -219,25 +239,19 @@ def build(runner) -> None:
         return gr.Textbox(visible=False), describe(meta)
 
     def on_continue(path, hub, text, n, temp, k, p, s, request: gr.Request):
-        from transformers import TextIteratorStreamer
-
         model, _ = pick_model(path, hub, request)
         text = (text or "")[-MAX_PROMPT:]
         n = int(min(max(n or 1, 1), MAX_NEW))
-        stop_ev = threading.Event()
-        streamer = TextIteratorStreamer(model.tokenizer, skip_prompt=True, skip_special_tokens=True, timeout=60)
         kw = dict(prompt=text, max_new_tokens=n, temperature=float(temp), top_k=int(k or 0),
-                  top_p=float(p or 1), seed=None if s is None else int(s), streamer=streamer, stop_event=stop_ev)
-        threading.Thread(target=model.generate, kwargs=kw, daemon=True).start()
+                  top_p=float(p or 1), seed=None if s is None else int(s))
+        # a Hub model is where a GPU pays: on ZeroGPU it generates inside a spaces.GPU call
+        pieces = stream_pieces_on_gpu(model, **kw) if path == HUB else stream_pieces(model, **kw)
         new = ""
         throttle = Throttle(0.05)
-        try:
-            for piece in streamer:
-                new += piece
-                if throttle.ready():
-                    yield text + new, gr.skip(), gr.skip()
-        finally:
-            stop_ev.set()  # Stop, or a closed tab: the generation thread ends too
+        for piece in pieces:
+            new += piece
+            if throttle.ready():
+                yield text + new, gr.skip(), gr.skip()
         view, dist = gr.skip(), None
         if new:
             dist = model.next_token_distribution(text + new, top=5)
