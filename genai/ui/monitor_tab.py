@@ -71,14 +71,15 @@ def build(runner) -> None:
     keep = gr.Checkbox(False, label="Keep my runs training when I close this browser tab")
     runs = gr.Dataframe(pd.DataFrame(columns=COLUMNS), label="Runs", interactive=False, wrap=True)
     with gr.Row():
-        pick = gr.Dropdown([], multiselect=True, label="Runs to compare")
+        # any value is let through (an API user names a run): the handlers check it is one to see
+        pick = gr.Dropdown([], multiselect=True, label="Runs to compare", allow_custom_value=True)
         metric = gr.Dropdown([], label="Metric")
         weight = gr.Slider(0, 0.99, 0.6, step=0.01, label="Smoothing")
         log_scale = gr.Checkbox(False, label="Log scale (log10)")
     curve = gr.LinePlot(x="step", y="value", color="series", height=320, label="Curves")
     gr.Markdown("#### One run: replay, settings, controls")
     with gr.Row():
-        focus = gr.Dropdown([], label="Run")
+        focus = gr.Dropdown([], label="Run", allow_custom_value=True)
         step = gr.Slider(0, 1, 0, step=1, label="Step (moves every medium of the run)")
     with gr.Row():
         media_img = gr.Image(type="pil", label="Samples at this step", format="png", height=300)
