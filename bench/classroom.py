@@ -110,7 +110,7 @@ class Student:
     def run(self, start_at: float) -> dict:
         time.sleep(max(0.0, start_at - time.time()) + self.rng.random() * 3)  # "within the same few seconds"
         t_press = time.time()
-        job = self.c.submit("mnist", "lesson", "bce", 1e-3, 1e-3, 64, 64, 4000, self.idx, None, api_name="/train")
+        job = self.c.submit("mnist", "lesson", "bce", 2e-3, 2e-3, 64, 64, 4500, self.idx, None, api_name="/train")
         name, started, status = None, None, ""
         next_use = time.time() + self.rng.uniform(2, 6)
         while not job.done() and time.time() < self.deadline:
@@ -178,8 +178,11 @@ def report(results: list[dict], t_start: float) -> dict:
     eta = []
     for s in results:
         if s["shown"] and s["started"]:
-            t, place, est = s["shown"][0]
-            eta.append({"student": s["idx"], "place": place, "estimated_wait": est, "real_wait": s["started"] - t})
+            t, place, est = s["shown"][0]  # what the page said first
+            t_last, _, est_last = s["shown"][-1]  # and last, before the run started
+            eta.append({"student": s["idx"], "place": place, "first_estimate": est, "real_wait": round(s["started"] - t),
+                        "last_estimate": est_last, "real_wait_then": round(s["started"] - t_last)})
+    eta.sort(key=lambda e: e["place"])
     return {"students": len(results), "refused": sum(s["refused"] for s in results), "errors": len(errors),
             "error_examples": errors[:5], "trained": sum(bool(s["trained"]) for s in results),
             "last_trained_after_s": max((s["trained"] - t_start for s in results if s["trained"]), default=None),

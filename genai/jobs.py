@@ -34,9 +34,9 @@ ACTIVE = ("queued", "training", "paused")
 RUNNING = ("training", "paused")
 # wall seconds a step takes (evaluations and start-up included) before a run of that kind has
 # finished on this server: the lesson presets as measured alone on one thread of this machine
-# (GAN 28 s for 4,000 steps, VAE 6.6 s for 2,000, GPT 58 s for 1,200), else a family's rough
+# (GAN 22 s for 4,500 steps, VAE 6 s for 2,000, GPT 58 s for 1,200), else a family's rough
 # figure. The first finished run of a kind replaces the guess.
-GUESS_S_PER_STEP = {("gan", "lesson"): 0.007, ("vae", "lesson"): 0.0033, ("gpt", "lesson"): 0.049,
+GUESS_S_PER_STEP = {("gan", "lesson"): 0.005, ("vae", "lesson"): 0.003, ("gpt", "lesson"): 0.049,
                     "gan": 0.03, "vae": 0.01, "gpt": 0.04, "lm": 0.3}
 GUESS_OVERHEAD_S = 2.0  # the training process starting, the data loading
 

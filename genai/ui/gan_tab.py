@@ -199,7 +199,7 @@ def build(runner) -> None:
             spec = TrainSpec(family="gan", preset=pre, dataset=ds if ds != UPLOAD else "your images",
                              overrides=dict(loss=lo, lr_g=float(lg), lr_d=float(ld), z_dim=int(z)),
                              steps=int(st), batch_size=int(bs), seed=int(sd or 0),
-                             sample_every=max(10, int(st) // 100), eval_every=max(50, int(st) // 10),
+                             sample_every=max(10, int(st) // 100), eval_every=max(50, int(st) // 8),
                              ckpt_every=max(500, int(st) // 4))
             models.make_config("gan", pre, **spec.overrides)  # refuse bad settings before starting
             if data is None:
