@@ -148,8 +148,13 @@ def students_in_process(args) -> list[dict]:
     from concurrent.futures import ThreadPoolExecutor
 
     people = [Student(url, i, runs_dir, pngs, deadline) for i in ids]
+    import resource
+
     with ThreadPoolExecutor(len(people)) as pool:
-        return list(pool.map(lambda s: s.run(start_at), people))
+        out = list(pool.map(lambda s: s.run(start_at), people))
+    use = resource.getrusage(resource.RUSAGE_SELF)
+    out[0]["cpu"] = use.ru_utime + use.ru_stime  # this client process's CPU time, counted once
+    return out
 
 
 def status_of(outputs) -> str:
@@ -175,18 +180,21 @@ def report(results: list[dict], t_start: float) -> dict:
         xs = [r["s"] for r in rows if r["kind"] == kind and not r["err"] and r["at"] <= end_training]
         lat[kind] = {"n": len(xs), "p50": statistics.median(xs) if xs else None, "p95": pct(xs, 0.95)}
     errors = [r["err"] for r in rows if r["err"]] + [s["status"] for s in results if not s["trained"] and not s["refused"]]
-    eta = []
+    eta, errors_all = [], []
     for s in results:
         if s["shown"] and s["started"]:
             t, place, est = s["shown"][0]  # what the page said first
-            t_last, _, est_last = s["shown"][-1]  # and last, before the run started
-            eta.append({"student": s["idx"], "place": place, "first_estimate": est, "real_wait": round(s["started"] - t),
-                        "last_estimate": est_last, "real_wait_then": round(s["started"] - t_last)})
+            eta.append({"student": s["idx"], "place": place, "first_estimate": est, "real_wait": round(s["started"] - t)})
+            errors_all += [abs((s["started"] - t_) - e) for t_, _, e in s["shown"]]
     eta.sort(key=lambda e: e["place"])
+    first = [abs(e["real_wait"] - e["first_estimate"]) for e in eta]
     return {"students": len(results), "refused": sum(s["refused"] for s in results), "errors": len(errors),
             "error_examples": errors[:5], "trained": sum(bool(s["trained"]) for s in results),
             "last_trained_after_s": max((s["trained"] - t_start for s in results if s["trained"]), default=None),
-            "latency_while_training": lat, "queue": eta}
+            "latency_while_training": lat, "client_cpu_s": round(sum(s.get("cpu", 0) for s in results), 1),
+            "queue_estimate_error_s": {"first_shown_median": statistics.median(first) if first else None,
+                                       "every_shown_median": statistics.median(errors_all) if errors_all else None},
+            "queue": eta}
 
 
 def main():

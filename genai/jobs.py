@@ -209,7 +209,7 @@ class Job:
         """Seconds until it ends: for a queued run, its wait plus its run."""
         if self.status == "queued" and self.runner is not None:
             wait = self.runner.queue_place(self)[1]
-            return None if wait is None else wait + self.runner.estimate(self)
+            return None if wait is None else wait + self.runner.estimate(self, self.runner.slowdown())
         rate = self.s_per_step()
         if not self.active or rate is None:
             return None
@@ -219,6 +219,11 @@ class Job:
         """Let the class watch this run: a token for its share link."""
         self.share_token = self.share_token or secrets.token_urlsafe(6)
         return self.share_token
+
+
+def _guess(job: Job) -> float:
+    spec = job.spec
+    return GUESS_S_PER_STEP.get((spec.family, spec.preset)) or GUESS_S_PER_STEP.get(spec.family, 0.05)
 
 
 def default_max_runs(device: torch.device) -> int:
@@ -367,14 +372,20 @@ class JobRunner:
     def _key(job: Job) -> tuple:
         return job.spec.family, job.spec.preset, job.spec.batch_size
 
-    def estimate(self, job: Job) -> float:
+    def estimate(self, job: Job, slowdown: float = 1.0) -> float:
         """Seconds a run will take once started: measured on this server for runs of its kind
-        (wall time, start-up and evaluations included), else a guess."""
+        (wall time, start-up and evaluations included), else a guess times ``slowdown``."""
         per_step = self._measured.get(self._key(job))
         if per_step is not None:
             return job.total * per_step
-        guess = GUESS_S_PER_STEP.get((job.spec.family, job.spec.preset)) or GUESS_S_PER_STEP.get(job.spec.family, 0.05)
-        return GUESS_OVERHEAD_S + job.total * guess
+        return (GUESS_OVERHEAD_S + job.total * _guess(job)) * slowdown
+
+    def slowdown(self) -> float:
+        """How much slower than their guess the runs training now go (the machine is shared with
+        other runs and with the page's own work): their median ratio, 1 when none tells yet."""
+        ratios = sorted(j.elapsed() / j.step / _guess(j) for j in self._jobs.values()
+                        if j.status == "training" and j.step >= 50)
+        return max(1.0, ratios[len(ratios) // 2]) if ratios else 1.0
 
     def remaining(self, job: Job) -> float:
         """Seconds until a training run frees its slot: its own wall time a step so far (with
@@ -395,6 +406,7 @@ class JobRunner:
             if job not in order:
                 return 0, None
             # a paused run holds its slot: counted as if it went on (its owner may resume it)
+            slows = self.slowdown()
             slots = [self.remaining(j) for j in self._jobs.values() if j.status in RUNNING]
             slots += [0.0] * max(0, self.max_active - len(slots))
             heapq.heapify(slots)
@@ -402,7 +414,7 @@ class JobRunner:
                 start = heapq.heappop(slots)
                 if j is job:
                     return place, start
-                heapq.heappush(slots, start + self.estimate(j))
+                heapq.heappush(slots, start + self.estimate(j, slows))
         return 0, None
 
     def queued(self) -> list[Job]:

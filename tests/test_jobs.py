@@ -236,3 +236,17 @@ def test_closing_the_tab_stops_runs_unless_asked_to_keep_them(tmp_path):
     assert gone.status == "stopped" and gone.checkpoint  # stopped and saved
     assert kept.active
     kept.stop(wait=5)
+
+
+def test_guessed_estimates_follow_how_slowly_the_running_runs_go(tmp_path, monkeypatch):
+    from genai import jobs
+
+    monkeypatch.setitem(jobs.GUESS_S_PER_STEP, ("gan", "tiny"), 1e-5)  # far faster than the truth
+    runner = JobRunner(max_active=1, per_session=5)
+    blocker = long_run(runner, tmp_path / "b")
+    wait_for(lambda: blocker.step >= 60)
+    queued = runner.start(spec(tmp_path / "q", steps=100), owner="b")
+    slow = runner.slowdown()
+    assert slow > 10  # the blocker takes far longer a step than guessed
+    assert runner.estimate(queued, slow) == pytest.approx((jobs.GUESS_OVERHEAD_S + 100 * 1e-5) * slow)
+    runner.shutdown()

@@ -2,6 +2,7 @@
 Tabs copy rather than share anything larger (see DEVELOPERS.md)."""
 from __future__ import annotations
 
+import os
 import time
 
 import gradio as gr
@@ -10,6 +11,10 @@ import pandas as pd
 from genai.jobs import Job, JobRunner, RunnerBusy
 
 COMPUTE = "compute"  # the concurrency_id of every compute-heavy event (sampling, encoding)
+# how many of them run at once: one a core (each uses one torch thread beside the server). Every
+# event of the group names the same limit, because Gradio fixes a group's limit from whichever
+# event runs first: a default of 1 there would serialise the whole class's requests.
+COMPUTE_LIMIT = max(2, os.cpu_count() or 1)
 
 
 def owner(request: gr.Request | None) -> str:

@@ -11,8 +11,8 @@ import torch
 from genai import checkpoints, data as datamod, images, models
 from genai.models import gan
 from genai.trainer import TrainSpec
-from genai.ui.common import (COMPUTE, curves, find_job, run_choices, start_or_error, status_line,
-                             stop_job, toggle_pause, updates)
+from genai.ui.common import (COMPUTE, COMPUTE_LIMIT, curves, find_job, run_choices, start_or_error,
+                             status_line, stop_job, toggle_pause, updates)
 
 EXPLAIN = r"""
 ### How a GAN learns
@@ -245,10 +245,10 @@ def build(runner) -> None:
         return images.to_gif([img for _, img in job.media], path, duration_ms=150)
 
     sample_btn.click(on_sample, [ckpt, n, seed, digit], [grid, info], api_name="sample",
-                     concurrency_id=COMPUTE, concurrency_limit=2)
-    ckpt.change(on_sample, [ckpt, n, seed, digit], [grid, info], concurrency_id=COMPUTE, api_visibility="private")
+                     concurrency_id=COMPUTE, concurrency_limit=COMPUTE_LIMIT)
+    ckpt.change(on_sample, [ckpt, n, seed, digit], [grid, info], concurrency_id=COMPUTE, concurrency_limit=COMPUTE_LIMIT, api_visibility="private")
     walk_btn.click(on_walk, [ckpt, seed_a, seed_b, frames], [strip, walk_gif], api_name="latent_walk",
-                   concurrency_id=COMPUTE)
+                   concurrency_id=COMPUTE, concurrency_limit=COMPUTE_LIMIT)
     dataset.change(on_dataset, dataset, upload, api_visibility="private")
     preset.change(on_preset, preset, [loss, lr_g, lr_d, z_dim, steps], api_visibility="private")
     # the stream only watches the run (training is in the runner's thread), so it takes no compute slot

@@ -13,8 +13,8 @@ import torch
 
 from genai import checkpoints, data as datamod, models, zerogpu
 from genai.trainer import TrainSpec
-from genai.ui.common import (COMPUTE, Throttle, curves, find_job, run_choices, start_or_error, status_line,
-                             stop_job, toggle_pause, updates)
+from genai.ui.common import (COMPUTE, COMPUTE_LIMIT, Throttle, curves, find_job, run_choices,
+                             start_or_error, status_line, stop_job, toggle_pause, updates)
 
 LATEX = [{"left": "$$", "right": "$$", "display": True}, {"left": "$", "right": "$", "display": False}]
 EXPLAIN = r"""
@@ -350,11 +350,11 @@ def build(runner) -> None:
 
     ckpt.change(on_model, ckpt, [hub_id, info], api_visibility="private")
     gen = go.click(on_continue, [ckpt, hub_id, prompt, max_new, temperature, top_k, top_p, seed],
-                   [output, probs, dist_state], api_name="continue", concurrency_id=COMPUTE, concurrency_limit=2)
+                   [output, probs, dist_state], api_name="continue", concurrency_id=COMPUTE, concurrency_limit=COMPUTE_LIMIT)
     stop.click(None, None, None, cancels=[gen])
     probs.select(on_select, dist_state, alts, api_visibility="private")
     three.click(on_three, [ckpt, hub_id, prompt, max_new, top_k, top_p, seed], t_outs, api_name="three_temperatures",
-                concurrency_id=COMPUTE)
+                concurrency_id=COMPUTE, concurrency_limit=COMPUTE_LIMIT)
     corpus.change(on_corpus, corpus, own_text, api_visibility="private")
     what.change(on_what, what, ft_row, api_visibility="private")
     gr.on([what.change, lora.change], on_lora, [what, lora], lr, api_visibility="private")

@@ -12,7 +12,7 @@ import torch
 from genai import checkpoints, data as datamod, images, models, sketch
 from genai.models import vae
 from genai.trainer import TrainSpec
-from genai.ui.common import (COMPUTE, curves, run_choices, start_or_error, status_line,
+from genai.ui.common import (COMPUTE, COMPUTE_LIMIT, curves, run_choices, start_or_error, status_line,
                              stop_job, toggle_pause, updates)
 
 LATEX = [{"left": "$$", "right": "$$", "display": True}, {"left": "$", "right": "$", "display": False}]
@@ -492,17 +492,17 @@ def build(runner) -> None:
 
     map_outs = [map_img, scatter_z, scatter_pc, map_info, *zs, base, point]
     point_outs = [*zs, base, point]
-    ckpt.change(on_checkpoint, ckpt, [info, prior], concurrency_id=COMPUTE, api_visibility="private")
-    ckpt.change(on_checkpoint_map, ckpt, map_outs, concurrency_id=COMPUTE, api_visibility="private")
+    ckpt.change(on_checkpoint, ckpt, [info, prior], concurrency_id=COMPUTE, concurrency_limit=COMPUTE_LIMIT, api_visibility="private")
+    ckpt.change(on_checkpoint_map, ckpt, map_outs, concurrency_id=COMPUTE, concurrency_limit=COMPUTE_LIMIT, api_visibility="private")
     gallery.select(on_pick, target, [pad_a, pad_b, target], api_visibility="private")
     interp_btn.click(on_interpolate, [ckpt, pad_a, pad_b, frames, mode], [recon_a, recon_b, strip, gif],
-                     api_name="vae_interpolate", concurrency_id=COMPUTE)
-    map_btn.click(on_map, ckpt, map_outs, api_name="vae_map", concurrency_id=COMPUTE)
-    map_img.select(on_map_click, ckpt, point_outs, concurrency_id=COMPUTE, api_visibility="private")
-    start_gallery.select(on_start_digit, ckpt, point_outs, concurrency_id=COMPUTE, api_visibility="private")
-    decode_btn.click(on_decode, [ckpt, base, *zs], point, api_name="vae_decode_point", concurrency_id=COMPUTE)
+                     api_name="vae_interpolate", concurrency_id=COMPUTE, concurrency_limit=COMPUTE_LIMIT)
+    map_btn.click(on_map, ckpt, map_outs, api_name="vae_map", concurrency_id=COMPUTE, concurrency_limit=COMPUTE_LIMIT)
+    map_img.select(on_map_click, ckpt, point_outs, concurrency_id=COMPUTE, concurrency_limit=COMPUTE_LIMIT, api_visibility="private")
+    start_gallery.select(on_start_digit, ckpt, point_outs, concurrency_id=COMPUTE, concurrency_limit=COMPUTE_LIMIT, api_visibility="private")
+    decode_btn.click(on_decode, [ckpt, base, *zs], point, api_name="vae_decode_point", concurrency_id=COMPUTE, concurrency_limit=COMPUTE_LIMIT)
     for s in zs:  # live: decode as a slider moves (the latest position wins)
-        s.input(on_decode, [ckpt, base, *zs], point, concurrency_id=COMPUTE, trigger_mode="always_last",
+        s.input(on_decode, [ckpt, base, *zs], point, concurrency_id=COMPUTE, concurrency_limit=COMPUTE_LIMIT, trigger_mode="always_last",
                 show_progress="hidden", api_visibility="private")
     preset.change(on_preset, preset, [z_dim, lr, steps], api_visibility="private")
     # the stream only watches the run (training is in the runner's thread), so it takes no compute slot
