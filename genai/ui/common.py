@@ -64,10 +64,16 @@ def start_or_error(runner: JobRunner, spec, request, data=None) -> Job:
         raise gr.Error(str(e)) from None
 
 
-def updates(job: Job, interval: float = 0.3, idle: float = 1.0):
+def waiting(job: Job, n_others: int) -> tuple:
+    """A queued run's update: its status line only (no curves or samples yet)."""
+    return (status_line(job), *[gr.skip()] * n_others)
+
+
+def updates(job: Job, interval: float = 0.5, idle: float = 2.0):
     """When a tab streaming ``job`` sends the page an update: at most every ``interval`` seconds
     while events arrive, every ``idle`` seconds while it waits in the queue (its place moves),
-    and always at its end."""
+    and always at its end. A class streams thirty runs at once: every update costs the server
+    (profiled: message models, JSON and plot frames were a fifth of its CPU), so send few."""
     throttle = Throttle(interval)
     for ev in job.follow(idle=idle):
         if ev is None or throttle.ready(ev.kind in ("done", "error")):

@@ -12,7 +12,7 @@ from genai import checkpoints, data as datamod, images, models
 from genai.models import gan
 from genai.trainer import TrainSpec
 from genai.ui.common import (COMPUTE, COMPUTE_LIMIT, curves, find_job, run_choices, start_or_error,
-                             status_line, stop_job, toggle_pause, updates)
+                             status_line, stop_job, toggle_pause, updates, waiting)
 
 EXPLAIN = r"""
 ### How a GAN learns
@@ -213,7 +213,7 @@ def build(runner) -> None:
         try:
             yield (job.id, *snapshot(job, sent), gr.skip())
             for _ in updates(job):
-                out = snapshot(job, sent)
+                out = snapshot(job, sent) if job.started else waiting(job, 6)
                 sent = len(job.media)
                 yield (job.id, *out, gr.skip())
             yield (job.id, *snapshot(job, sent), gr.Dropdown(choices=checkpoint_choices(runner, request)))

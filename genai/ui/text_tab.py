@@ -14,7 +14,8 @@ import torch
 from genai import checkpoints, data as datamod, models, zerogpu
 from genai.trainer import TrainSpec
 from genai.ui.common import (COMPUTE, COMPUTE_LIMIT, Throttle, curves, find_job, run_choices,
-                             start_or_error, status_line, stop_job, toggle_pause, updates)
+                             start_or_error, status_line, stop_job, toggle_pause, updates,
+                             waiting)
 
 LATEX = [{"left": "$$", "right": "$$", "display": True}, {"left": "$", "right": "$", "display": False}]
 EXPLAIN = r"""
@@ -247,7 +248,7 @@ def build(runner) -> None:
         # a Hub model is where a GPU pays: on ZeroGPU it generates inside a spaces.GPU call
         pieces = stream_pieces_on_gpu(model, **kw) if path == HUB else stream_pieces(model, **kw)
         new = ""
-        throttle = Throttle(0.05)
+        throttle = Throttle(0.1)  # ten updates a second read as a stream; each costs the server
         for piece in pieces:
             new += piece
             if throttle.ready():
@@ -320,7 +321,7 @@ def build(runner) -> None:
         try:
             yield job.id, *snapshot(job), gr.skip()
             for _ in updates(job):
-                yield job.id, *snapshot(job), gr.skip()
+                yield job.id, *(snapshot(job) if job.started else waiting(job, 3)), gr.skip()
             yield job.id, *snapshot(job), gr.Dropdown(choices=checkpoint_choices(runner, request))
         finally:
             if job.active:

@@ -13,7 +13,7 @@ from genai import checkpoints, data as datamod, images, models, sketch
 from genai.models import vae
 from genai.trainer import TrainSpec
 from genai.ui.common import (COMPUTE, COMPUTE_LIMIT, curves, run_choices, start_or_error, status_line,
-                             stop_job, toggle_pause, updates)
+                             stop_job, toggle_pause, updates, waiting)
 
 LATEX = [{"left": "$$", "right": "$$", "display": True}, {"left": "$", "right": "$", "display": False}]
 
@@ -473,7 +473,7 @@ def build(runner) -> None:
         try:
             yield (job.id, *snapshot(job, sent), gr.skip())
             for _ in updates(job):
-                out = snapshot(job, sent)
+                out = snapshot(job, sent) if job.started else waiting(job, 4)
                 sent = len(job.media)
                 yield (job.id, *out, gr.skip())
             yield (job.id, *snapshot(job, sent), menu_with(job, request))
