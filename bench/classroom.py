@@ -184,7 +184,12 @@ def report(results: list[dict], t_start: float) -> dict:
     for s in results:
         if s["shown"] and s["started"]:
             t, place, est = s["shown"][0]  # what the page said first
-            eta.append({"student": s["idx"], "place": place, "first_estimate": est, "real_wait": round(s["started"] - t)})
+            row = {"student": s["idx"], "place": place, "first_estimate": est, "real_wait": round(s["started"] - t)}
+            for frac in (0.25, 0.5, 0.75):  # what the page said a quarter, half, three quarters into the wait
+                t_at = t + frac * (s["started"] - t)
+                _, _, e = min(s["shown"], key=lambda x: abs(x[0] - t_at))
+                row[f"at_{int(frac * 100)}%"] = f"{e} s shown, {round(s['started'] - t_at)} s real"
+            eta.append(row)
             errors_all += [abs((s["started"] - t_) - e) for t_, _, e in s["shown"]]
     eta.sort(key=lambda e: e["place"])
     first = [abs(e["real_wait"] - e["first_estimate"]) for e in eta]

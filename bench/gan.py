@@ -5,6 +5,9 @@ preset's progress in time, and sampling latency. Needs ../shared/data (or GENAI_
     python bench/gan.py throughput   # images/s as a share of this machine's fp32 matmul rate
     python bench/gan.py preset       # cpu-fast: time to reach FID <= --target, FID after 120 s
     python bench/gan.py latency      # 64 samples from the shipped DCGAN, p50
+    python bench/gan.py lesson       # candidates for the lesson preset: FID after 5..20 s of one thread
+    python bench/gan.py parallel     # two runs on one thread each against one run on two threads
+    python bench/gan.py stacking     # K lesson GANs as one stacked (batched) model against K models
     python bench/gan.py all
 """
 from __future__ import annotations
@@ -23,6 +26,7 @@ os.environ.setdefault("GENAI_DATA_DIR", str(ROOT.parent / "shared" / "data"))
 import torch  # noqa: E402
 
 from genai import checkpoints, data, metrics, models  # noqa: E402
+from genai.models import gan  # noqa: E402
 
 
 def quality(n: int = 2000):
@@ -150,9 +154,153 @@ def latency(n: int = 64, reps: int = 50):
               f"p90 {times[int(0.9 * reps)] * 1e3:.1f} ms")
 
 
+LESSON_CANDIDATES = [  # (label, preset, overrides, batch)
+    ("cpu-fast", "cpu-fast", {}, 64),
+    ("cpu-fast, lr 1e-3, batch 32", "cpu-fast", {"lr_g": 1e-3, "lr_d": 1e-3}, 32),
+    ("DCGAN width 16, lr 1e-3", "dcgan", {"loss": "bce", "spectral_norm": False, "z_dim": 32, "g_width": 16,
+                                          "d_width": 16, "lr_g": 1e-3, "lr_d": 1e-3}, 64),
+    ("MLP width 128, lr 1e-3", "mlp", {"g_width": 128, "d_width": 128, "lr_g": 1e-3, "lr_d": 1e-3}, 64),
+    ("MLP width 96, lr 1e-3", "mlp", {"g_width": 96, "d_width": 96, "lr_g": 1e-3, "lr_d": 1e-3}, 64),
+    ("MLP width 96, lr 1e-3, batch 32", "mlp", {"g_width": 96, "d_width": 96, "lr_g": 1e-3, "lr_d": 1e-3}, 32),
+    ("MLP width 64, lr 1e-3", "mlp", {"g_width": 64, "d_width": 64, "lr_g": 1e-3, "lr_d": 1e-3}, 64),
+    ("MLP width 64, lr 2e-3 (the lesson preset)", "lesson", {}, 64),
+]
+
+
+def lesson(seconds: float = 20, every: float = 5):
+    """FID of each candidate after every 5 s of one-thread training (evaluation not counted)."""
+    torch.set_num_threads(1)
+    ds = data.load_images("mnist")
+    q = metrics.SampleQuality(metrics.load_classifier(), ds)
+    print(f"FID (1,000 samples vs 2,000 held-out digits) after each {every:.0f} s of one-thread training")
+    print("| candidate | " + " | ".join(f"{t:.0f} s" for t in range(int(every), int(seconds) + 1, int(every))) + " |")
+    print("|---|" + "---|" * int(seconds // every))
+    for label, preset, kw, bs in LESSON_CANDIDATES:
+        torch.manual_seed(0)
+        model = models.build("gan", preset=preset, **kw)
+        opts = model.configure_optimizers()
+        g = torch.Generator().manual_seed(0)
+        clock, step, nxt, cells = 0.0, 0, every, []
+        while clock < seconds:
+            t = time.perf_counter()
+            model.train_step(model.make_batch(ds, bs, g), opts)
+            clock += time.perf_counter() - t
+            step += 1
+            if clock >= nxt:
+                nxt += every
+                s = q.score(model.sample(1000, generator=torch.Generator().manual_seed(0)))
+                cells.append(f"{s['fid']:.0f} (step {step})")
+        print(f"| {label} | " + " | ".join(cells) + " |", flush=True)
+
+
+def _steps_in(seconds: float, threads: int, out=None) -> int:
+    torch.set_num_threads(threads)
+    ds = data.load_images("mnist")
+    torch.manual_seed(0)
+    model = models.build("gan", preset="lesson")
+    opts = model.configure_optimizers()
+    g = torch.Generator().manual_seed(0)
+    for _ in range(20):
+        model.train_step(model.make_batch(ds, 64, g), opts)
+    n, t0 = 0, time.perf_counter()
+    while time.perf_counter() - t0 < seconds:
+        model.train_step(model.make_batch(ds, 64, g), opts)
+        n += 1
+    if out is not None:
+        out.put(n)
+    return n
+
+
+def parallel(seconds: float = 20):
+    """The lesson GAN: one run on two threads, against two runs at once on one thread each."""
+    import multiprocessing as mp
+
+    one = _steps_in(seconds, 2)
+    ctx = mp.get_context("spawn")
+    q = ctx.Queue()
+    procs = [ctx.Process(target=_steps_in, args=(seconds, 1, q)) for _ in range(2)]
+    for p in procs:
+        p.start()
+    two = [q.get() for _ in procs]
+    for p in procs:
+        p.join()
+    print(f"lesson GAN, {seconds:.0f} s: one run on 2 threads {one / seconds:.0f} steps/s; two runs on 1 thread "
+          f"each {sum(two) / seconds:.0f} steps/s together ({two[0] / seconds:.0f} + {two[1] / seconds:.0f}), "
+          f"x{sum(two) / one:.2f}")
+
+
+def stacking(ks=(1, 4, 8, 16, 30), reps: int = 20):
+    """Train K copies of the lesson GAN as one model whose layers are stacked (batched matmuls,
+    per-model batch norm and Adam: mathematically K separate runs), against K separate models."""
+    import torch.nn as nn
+    import torch.nn.functional as F
+
+    torch.set_num_threads(1)
+    B, Z, W = 64, 64, gan.PRESETS["lesson"]["g_width"]
+
+    class Linear(nn.Module):  # K linear layers at once: (K, B, i) -> (K, B, o)
+        def __init__(self, k, i, o):
+            super().__init__()
+            self.w = nn.Parameter(torch.randn(k, i, o) / i**0.5)
+            self.b = nn.Parameter(torch.zeros(k, 1, o))
+
+        def forward(self, x):
+            return torch.baddbmm(self.b, x, self.w)
+
+    class Norm(nn.Module):  # batch norm over each model's own batch
+        def __init__(self, k, c):
+            super().__init__()
+            self.g, self.b = nn.Parameter(torch.ones(k, 1, c)), nn.Parameter(torch.zeros(k, 1, c))
+
+        def forward(self, x):
+            m, v = x.mean(1, keepdim=True), x.var(1, keepdim=True, unbiased=False)
+            return (x - m) * torch.rsqrt(v + 1e-5) * self.g + self.b
+
+    def stacked(k):
+        act = nn.LeakyReLU(0.2)
+        G = nn.Sequential(Linear(k, Z, W), act, Linear(k, W, 2 * W), Norm(k, 2 * W), act,
+                          Linear(k, 2 * W, 4 * W), Norm(k, 4 * W), act, Linear(k, 4 * W, 784), nn.Tanh())
+        D = nn.Sequential(Linear(k, 784, 2 * W), act, Linear(k, 2 * W, W), act, Linear(k, W, 1))
+        og, od = (torch.optim.Adam(m.parameters(), 2e-3, betas=(0.5, 0.999)) for m in (G, D))
+
+        def step(real):  # real: (K, B, 784); each model's loss summed, so gradients stay per model
+            fake = G(torch.randn(k, B, Z))
+            ld = (F.softplus(-D(real)).mean((1, 2)) + F.softplus(D(fake.detach())).mean((1, 2))).sum()
+            od.zero_grad(set_to_none=True)
+            ld.backward()
+            od.step()
+            lg = F.softplus(-D(fake)).mean((1, 2)).sum()
+            og.zero_grad(set_to_none=True)
+            lg.backward()
+            og.step()
+        return step
+
+    print("| K models | separate, ms per model-step | stacked, ms per model-step | stacked speed-up |")
+    print("|---|---|---|---|")
+    real = torch.rand(B, 1, 28, 28) * 2 - 1
+    for k in ks:
+        sep = [models.build("gan", preset="lesson") for _ in range(min(k, 4))]  # per model, K does not matter
+        opts = [m.configure_optimizers() for m in sep]
+        for m, o in zip(sep, opts):
+            m.train_step((real, torch.zeros(B, dtype=torch.long)), o)
+        t = time.perf_counter()
+        for _ in range(reps):
+            for m, o in zip(sep, opts):
+                m.train_step((real, torch.zeros(B, dtype=torch.long)), o)
+        t_sep = (time.perf_counter() - t) / reps / len(sep)
+        step, xs = stacked(k), torch.rand(k, B, 784) * 2 - 1
+        step(xs)
+        t = time.perf_counter()
+        for _ in range(reps):
+            step(xs)
+        t_stk = (time.perf_counter() - t) / reps / k
+        print(f"| {k} | {t_sep * 1e3:.2f} | {t_stk * 1e3:.2f} | x{t_sep / t_stk:.2f} |", flush=True)
+
+
 if __name__ == "__main__":
     p = argparse.ArgumentParser()
-    p.add_argument("what", choices=["quality", "throughput", "preset", "latency", "experiment", "all"])
+    p.add_argument("what", choices=["quality", "throughput", "preset", "latency", "experiment", "lesson", "parallel",
+                                    "stacking", "all"])
     p.add_argument("--seconds", type=float, default=120)
     p.add_argument("--target", type=float, default=500)
     a = p.parse_args()
@@ -167,3 +315,9 @@ if __name__ == "__main__":
         latency()
     if a.what in ("experiment", "all"):
         experiment()
+    if a.what in ("lesson", "all"):
+        lesson()
+    if a.what == "parallel":
+        parallel()
+    if a.what == "stacking":
+        stacking()

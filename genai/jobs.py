@@ -383,8 +383,10 @@ class JobRunner:
     def slowdown(self) -> float:
         """How much slower than their guess the runs training now go (the machine is shared with
         other runs and with the page's own work): their median ratio, 1 when none tells yet."""
+        # a tenth of the way in, its start-up no longer dominates its time a step (at 50 steps a
+        # process start of 4 s made one look 16 times slower than it was)
         ratios = sorted(j.elapsed() / j.step / _guess(j) for j in self._jobs.values()
-                        if j.status == "training" and j.step >= 50)
+                        if j.status == "training" and j.step >= max(50, j.total // 10))
         return max(1.0, ratios[len(ratios) // 2]) if ratios else 1.0
 
     def remaining(self, job: Job) -> float:

@@ -243,7 +243,7 @@ def test_guessed_estimates_follow_how_slowly_the_running_runs_go(tmp_path, monke
 
     monkeypatch.setitem(jobs.GUESS_S_PER_STEP, ("gan", "tiny"), 1e-5)  # far faster than the truth
     runner = JobRunner(max_active=1, per_session=5)
-    blocker = long_run(runner, tmp_path / "b")
+    blocker = long_run(runner, tmp_path / "b", steps=600)  # trusted a tenth of the way in: 60 steps
     wait_for(lambda: blocker.step >= 60)
     queued = runner.start(spec(tmp_path / "q", steps=100), owner="b")
     slow = runner.slowdown()
