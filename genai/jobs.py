@@ -67,6 +67,7 @@ class Job:
         self.latest: dict = {}
         self.share_token: str | None = None  # set when its owner shares it with the class
         self.first_estimate: float | None = None  # the start time first shown while queued
+        self._paced_from: tuple[float, int] | None = None  # (time, step) of its first metrics
         self._events: deque[tuple[int, Event]] = deque(maxlen=self.HISTORY)
         self._seq = itertools.count()
         self._cond = threading.Condition()
@@ -77,6 +78,7 @@ class Job:
     def emit(self, ev: Event) -> None:
         with self._cond:
             if ev.kind == "metrics":
+                self._paced_from = self._paced_from or (ev.time, ev.step)
                 self.latest.update(ev.data)
                 self.rows.append({"step": ev.step, **ev.data})
                 if len(self.rows) > self.MAX_ROWS:
@@ -140,6 +142,8 @@ class Job:
                 break
             self.emit(ev)
         proc.join(10)
+        events.close()
+        self.control = Control()  # let the process-shared flags (named semaphores) go with the process
         if self.status in ACTIVE:
             self.emit(Event("error", self.step, f"The training process ended unexpectedly (exit code "
                                                 f"{proc.exitcode}); the last checkpoint is kept."))
@@ -203,7 +207,12 @@ class Job:
         return (self.ended or time.time()) - self.started
 
     def s_per_step(self) -> float | None:
-        return self.spec.batch_size / self.items_per_s if self.items_per_s > 0 else None
+        """Wall seconds a step since its first metrics (evaluations and any slowing by other
+        work included; one window's rate swings with every pause of a shared CPU)."""
+        if self._paced_from is None or self.step <= self._paced_from[1]:
+            return None
+        t0, s0 = self._paced_from
+        return ((self.ended or time.time()) - t0) / (self.step - s0)
 
     def eta(self) -> float | None:
         """Seconds until it ends: for a queued run, its wait plus its run."""
@@ -227,8 +236,8 @@ def _guess(job: Job) -> float:
 
 
 def default_max_runs(device: torch.device) -> int:
-    """Runs that train at once. On a CPU one a core, each with one thread (two small runs on two
-    one-thread processes train 1.3x the images of one run on two threads, bench/classroom.py);
+    """Runs that train at once. On a CPU one a core, each with one thread (two lesson GANs on one
+    thread each train 1.2x the steps of one on two threads: python bench/gan.py parallel);
     on a GPU several small runs share it. ``GENAI_MAX_RUNS`` overrides."""
     forced = int(os.environ.get("GENAI_MAX_RUNS", 0) or 0)
     if forced > 0:
@@ -394,7 +403,7 @@ class JobRunner:
         its evaluations), or what runs of its kind took here."""
         per_step = self._measured.get(self._key(job))
         if per_step is None and job.step >= 50:
-            per_step = job.elapsed() / job.step
+            per_step = job.s_per_step()
         if per_step is None:  # still starting
             return max(0.0, self.estimate(job) - job.elapsed())
         return max(0.0, (job.total - job.step) * per_step)

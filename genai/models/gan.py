@@ -52,8 +52,8 @@ PRESETS = {
                           lr_g=1e-4, lr_d=1e-4, beta1=0.0, beta2=0.9),
     # digits on a 2-core CPU within about a minute (see BENCHMARKS.md)
     "cpu-fast": dict(arch="dcgan", z_dim=32, g_width=32, d_width=32, lr_g=5e-4, lr_d=5e-4),
-    # a student's run in class: the best FID after 15 s of one CPU thread among the small presets
-    # tried (MNIST: FID 339 at 15 s, 284 at 20 s; cpu-fast 675 and 606; BENCHMARKS.md)
+    # a student's run in class: the best FID after 15-20 s of one CPU thread among the small
+    # presets tried (MNIST: FID 374 at 15 s, 314 at 20 s; cpu-fast 662 and 587; bench/gan.py lesson)
     "lesson": dict(arch="mlp", z_dim=64, g_width=64, d_width=64, lr_g=2e-3, lr_d=2e-3),
     "tiny": dict(arch="dcgan", z_dim=8, g_width=8, d_width=8),  # tests
 }

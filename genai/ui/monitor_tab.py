@@ -68,6 +68,7 @@ def curve_frame(views, names, metric, weight, log_scale):
 
 def build(runner) -> None:
     gr.Markdown(INTRO)
+    watch_note = gr.Markdown()  # "You are watching ...", for a page opened with a share link
     keep = gr.Checkbox(False, label="Keep my runs training when I close this browser tab")
     runs = gr.Dataframe(pd.DataFrame(columns=COLUMNS), label="Runs", interactive=False, wrap=True)
     with gr.Row():
@@ -276,4 +277,4 @@ def build(runner) -> None:
     export.click(on_export, focus, export_file, api_name="monitor_export")
     keep.change(on_keep, keep, None, api_name="monitor_keep_alive")
     share.click(on_share, focus, note, api_name="monitor_share")
-    return on_watch_link, [pick, focus, note]
+    return on_watch_link, [pick, focus, watch_note]
