@@ -127,7 +127,11 @@ class Job:
         proc = ctx.Process(target=_train_in_child, name=self.id, daemon=True,
                            args=(self.spec, data, str(self.device), str(checkpoints.RUNS_DIR / self.name),
                                  self.owner, self.control, events, threads, os.getpid()))
-        proc.start()
+        try:
+            proc.start()
+        except Exception as e:  # noqa: BLE001 - e.g. data that cannot be sent: the run fails, not the server
+            self.emit(Event("error", 0, f"Could not start the training process ({type(e).__name__}: {e})."))
+            return
         while True:
             try:
                 ev = events.get(timeout=0.5)
