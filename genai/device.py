@@ -4,8 +4,9 @@ Device: CUDA, then Apple MPS, then the CPU; ``GENAI_DEVICE`` overrides ("cpu", "
 "mps"). On ZeroGPU Spaces the page's own work and training use the CPU (a GPU exists there only
 inside ``spaces.GPU`` calls; see ``genai/zerogpu.py``). Autocast: bf16 on CUDA GPUs that compute
 it natively (compute capability 8.0 and newer: A10G, L4, A100, H100), fp32 elsewhere: a T4
-(7.5) would only emulate bf16, and CPU bf16 autocast is slower than fp32 for these small models. Threads: a job that trains beside
-the web server leaves it a core. Seeding: one seed gives the same samples on the same device.
+(7.5) would only emulate bf16, and CPU bf16 autocast is slower than fp32 for these small models.
+Threads: a job that trains beside the web server leaves it a core. Seeding: one seed gives the
+same samples on the same device.
 """
 from __future__ import annotations
 

@@ -39,7 +39,8 @@ def runs_for(runner: JobRunner, owner: str) -> list[dict]:
 
 
 def job_view(job: Job, watching: bool = False) -> dict:
-    return {"name": job.name, "watching": watching, "shared": job.share_token is not None, "family": job.spec.family, "dataset": job.spec.dataset, "status": job.status,
+    return {"name": job.name, "watching": watching, "shared": job.share_token is not None,
+            "family": job.spec.family, "dataset": job.spec.dataset, "status": job.status,
             "step": job.step, "total": job.total, "items_per_s": job.items_per_s, "elapsed": job.elapsed(),
             "eta": job.eta(), "device": devmod.describe(job.device).split(" (")[0],
             "memory": devmod.memory_in_use(job.device), "rows": job.rows, "media": job.media,

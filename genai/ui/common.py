@@ -15,6 +15,7 @@ COMPUTE = "compute"  # the concurrency_id of every compute-heavy event (sampling
 # event of the group names the same limit, because Gradio fixes a group's limit from whichever
 # event runs first: a default of 1 there would serialise the whole class's requests.
 COMPUTE_LIMIT = max(2, os.cpu_count() or 1)
+HEAVY = dict(concurrency_id=COMPUTE, concurrency_limit=COMPUTE_LIMIT)  # an event's **HEAVY
 
 
 def owner(request: gr.Request | None) -> str:

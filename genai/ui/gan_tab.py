@@ -11,7 +11,7 @@ import torch
 from genai import checkpoints, data as datamod, images, models
 from genai.models import gan
 from genai.trainer import TrainSpec
-from genai.ui.common import (COMPUTE, COMPUTE_LIMIT, curves, find_job, run_choices, start_or_error,
+from genai.ui.common import (HEAVY, curves, find_job, run_choices, start_or_error,
                              status_line, stop_job, toggle_pause, updates, waiting)
 
 EXPLAIN = r"""
@@ -115,8 +115,8 @@ def build(runner) -> None:
         dataset = gr.Dropdown(datamod.image_datasets() + [UPLOAD], label="Data set",
                               value="mnist" if os.environ.get("GENAI_DATA_DIR") else "digits")
         preset = gr.Dropdown(list(gan.PRESETS), value="lesson", label="Model preset",
-                             info="lesson (digits in about 20 s of one core), mlp, dcgan, cdcgan (conditional), "
-                                  "cpu-fast")
+                             info="lesson (digits in about 20 s of one core), mlp, dcgan, "
+                                  "cdcgan (conditional), cpu-fast")
         loss = gr.Dropdown(list(gan.LOSSES), value="bce", label="Loss")
         steps = gr.Slider(20, 20000, gan.LESSON["steps"], step=10, label="Steps")
     with gr.Row():
@@ -245,13 +245,13 @@ def build(runner) -> None:
         return images.to_gif([img for _, img in job.media], path, duration_ms=150)
 
     sample_btn.click(on_sample, [ckpt, n, seed, digit], [grid, info], api_name="sample",
-                     concurrency_id=COMPUTE, concurrency_limit=COMPUTE_LIMIT)
-    ckpt.change(on_sample, [ckpt, n, seed, digit], [grid, info], concurrency_id=COMPUTE, concurrency_limit=COMPUTE_LIMIT, api_visibility="private")
+                     **HEAVY)
+    ckpt.change(on_sample, [ckpt, n, seed, digit], [grid, info], **HEAVY, api_visibility="private")
     walk_btn.click(on_walk, [ckpt, seed_a, seed_b, frames], [strip, walk_gif], api_name="latent_walk",
-                   concurrency_id=COMPUTE, concurrency_limit=COMPUTE_LIMIT)
+                   **HEAVY)
     dataset.change(on_dataset, dataset, upload, api_visibility="private")
     preset.change(on_preset, preset, [loss, lr_g, lr_d, z_dim, steps], api_visibility="private")
-    # the stream only watches the run (training is in the runner's thread), so it takes no compute slot
+    # the stream only watches the run (training is in the runner's process), so it takes no compute slot
     train_ev = start.click(on_train, [dataset, preset, loss, lr_g, lr_d, batch, z_dim, steps, train_seed, upload],
                            [job_id, status, loss_plot, d_plot, fid_plot, hist, live, replay, ckpt],
                            api_name="train", concurrency_limit=None, show_progress="hidden")

@@ -32,7 +32,11 @@ MAX_POINTS = 600  # per run and metric; the page stays smooth
 
 
 def table(views) -> pd.DataFrame:
-    rows = [[v["name"] + (" (watching)" if v.get("watching") else " (shared)" if v.get("shared") else ""), v["family"], v["dataset"], v["status"] + (f": {v['message']}" if v["status"] == "failed" else ""),
+    def who(v):
+        return " (watching)" if v.get("watching") else " (shared)" if v.get("shared") else ""
+
+    rows = [[v["name"] + who(v), v["family"], v["dataset"],
+             v["status"] + (f": {v['message']}" if v["status"] == "failed" else ""),
              f"{v['step']} / {v['total']}", f"{v['items_per_s']:,.0f}", fmt_seconds(v["elapsed"]),
              fmt_seconds(v["eta"]), v["device"], v["memory"]] for v in views]
     return pd.DataFrame(rows, columns=COLUMNS)

@@ -9,11 +9,10 @@ from pathlib import Path
 
 import gradio as gr
 import pandas as pd
-import torch
 
 from genai import checkpoints, data as datamod, models, zerogpu
 from genai.trainer import TrainSpec
-from genai.ui.common import (COMPUTE, COMPUTE_LIMIT, Throttle, curves, find_job, run_choices,
+from genai.ui.common import (HEAVY, Throttle, curves, find_job, run_choices,
                              start_or_error, status_line, stop_job, toggle_pause, updates,
                              waiting)
 
@@ -93,7 +92,8 @@ def stream_pieces(model, **kw):
 
     stop_ev = threading.Event()
     streamer = TextIteratorStreamer(model.tokenizer, skip_prompt=True, skip_special_tokens=True, timeout=60)
-    threading.Thread(target=model.generate, kwargs=dict(kw, streamer=streamer, stop_event=stop_ev), daemon=True).start()
+    threading.Thread(target=model.generate, kwargs=dict(kw, streamer=streamer, stop_event=stop_ev),
+                     daemon=True).start()
     try:
         yield from streamer
     finally:
@@ -249,10 +249,13 @@ def build(runner) -> None:
         pieces = stream_pieces_on_gpu(model, **kw) if path == HUB else stream_pieces(model, **kw)
         new = ""
         throttle = Throttle(0.1)  # ten updates a second read as a stream; each costs the server
-        for piece in pieces:
-            new += piece
-            if throttle.ready():
-                yield text + new, gr.skip(), gr.skip()
+        try:
+            for piece in pieces:
+                new += piece
+                if throttle.ready():
+                    yield text + new, gr.skip(), gr.skip()
+        finally:
+            pieces.close()  # Stop, or a closed tab: the generation ends with the stream
         view, dist = gr.skip(), None
         if new:
             dist = model.next_token_distribution(text + new, top=5)
@@ -351,11 +354,11 @@ def build(runner) -> None:
 
     ckpt.change(on_model, ckpt, [hub_id, info], api_visibility="private")
     gen = go.click(on_continue, [ckpt, hub_id, prompt, max_new, temperature, top_k, top_p, seed],
-                   [output, probs, dist_state], api_name="continue", concurrency_id=COMPUTE, concurrency_limit=COMPUTE_LIMIT)
+                   [output, probs, dist_state], api_name="continue", **HEAVY)
     stop.click(None, None, None, cancels=[gen])
     probs.select(on_select, dist_state, alts, api_visibility="private")
     three.click(on_three, [ckpt, hub_id, prompt, max_new, top_k, top_p, seed], t_outs, api_name="three_temperatures",
-                concurrency_id=COMPUTE, concurrency_limit=COMPUTE_LIMIT)
+                **HEAVY)
     corpus.change(on_corpus, corpus, own_text, api_visibility="private")
     what.change(on_what, what, ft_row, api_visibility="private")
     gr.on([what.change, lora.change], on_lora, [what, lora], lr, api_visibility="private")

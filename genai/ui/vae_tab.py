@@ -12,7 +12,7 @@ import torch
 from genai import checkpoints, data as datamod, images, models, sketch
 from genai.models import vae
 from genai.trainer import TrainSpec
-from genai.ui.common import (COMPUTE, COMPUTE_LIMIT, curves, run_choices, start_or_error, status_line,
+from genai.ui.common import (HEAVY, curves, run_choices, start_or_error, status_line,
                              stop_job, toggle_pause, updates, waiting)
 
 LATEX = [{"left": "$$", "right": "$$", "display": True}, {"left": "$", "right": "$", "display": False}]
@@ -310,7 +310,7 @@ def build(runner) -> None:
         dataset = gr.Dropdown(datamod.image_datasets(), label="Data set",
                               value="mnist" if os.environ.get("GENAI_DATA_DIR") else "digits")
         preset = gr.Dropdown(list(vae.PRESETS), value="lesson", label="Model preset",
-                             info="lesson: a 2-D map in about 20 s of one core; conv-2d: a sharper map; "
+                             info="lesson: a 2-D map in about 6 s of one core; conv-2d: a sharper map; "
                                   "conv-16d: sharper digits; cpu-fast: quick on a CPU")
         z_dim = gr.Slider(2, 64, 2, step=1, label="Latent size (z)")
         beta = gr.Number(1.0, label="β (weight of the KL)", info="1 is the ELBO")
@@ -492,17 +492,17 @@ def build(runner) -> None:
 
     map_outs = [map_img, scatter_z, scatter_pc, map_info, *zs, base, point]
     point_outs = [*zs, base, point]
-    ckpt.change(on_checkpoint, ckpt, [info, prior], concurrency_id=COMPUTE, concurrency_limit=COMPUTE_LIMIT, api_visibility="private")
-    ckpt.change(on_checkpoint_map, ckpt, map_outs, concurrency_id=COMPUTE, concurrency_limit=COMPUTE_LIMIT, api_visibility="private")
+    ckpt.change(on_checkpoint, ckpt, [info, prior], **HEAVY, api_visibility="private")
+    ckpt.change(on_checkpoint_map, ckpt, map_outs, **HEAVY, api_visibility="private")
     gallery.select(on_pick, target, [pad_a, pad_b, target], api_visibility="private")
     interp_btn.click(on_interpolate, [ckpt, pad_a, pad_b, frames, mode], [recon_a, recon_b, strip, gif],
-                     api_name="vae_interpolate", concurrency_id=COMPUTE, concurrency_limit=COMPUTE_LIMIT)
-    map_btn.click(on_map, ckpt, map_outs, api_name="vae_map", concurrency_id=COMPUTE, concurrency_limit=COMPUTE_LIMIT)
-    map_img.select(on_map_click, ckpt, point_outs, concurrency_id=COMPUTE, concurrency_limit=COMPUTE_LIMIT, api_visibility="private")
-    start_gallery.select(on_start_digit, ckpt, point_outs, concurrency_id=COMPUTE, concurrency_limit=COMPUTE_LIMIT, api_visibility="private")
-    decode_btn.click(on_decode, [ckpt, base, *zs], point, api_name="vae_decode_point", concurrency_id=COMPUTE, concurrency_limit=COMPUTE_LIMIT)
+                     api_name="vae_interpolate", **HEAVY)
+    map_btn.click(on_map, ckpt, map_outs, api_name="vae_map", **HEAVY)
+    map_img.select(on_map_click, ckpt, point_outs, **HEAVY, api_visibility="private")
+    start_gallery.select(on_start_digit, ckpt, point_outs, **HEAVY, api_visibility="private")
+    decode_btn.click(on_decode, [ckpt, base, *zs], point, api_name="vae_decode_point", **HEAVY)
     for s in zs:  # live: decode as a slider moves (the latest position wins)
-        s.input(on_decode, [ckpt, base, *zs], point, concurrency_id=COMPUTE, concurrency_limit=COMPUTE_LIMIT, trigger_mode="always_last",
+        s.input(on_decode, [ckpt, base, *zs], point, **HEAVY, trigger_mode="always_last",
                 show_progress="hidden", api_visibility="private")
     preset.change(on_preset, preset, [z_dim, lr, steps], api_visibility="private")
     # the stream only watches the run (training is in the runner's thread), so it takes no compute slot
