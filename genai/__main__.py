@@ -26,7 +26,7 @@ def cmd_train(args) -> int:
     from tqdm import tqdm
 
     from genai import device as devmod
-    from genai.trainer import TrainSpec, train
+    from genai.trainer import TrainSpec, check_spec, train
 
     devmod.configure_threads(beside_server=False)
     overrides = dict(kv.split("=", 1) for kv in args.set)
@@ -44,6 +44,7 @@ def cmd_train(args) -> int:
                      dataset=args.dataset, steps=args.steps, batch_size=args.batch_size, seed=args.seed,
                      name=args.name or f"{args.family}-{args.preset or 'custom'}-{time.strftime('%Y%m%d-%H%M%S')}", eval_every=args.eval_every, sample_every=args.sample_every,
                      ckpt_every=args.ckpt_every, out=args.out or "", init_from=args.init_from or "")
+    check_spec(spec)  # bad settings: a message and exit code 2, before anything loads
     bar = tqdm(total=spec.steps, unit="step", disable=args.quiet, file=sys.stderr)
     failed, start = [], [0]
 

@@ -28,7 +28,7 @@ from collections import Counter, deque
 import torch
 
 from genai import checkpoints, data as datamod, device as devmod
-from genai.trainer import Control, Event, TrainSpec, train
+from genai.trainer import Control, Event, TrainSpec, check_spec, train
 
 ACTIVE = ("queued", "training", "paused")
 RUNNING = ("training", "paused")
@@ -312,7 +312,8 @@ class JobRunner:
 
     def start(self, spec: TrainSpec, owner: str = "", data=None) -> Job:
         """Queue a run (it starts at once when a slot is free). Raise RunnerBusy only when this
-        session already has ``per_session`` runs queued or training."""
+        session already has ``per_session`` runs queued or training; ValueError for bad settings."""
+        check_spec(spec)
         with self._lock:
             mine = [j for j in self._jobs.values() if j.owner == owner and j.active]
             if len(mine) >= self.per_session:

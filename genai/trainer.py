@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, Callable
 
@@ -76,6 +76,39 @@ class Control:
         return not self.stop_flag.is_set()
 
 
+MAX_STEPS = 1_000_000
+MAX_BATCH = 4096
+MAX_SEED = 2**63 - 1  # torch.Generator.manual_seed takes a signed 64-bit number
+EXPLODED = 1e6  # a loss past this has diverged for every family here (GAN losses are O(1), a VAE's ~100)
+
+
+def check_spec(spec: TrainSpec) -> None:
+    """One check of a run's settings for every way in (the page, the API, the CLI, the monitor's
+    resume and fork): ValueError with a message that says what is wrong, before anything starts."""
+    for name, hi in (("steps", MAX_STEPS), ("batch_size", MAX_BATCH)):
+        v = getattr(spec, name)
+        if isinstance(v, bool) or not isinstance(v, int) or not 1 <= v <= hi:
+            raise ValueError(f"{name.replace('_', ' ').capitalize()} must be a whole number from 1 to {hi:,} "
+                             f"(got {v!r})")
+    if isinstance(spec.seed, bool) or not isinstance(spec.seed, int) or not 0 <= spec.seed <= MAX_SEED:
+        raise ValueError(f"The seed must be a whole number from 0 to {MAX_SEED} (got {spec.seed!r})")
+    config = models.make_config(spec.family, spec.preset, **spec.overrides)  # unknown settings refused
+    numeric = {f.name for f in fields(config) if f.type in ("float", "int", float, int)}
+    for name, v in vars(config).items():
+        if name in numeric and (isinstance(v, bool) or not isinstance(v, (int, float))):
+            raise ValueError(f"{name} must be a number (got {v!r})")
+        if name not in numeric:
+            continue
+        if not math.isfinite(v):
+            raise ValueError(f"{name} must be a number, not {v}")
+        if name == "lr" or name.startswith("lr_"):
+            if not 0 < v <= 1:
+                raise ValueError(f"The learning rate {name} must be above 0 and at most 1 (got {v:g}); "
+                                 "1e-4 to 2e-3 is usual here")
+        elif name == "min_lr" and not 0 <= v <= 1:
+            raise ValueError(f"min_lr must be from 0 to 1 (got {v:g})")
+
+
 def load_data(family: str, dataset: str):
     kind = "text" if family in ("gpt", "lm") else "image"
     if kind == "text":
@@ -92,6 +125,12 @@ def _tee(first, second):
 
 def _finite(metrics: dict) -> bool:
     return all(math.isfinite(v) for v in metrics.values())
+
+
+def _exploded(metrics: dict) -> bool:
+    """A loss that is finite but huge (a GAN at learning rate 1e9 reached loss_d = 6e19) has
+    diverged as surely as a NaN: stop before it trains on as if nothing were wrong."""
+    return any("loss" in k and abs(v) > EXPLODED for k, v in metrics.items())
 
 
 def save_checkpoint(model, path, spec: TrainSpec, step: int, metrics: dict, opts=None) -> Path:
@@ -162,8 +201,9 @@ def train(spec: TrainSpec, emit: Callable[[Event], None], control: Control | Non
                 metrics = model.train_step(batch, opts)
             step += 1
             n_window += 1
-            if not _finite(metrics):
-                bad = ", ".join(f"{k}={v}" for k, v in metrics.items() if not math.isfinite(v))
+            if not _finite(metrics) or _exploded(metrics):
+                bad = ", ".join(f"{k}={v:.3g}" for k, v in metrics.items()
+                                if not math.isfinite(v) or ("loss" in k and abs(v) > EXPLODED))
                 kept = f"; the last good checkpoint is kept at {ckpt}" if ckpt else "; no checkpoint was saved before it"
                 emit(Event("error", step, f"Training diverged at step {step} ({bad}), so it was stopped{kept}. "
                                           "Try a lower learning rate."))

@@ -1,5 +1,6 @@
 """The app through gradio_client, as a browser would use it."""
 import time
+from pathlib import Path
 
 import pytest
 
@@ -77,3 +78,16 @@ def test_monitor_shows_only_this_sessions_runs(app_url):
     mine = run_names(a)
     assert mine and all(n.startswith("gan-") for n in mine)
     assert not set(mine) & set(run_names(b))
+
+
+def test_bad_numbers_through_the_api_get_a_message(app_url):
+    client = Client(app_url, verbose=False)
+    with pytest.raises(Exception, match="learning rate lr_g must be above 0 and at most 1"):
+        client.predict("digits", "tiny", "bce", 1e9, 1e9, 8, 8, 40, 0, None, api_name="/train")
+    with pytest.raises(Exception, match="learning rate lr_g must be above 0"):
+        client.predict("digits", "tiny", "bce", 0, 0, 8, 8, 40, 0, None, api_name="/train")
+    shipped = str(Path(__file__).resolve().parent.parent / "checkpoints" / "gan_dcgan_mnist.safetensors")
+    with pytest.raises(Exception, match="seed must be from 0 to"):
+        client.predict(shipped, 16, 2**64, "any", api_name="/sample")
+    grid, _ = client.predict(shipped, 4, 0, "any", api_name="/sample")  # the server goes on serving
+    assert grid

@@ -31,7 +31,8 @@ def test_train_then_sample(tmp_path):
 
 def test_bad_input_is_a_message_not_a_traceback(tmp_path):
     r = run("train", "gan", "--preset", "nope", "--steps", "1", "--out", str(tmp_path / "x"))
-    assert r.returncode == 1 and "Unknown gan preset 'nope'" in r.stderr and "Traceback" not in r.stderr
+    # refused before anything starts, as every bad setting is (exit 2, like a bad argument)
+    assert r.returncode == 2 and "Unknown gan preset 'nope'" in r.stderr and "Traceback" not in r.stderr
     r = run("sample", str(tmp_path / "missing.safetensors"))
     assert r.returncode == 2 and "no such checkpoint" in r.stderr and "Traceback" not in r.stderr
 

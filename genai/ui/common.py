@@ -58,11 +58,26 @@ def status_line(job: Job | None) -> str:
 
 
 def start_or_error(runner: JobRunner, spec, request, data=None) -> Job:
-    """Queue a run; the per-session cap becomes a message in the page."""
+    """Queue a run; the per-session cap and bad settings become a message in the page."""
     try:
         return runner.start(spec, owner(request), data=data)
-    except RunnerBusy as e:
+    except (RunnerBusy, ValueError) as e:
         raise gr.Error(str(e)) from None
+
+
+def seed_of(value, what: str = "The seed") -> int:
+    """A seed from the page or the API: a whole number torch can take, or a clear message."""
+    from genai.trainer import MAX_SEED
+
+    try:
+        seed = int(value or 0)
+        if seed != float(value or 0):
+            raise ValueError
+    except (TypeError, ValueError, OverflowError):
+        raise gr.Error(f"{what} must be a whole number (got {value!r})") from None
+    if not 0 <= seed <= MAX_SEED:
+        raise gr.Error(f"{what} must be from 0 to {MAX_SEED} (got {seed})")
+    return seed
 
 
 def waiting(job: Job, n_others: int) -> tuple:

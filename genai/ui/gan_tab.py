@@ -12,7 +12,7 @@ from genai import checkpoints, data as datamod, images, models
 from genai.models import gan
 from genai.trainer import TrainSpec
 from genai.ui.common import (HEAVY, curves, find_job, run_choices, start_or_error,
-                             status_line, stop_job, toggle_pause, updates, waiting)
+                             seed_of, status_line, stop_job, toggle_pause, updates, waiting)
 
 EXPLAIN = r"""
 ### How a GAN learns
@@ -155,7 +155,7 @@ def build(runner) -> None:
         except (checkpoints.CheckpointError, OSError) as e:
             raise gr.Error(str(e)) from None
         count = int(min(max(count or 1, 1), 100))
-        g = torch.Generator().manual_seed(int(s or 0))
+        g = torch.Generator().manual_seed(seed_of(s))
         labels = int(d) if (d not in (None, "any") and model.config.conditional) else None
         x = model.sample(count, generator=g, labels=labels)
         return images.grid_image(x, nrow=10 if count > 64 else 8, scale=3), describe_checkpoint(meta)
@@ -164,8 +164,8 @@ def build(runner) -> None:
         if not path:
             raise gr.Error("Choose a checkpoint first.")
         model, _ = load_model(path, runner.device)
-        za = torch.randn(1, model.config.z_dim, generator=torch.Generator().manual_seed(int(a or 0)))
-        zb = torch.randn(1, model.config.z_dim, generator=torch.Generator().manual_seed(int(b or 0)))
+        za = torch.randn(1, model.config.z_dim, generator=torch.Generator().manual_seed(seed_of(a, "From seed")))
+        zb = torch.randn(1, model.config.z_dim, generator=torch.Generator().manual_seed(seed_of(b, "To seed")))
         t = torch.linspace(0, 1, int(k)).unsqueeze(1)
         x = model.generate_from((1 - t) * za + t * zb)  # straight line in z: (k, 1, 28, 28)
         frames_ = [images.grid_image(x[i: i + 1], scale=6, pad=0) for i in range(len(x))]
@@ -198,7 +198,7 @@ def build(runner) -> None:
                 data = datamod.load_user_images([f for f in (files or [])], "your images")
             spec = TrainSpec(family="gan", preset=pre, dataset=ds if ds != UPLOAD else "your images",
                              overrides=dict(loss=lo, lr_g=float(lg), lr_d=float(ld), z_dim=int(z)),
-                             steps=int(st), batch_size=int(bs), seed=int(sd or 0),
+                             steps=int(st), batch_size=int(bs), seed=seed_of(sd),
                              sample_every=max(10, int(st) // 100), eval_every=max(50, int(st) // 8),
                              ckpt_every=max(500, int(st) // 4))
             models.make_config("gan", pre, **spec.overrides)  # refuse bad settings before starting

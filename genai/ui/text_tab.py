@@ -13,8 +13,8 @@ import pandas as pd
 from genai import checkpoints, data as datamod, models, zerogpu
 from genai.trainer import TrainSpec
 from genai.ui.common import (HEAVY, Throttle, curves, find_job, run_choices,
-                             start_or_error, status_line, stop_job, toggle_pause, updates,
-                             waiting)
+                             seed_of, start_or_error, status_line, stop_job, toggle_pause,
+                             updates, waiting)
 
 LATEX = [{"left": "$$", "right": "$$", "display": True}, {"left": "$", "right": "$", "display": False}]
 EXPLAIN = r"""
@@ -244,7 +244,7 @@ def build(runner) -> None:
         text = (text or "")[-MAX_PROMPT:]
         n = int(min(max(n or 1, 1), MAX_NEW))
         kw = dict(prompt=text, max_new_tokens=n, temperature=float(temp), top_k=int(k or 0),
-                  top_p=float(p or 1), seed=None if s is None else int(s))
+                  top_p=float(p or 1), seed=None if s is None else seed_of(s))
         # a Hub model is where a GPU pays: on ZeroGPU it generates inside a spaces.GPU call
         pieces = stream_pieces_on_gpu(model, **kw) if path == HUB else stream_pieces(model, **kw)
         new = ""
@@ -281,7 +281,7 @@ def build(runner) -> None:
         model, _ = pick_model(path, hub, request)
         n = int(min(max(n or 1, 1), 400))
         return [model.generate(text or "", n, temperature=t, top_k=int(k or 0), top_p=float(p or 1),
-                               seed=int(s or 0)) for t in (0.5, 1.0, 1.5)]
+                               seed=seed_of(s)) for t in (0.5, 1.0, 1.5)]
 
     def on_corpus(c):
         return gr.Row(visible=c == UPLOAD)
@@ -311,7 +311,7 @@ def build(runner) -> None:
                 data = datamod.load_text(SHAKESPEARE)
             st, bs = int(st), int(bs)
             common = dict(dataset=SHAKESPEARE if c != UPLOAD else "your text", steps=st, batch_size=bs,
-                          seed=int(sd or 0), eval_every=max(20, st // 20), sample_every=max(20, st // 20),
+                          seed=seed_of(sd), eval_every=max(20, st // 20), sample_every=max(20, st // 20),
                           ckpt_every=max(200, st // 4))
             if w == FINE_TUNE:
                 spec = fine_tune_spec(path, hub, use_lora, int(r or 8), float(lr_), common)

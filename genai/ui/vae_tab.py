@@ -13,7 +13,7 @@ from genai import checkpoints, data as datamod, images, models, sketch
 from genai.models import vae
 from genai.trainer import TrainSpec
 from genai.ui.common import (HEAVY, curves, run_choices, start_or_error, status_line,
-                             stop_job, toggle_pause, updates, waiting)
+                             seed_of, stop_job, toggle_pause, updates, waiting)
 
 LATEX = [{"left": "$$", "right": "$$", "display": True}, {"left": "$", "right": "$", "display": False}]
 
@@ -461,7 +461,7 @@ def build(runner) -> None:
                 raise ValueError("The learning rate must be between 0 and 1 (1e-3 is a good start)")
             spec = TrainSpec(family="vae", preset=pre, dataset=ds,
                              overrides=dict(z_dim=int(z), beta=float(b), lr=float(lr_)),
-                             steps=int(st), batch_size=int(bs), seed=int(sd or 0),
+                             steps=int(st), batch_size=int(bs), seed=seed_of(sd),
                              sample_every=max(10, int(st) // 100), eval_every=max(50, int(st) // 10),
                              ckpt_every=max(500, int(st) // 4))
             models.make_config("vae", pre, **spec.overrides)  # refuse bad settings before starting
