@@ -61,7 +61,8 @@ def cmd_train(args) -> int:
             if any(k.startswith("heldout_") for k in ev.data):
                 say(f"step {ev.step}: " + ", ".join(f"{k}={v}" for k, v in shown.items()))
         elif ev.kind == "log":
-            start[0] = ev.step  # a run from --init-from starts at its checkpoint's step
+            if bar.n == 0:
+                start[0] = ev.step  # a run from --init-from starts at its checkpoint's step
             say(ev.data)
         elif ev.kind == "checkpoint":
             say(f"step {ev.step}: saved {ev.data}")

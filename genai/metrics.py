@@ -139,10 +139,17 @@ class SampleQuality:
         real, _ = data.heldout_float(n_real)
         self.real_features = classifier.embed(real)[1]
 
+    # the Frechet distance needs the held-out features' covariance (128 x 128) to be full rank: with
+    # fewer images it is singular and the matrix square root fails ("Eigenvalues did not converge")
+    MIN_REAL = 200
+
     @classmethod
     def for_data(cls, data):
+        """A scorer for ``data``, or None: no classifier, or too few held-out images."""
         clf = load_classifier()
-        return cls(clf, data) if clf is not None else None
+        if clf is None or len(data.heldout_x) < cls.MIN_REAL:
+            return None
+        return cls(clf, data)
 
     def score(self, images: torch.Tensor, labels: torch.Tensor | None = None) -> dict[str, float]:
         """FID, class entropy, confident share, class shares; with the labels a conditional G was

@@ -184,6 +184,7 @@ def train(spec: TrainSpec, emit: Callable[[Event], None], control: Control | Non
         size = f"{n_params / 1e6:.2f} M parameters" + (f", {n_train / 1e6:.3f} M trained" if n_train < n_params else "")
         emit(Event("log", step, f"{spec.family} ({size}) on {spec.dataset}, {devmod.describe(device)}"))
         last_metrics: dict = {}
+        said_no_eval = False
         t_window, n_window = time.perf_counter(), 0
         total = step + spec.steps
 
@@ -218,6 +219,10 @@ def train(spec: TrainSpec, emit: Callable[[Event], None], control: Control | Non
                 emit(Event("metrics", step, metrics))
             if step % spec.eval_every == 0 or step == total:
                 held = model.evaluate(data)
+                if not held and not said_no_eval:  # say once why the held-out curves stay empty
+                    said_no_eval = True
+                    emit(Event("log", step, f"No held-out measure for this run: "
+                                            f"{getattr(model, 'no_eval_reason', 'none is available')}."))
                 last_metrics = {**last_metrics, **held}
                 emit(Event("metrics", step, {f"heldout_{k}": v for k, v in held.items()}))
             if step % spec.sample_every == 0 or step == total:

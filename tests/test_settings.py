@@ -77,3 +77,21 @@ def test_the_cli_refuses_bad_settings_with_exit_code_2():
                         "--set", "lr_g=nan"], cwd=ROOT, capture_output=True, text=True, timeout=300,
                        env={**os.environ})
     assert r.returncode == 2 and "lr_g must be a number" in r.stderr, r.stderr
+
+
+def test_a_gan_on_two_uploaded_images_trains_and_says_why_there_is_no_fid(tmp_path):
+    from PIL import Image
+
+    from genai import data
+
+    paths = []
+    for i, mode in enumerate(("RGBA", "L")):  # an RGBA PNG and a grey one, as in the report
+        p = tmp_path / f"{i}.png"
+        Image.new(mode, (40, 40), (255, 255, 255, 128) if mode == "RGBA" else 200).save(p)
+        paths.append(p)
+    ds = data.load_user_images(paths, "your images")
+    events = []
+    train(spec(dataset="your images", steps=20, eval_every=10, out=str(tmp_path / "ck")), events.append, data=ds)
+    assert events[-1].kind == "done" and events[-1].data["status"] == "done"
+    logs = [e.data for e in events if e.kind == "log"]
+    assert any("FID needs at least 200 held-out images" in m for m in logs), logs

@@ -303,6 +303,9 @@ class Model(nn.Module):
         if self._quality is None or self._quality.data is not data:
             self._quality = metrics.SampleQuality.for_data(data)
         if self._quality is None:
+            self.no_eval_reason = (f"the FID needs at least {metrics.SampleQuality.MIN_REAL} held-out images and "
+                                   f"{data.name} has {len(data.heldout_x)}, so it is skipped; the samples still show "
+                                   "how the run goes")
             return {}
         labels = torch.arange(n) % self.config.n_classes if self.config.conditional else None
         fake = self.sample(n, torch.Generator().manual_seed(0), labels=labels)

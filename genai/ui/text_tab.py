@@ -280,7 +280,8 @@ def build(runner) -> None:
     def on_three(path, hub, text, n, k, p, s, request: gr.Request):
         model, _ = pick_model(path, hub, request)
         n = int(min(max(n or 1, 1), 400))
-        return [model.generate(text or "", n, temperature=t, top_k=int(k or 0), top_p=float(p or 1),
+        text = (text or "")[-MAX_PROMPT:]  # as Continue: the model reads only the end that fits its context
+        return [model.generate(text, n, temperature=t, top_k=int(k or 0), top_p=float(p or 1),
                                seed=seed_of(s)) for t in (0.5, 1.0, 1.5)]
 
     def on_corpus(c):
