@@ -91,3 +91,12 @@ def test_bad_numbers_through_the_api_get_a_message(app_url):
         client.predict(shipped, 16, 2**64, "any", api_name="/sample")
     grid, _ = client.predict(shipped, 4, 0, "any", api_name="/sample")  # the server goes on serving
     assert grid
+
+
+def test_the_api_page_lists_plain_names_and_no_internal_events(app_url):
+    api = Client(app_url, verbose=False).view_api(print_info=False, return_format="dict")["named_endpoints"]
+    assert not [name for name in api if "lambda" in name or name == "/gallery_items"]
+    names = {ep: [p["parameter_name"] for p in api[ep]["parameters"]] for ep in ("/sample", "/train", "/continue")}
+    assert names["/sample"] == ["checkpoint", "n_samples", "seed", "digit"]
+    assert names["/train"][:4] == ["dataset", "preset", "loss", "lr_g"] and "seed" in names["/train"]
+    assert names["/continue"][2:4] == ["prompt", "max_new_tokens"]

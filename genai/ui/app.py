@@ -31,6 +31,15 @@ def warm_up(runner: JobRunner) -> None:
         print(f"warm-up skipped: {type(e).__name__}: {e}", file=sys.stderr)
 
 
+def hide_value_loaders(demo: gr.Blocks) -> None:
+    """Components whose value is a function (a tab's first samples) load it with an event that
+    Gradio names after the function (/lambda, /lambda_1, ...) and lists on the API page; those are
+    the page's own, not an API: make them private (Gradio 6.31 has no argument for it there)."""
+    for fn in demo.fns.values():
+        if fn.api_name and (fn.api_name.startswith("lambda") or fn.api_name == "gallery_items"):
+            fn.api_visibility = "private"
+
+
 def build_app(runner: JobRunner | None = None) -> gr.Blocks:
     devmod.configure_threads(beside_server=True)
     runner = runner or JobRunner()
@@ -52,6 +61,7 @@ def build_app(runner: JobRunner | None = None) -> gr.Blocks:
             runner.stop_owner(owner(request))
 
         demo.unload(on_close)
+    hide_value_loaders(demo)
     threading.Thread(target=warm_up, args=(runner,), name="warm-up", daemon=True).start()
     demo.runner = runner
     return demo

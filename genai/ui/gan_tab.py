@@ -147,27 +147,29 @@ def build(runner) -> None:
     gr.Markdown(EXPERIMENT)
 
     # -------------------------------------------------------------- handlers
-    def on_sample(path, count, s, d, request: gr.Request):
-        if not path:
+    def on_sample(checkpoint, n_samples, seed, digit, request: gr.Request):
+        if not checkpoint:
             raise gr.Error("Choose a checkpoint first (or train one below).")
         try:
-            model, meta = load_model(path, runner.device)
+            model, meta = load_model(checkpoint, runner.device)
         except (checkpoints.CheckpointError, OSError) as e:
             raise gr.Error(str(e)) from None
-        count = int(min(max(count or 1, 1), 100))
-        g = torch.Generator().manual_seed(seed_of(s))
-        labels = int(d) if (d not in (None, "any") and model.config.conditional) else None
-        x = model.sample(count, generator=g, labels=labels)
-        return images.grid_image(x, nrow=10 if count > 64 else 8, scale=3), describe_checkpoint(meta)
+        n_samples = int(min(max(n_samples or 1, 1), 100))
+        g = torch.Generator().manual_seed(seed_of(seed))
+        labels = int(digit) if (digit not in (None, "any") and model.config.conditional) else None
+        x = model.sample(n_samples, generator=g, labels=labels)
+        return images.grid_image(x, nrow=10 if n_samples > 64 else 8, scale=3), describe_checkpoint(meta)
 
-    def on_walk(path, a, b, k):
-        if not path:
+    def on_walk(checkpoint, from_seed, to_seed, n_frames):
+        if not checkpoint:
             raise gr.Error("Choose a checkpoint first.")
-        model, _ = load_model(path, runner.device)
-        za = torch.randn(1, model.config.z_dim, generator=torch.Generator().manual_seed(seed_of(a, "From seed")))
-        zb = torch.randn(1, model.config.z_dim, generator=torch.Generator().manual_seed(seed_of(b, "To seed")))
-        t = torch.linspace(0, 1, int(k)).unsqueeze(1)
-        x = model.generate_from((1 - t) * za + t * zb)  # straight line in z: (k, 1, 28, 28)
+        model, _ = load_model(checkpoint, runner.device)
+        ga = torch.Generator().manual_seed(seed_of(from_seed, "From seed"))
+        gb = torch.Generator().manual_seed(seed_of(to_seed, "To seed"))
+        za = torch.randn(1, model.config.z_dim, generator=ga)
+        zb = torch.randn(1, model.config.z_dim, generator=gb)
+        t = torch.linspace(0, 1, int(n_frames)).unsqueeze(1)
+        x = model.generate_from((1 - t) * za + t * zb)  # straight line in z: (n_frames, 1, 28, 28)
         frames_ = [images.grid_image(x[i: i + 1], scale=6, pad=0) for i in range(len(x))]
         gif_path = os.path.join(tempfile.mkdtemp(prefix="gan_walk_"), "walk.gif")
         return images.grid_image(x, nrow=len(x), scale=3), images.to_gif(frames_, gif_path, bounce=True)
@@ -191,20 +193,21 @@ def build(runner) -> None:
         return (status_line(job), *plots, histogram(job) if "heldout_class_0" in job.latest else gr.skip(), img,
                 gr.Slider(maximum=max(len(job.media) - 1, 1), value=max(len(job.media) - 1, 0)))
 
-    def on_train(ds, pre, lo, lg, ld, bs, z, st, sd, files, request: gr.Request):
+    def on_train(dataset, preset, loss, lr_g, lr_d, batch_size, z_dim, steps, seed, files, request: gr.Request):
         data = None
         try:
-            if ds == UPLOAD:
+            if dataset == UPLOAD:
                 data = datamod.load_user_images([f for f in (files or [])], "your images")
-            spec = TrainSpec(family="gan", preset=pre, dataset=ds if ds != UPLOAD else "your images",
-                             overrides=dict(loss=lo, lr_g=float(lg), lr_d=float(ld), z_dim=int(z)),
-                             steps=int(st), batch_size=int(bs), seed=seed_of(sd),
-                             sample_every=max(10, int(st) // 100), eval_every=max(50, int(st) // 8),
-                             ckpt_every=max(500, int(st) // 4))
-            models.make_config("gan", pre, **spec.overrides)  # refuse bad settings before starting
+            spec = TrainSpec(family="gan", preset=preset,
+                             dataset=dataset if dataset != UPLOAD else "your images",
+                             overrides=dict(loss=loss, lr_g=float(lr_g), lr_d=float(lr_d), z_dim=int(z_dim)),
+                             steps=int(steps), batch_size=int(batch_size), seed=seed_of(seed),
+                             sample_every=max(10, int(steps) // 100), eval_every=max(50, int(steps) // 8),
+                             ckpt_every=max(500, int(steps) // 4))
+            models.make_config("gan", preset, **spec.overrides)  # refuse bad settings before starting
             if data is None:
-                data = datamod.load_images(ds)
-            if gan.PRESETS[pre].get("conditional") and int(data.train_y.min()) < 0:
+                data = datamod.load_images(dataset)
+            if gan.PRESETS[preset].get("conditional") and int(data.train_y.min()) < 0:
                 raise ValueError("The conditional GAN needs labelled images; choose a labelled data set")
         except (datamod.DataError, ValueError, TypeError) as e:
             raise gr.Error(str(e)) from None

@@ -239,30 +239,31 @@ def build(runner) -> None:
             return gr.Textbox(visible=False), f"Cannot load: {e}"
         return gr.Textbox(visible=False), describe(meta)
 
-    def on_continue(path, hub, text, n, temp, k, p, s, request: gr.Request):
-        model, _ = pick_model(path, hub, request)
-        text = (text or "")[-MAX_PROMPT:]
-        n = int(min(max(n or 1, 1), MAX_NEW))
-        kw = dict(prompt=text, max_new_tokens=n, temperature=float(temp), top_k=int(k or 0),
-                  top_p=float(p or 1), seed=None if s is None else seed_of(s))
+    def on_continue(checkpoint, hub_model, prompt, max_new_tokens, temperature, top_k, top_p, seed,
+                    request: gr.Request):
+        model, _ = pick_model(checkpoint, hub_model, request)
+        prompt = (prompt or "")[-MAX_PROMPT:]
+        max_new_tokens = int(min(max(max_new_tokens or 1, 1), MAX_NEW))
+        kw = dict(prompt=prompt, max_new_tokens=max_new_tokens, temperature=float(temperature),
+                  top_k=int(top_k or 0), top_p=float(top_p or 1), seed=None if seed is None else seed_of(seed))
         # a Hub model is where a GPU pays: on ZeroGPU it generates inside a spaces.GPU call
-        pieces = stream_pieces_on_gpu(model, **kw) if path == HUB else stream_pieces(model, **kw)
+        pieces = stream_pieces_on_gpu(model, **kw) if checkpoint == HUB else stream_pieces(model, **kw)
         new = ""
         throttle = Throttle(0.1)  # ten updates a second read as a stream; each costs the server
         try:
             for piece in pieces:
                 new += piece
                 if throttle.ready():
-                    yield text + new, gr.skip(), gr.skip()
+                    yield prompt + new, gr.skip(), gr.skip()
         finally:
             pieces.close()  # Stop, or a closed tab: the generation ends with the stream
         view, dist = gr.skip(), None
         if new:
-            dist = model.next_token_distribution(text + new, top=5)
-            start_at = max(len(model.encode(text)) - 1, 0)  # the first new token's entry
+            dist = model.next_token_distribution(prompt + new, top=5)
+            start_at = max(len(model.encode(prompt)) - 1, 0)  # the first new token's entry
             view = shading(dist, start_at)
             dist = {"dist": dist, "start": start_at}
-        yield text + new, view, dist
+        yield prompt + new, view, dist
 
     def on_select(state, evt: gr.SelectData):
         if not state:
@@ -277,12 +278,12 @@ def build(runner) -> None:
         chars = [x["char"] for x in dist[: state["start"] + i]][-12:]
         return "".join(c for c in chars if c)
 
-    def on_three(path, hub, text, n, k, p, s, request: gr.Request):
-        model, _ = pick_model(path, hub, request)
-        n = int(min(max(n or 1, 1), 400))
-        text = (text or "")[-MAX_PROMPT:]  # as Continue: the model reads only the end that fits its context
-        return [model.generate(text, n, temperature=t, top_k=int(k or 0), top_p=float(p or 1),
-                               seed=seed_of(s)) for t in (0.5, 1.0, 1.5)]
+    def on_three(checkpoint, hub_model, prompt, max_new_tokens, top_k, top_p, seed, request: gr.Request):
+        model, _ = pick_model(checkpoint, hub_model, request)
+        max_new_tokens = int(min(max(max_new_tokens or 1, 1), 400))
+        prompt = (prompt or "")[-MAX_PROMPT:]  # as Continue: the model reads only the end that fits
+        return [model.generate(prompt, max_new_tokens, temperature=t, top_k=int(top_k or 0),
+                               top_p=float(top_p or 1), seed=seed_of(seed)) for t in (0.5, 1.0, 1.5)]
 
     def on_corpus(c):
         return gr.Row(visible=c == UPLOAD)

@@ -357,21 +357,22 @@ def build(runner) -> None:
         value = {"background": d, "layers": [], "composite": d}
         return (value, gr.skip(), "B") if to == "A" else (gr.skip(), value, "A")
 
-    def on_interpolate(path, a, b, k, how):
-        model, _ = need_model(path, runner.device)
-        k = int(min(max(k or 10, 3), 32))
-        if how not in ("linear", "slerp"):
+    def on_interpolate(checkpoint, digit_a, digit_b, n_frames, mode):
+        model, _ = need_model(checkpoint, runner.device)
+        n_frames = int(min(max(n_frames or 10, 3), 32))
+        if mode not in ("linear", "slerp"):
             raise gr.Error("Choose linear or slerp.")
-        x = torch.from_numpy(np.stack([pad_digit(a, "A"), pad_digit(b, "B")])).float().div_(255).unsqueeze(1)
+        pair = np.stack([pad_digit(digit_a, "A"), pad_digit(digit_b, "B")])
+        x = torch.from_numpy(pair).float().div_(255).unsqueeze(1)
         mu, _ = model.encode(x)  # the code of a digit: the encoder's mean
-        z = model.interpolate(mu[0], mu[1], k, how)
+        z = model.interpolate(mu[0], mu[1], n_frames, mode)
         out = model.decode(torch.cat([mu, z]))  # reconstructions and frames in one pass
         rec, walk = out[:2], out[2:]
-        frames_ = [images.grid_image(walk[i: i + 1], scale=6, pad=0) for i in range(k)]
+        frames_ = [images.grid_image(walk[i: i + 1], scale=6, pad=0) for i in range(n_frames)]
         gif_path = os.path.join(tempfile.mkdtemp(prefix="vae_walk_"), "interpolation.gif")
         return (images.grid_image(torch.stack([x[0], rec[0]]), nrow=2, scale=4),
                 images.grid_image(torch.stack([x[1], rec[1]]), nrow=2, scale=4),
-                images.grid_image(walk, nrow=k, scale=3), images.to_gif(frames_, gif_path, bounce=True))
+                images.grid_image(walk, nrow=n_frames, scale=3), images.to_gif(frames_, gif_path, bounce=True))
 
     def map_outputs(model, meta, path, z):
         e, zd = latents(path, model, meta), model.config.z_dim
@@ -451,21 +452,21 @@ def build(runner) -> None:
             return gr.Dropdown(choices=menu, value=job.checkpoint)
         return gr.Dropdown(choices=menu)
 
-    def on_train(ds, pre, z, b, lr_, st, bs, sd, request: gr.Request):
+    def on_train(dataset, preset, z_dim, beta, lr, steps, batch_size, seed, request: gr.Request):
         try:
-            if st is None or bs is None or int(st) < 1 or int(bs) < 1:
+            if steps is None or batch_size is None or int(steps) < 1 or int(batch_size) < 1:
                 raise ValueError("Steps and batch size must be at least 1")
-            if b is None or float(b) < 0:
+            if beta is None or float(beta) < 0:
                 raise ValueError("β must be 0 or more (1 is the plain VAE)")
-            if lr_ is None or not 0 < float(lr_) < 1:
+            if lr is None or not 0 < float(lr) < 1:
                 raise ValueError("The learning rate must be between 0 and 1 (1e-3 is a good start)")
-            spec = TrainSpec(family="vae", preset=pre, dataset=ds,
-                             overrides=dict(z_dim=int(z), beta=float(b), lr=float(lr_)),
-                             steps=int(st), batch_size=int(bs), seed=seed_of(sd),
-                             sample_every=max(10, int(st) // 100), eval_every=max(50, int(st) // 10),
-                             ckpt_every=max(500, int(st) // 4))
-            models.make_config("vae", pre, **spec.overrides)  # refuse bad settings before starting
-            data = datamod.load_images(ds)
+            spec = TrainSpec(family="vae", preset=preset, dataset=dataset,
+                             overrides=dict(z_dim=int(z_dim), beta=float(beta), lr=float(lr)),
+                             steps=int(steps), batch_size=int(batch_size), seed=seed_of(seed),
+                             sample_every=max(10, int(steps) // 100), eval_every=max(50, int(steps) // 10),
+                             ckpt_every=max(500, int(steps) // 4))
+            models.make_config("vae", preset, **spec.overrides)  # refuse bad settings before starting
+            data = datamod.load_images(dataset)
         except (datamod.DataError, ValueError, TypeError) as e:
             raise gr.Error(str(e)) from None
         job = start_or_error(runner, spec, request, data=data)
