@@ -9,32 +9,14 @@ browser contexts (teacher, student, watcher) in Debian's headless Chromium.
 from __future__ import annotations
 
 import argparse
-import os
 import re
-import subprocess
-import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
+from classroom import serve  # the same served app as the classroom benchmark (bench/ is on the path)
+
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def serve(port: int) -> subprocess.Popen:
-    env = {**os.environ, "GENAI_MAX_RUNS": "1", "GENAI_RUNS_DIR": tempfile.mkdtemp(prefix="genai_screens_"),
-           "GENAI_DATA_DIR": os.environ.get("GENAI_DATA_DIR", str(ROOT.parent / "shared" / "data"))}
-    code = (f"import sys; sys.path.insert(0, {str(ROOT)!r}); from genai.ui.app import build_app; "
-            f"build_app().launch(server_name='127.0.0.1', server_port={port}, quiet=True)")
-    proc = subprocess.Popen([sys.executable, "-c", code], env=env, cwd=ROOT)
-    for _ in range(240):
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2)
-            return proc
-        except OSError:
-            time.sleep(0.5)
-    proc.kill()
-    raise SystemExit("the server did not start")
 
 
 def start_gan_run(page, steps: str):
@@ -52,7 +34,7 @@ def main():
     a = p.parse_args()
     out = Path(a.out)
     out.mkdir(parents=True, exist_ok=True)
-    server = serve(a.port)
+    server = serve(a.port, tempfile.mkdtemp(prefix="genai_screens_"), "process", max_runs=1)
     url = f"http://127.0.0.1:{a.port}/"
     try:
         with sync_playwright() as pw:
