@@ -29,7 +29,6 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = os.environ.get("GENAI_DATA_DIR", str(ROOT.parent / "shared" / "data"))
-SHIPPED = ROOT / "checkpoints"
 PLACE = re.compile(r"place (\d+) of (\d+) in the queue, starts in about (\d+):(\d\d)")
 
 
@@ -98,12 +97,12 @@ class Student:
         from gradio_client import handle_file
 
         pads = [{"background": handle_file(p), "layers": [], "composite": handle_file(p)} for p in self.pngs]
-        vae = str(SHIPPED / "vae_conv-16d_mnist.safetensors")
+        vae = "vae_conv-16d_mnist"  # menus name checkpoints
         self.timed("interpolate", lambda: self.c.predict(vae, *pads, 10, "linear", api_name="/vae_interpolate"),
                    training)
 
     def continue_text(self, training: bool):
-        gpt = str(SHIPPED / "gpt_char_shakespeare.safetensors")
+        gpt = "gpt_char_shakespeare"
         self.timed("continue", lambda: self.c.predict(gpt, "", "ROMEO:", 100, 1.0, 0, 1.0, self.rng.randrange(10**6),
                                                       api_name="/continue"), training)
 
@@ -124,19 +123,25 @@ class Student:
                     started = time.time()
                 name = name or (re.search(r"\*\*(.+?)\*\*", status) or [None, None])[1]
             if time.time() >= next_use:  # use the tabs while the run waits or trains
-                [lambda: self.sample(str(SHIPPED / "gan_dcgan_mnist.safetensors"), True),
+                [lambda: self.sample("gan_dcgan_mnist", True),
                  lambda: self.interpolate(True), lambda: self.continue_text(True)][self.rng.randrange(3)]()
                 next_use = time.time() + self.rng.uniform(3, 8)
             time.sleep(0.2)
+        own = None
         try:
             final = job.result(timeout=5)
             status = status_of(final) or status
+            menu = final[-1].get("choices", []) if isinstance(final[-1], dict) else []
+            own = next((value for label, value in menu if label == f"your run: {name}"), None)
         except Exception as e:  # noqa: BLE001
             status = f"{status} / {type(e).__name__}: {e}"
         trained = time.time() if "done" in status else None
         refused = "already have" in status or "Queue is full" in status
-        if trained and name:
-            self.sample(str(Path(self.runs_dir) / name / "checkpoint.safetensors"), True)
+        if trained and own:  # the menu's value for this student's run (a key, not a path)
+            self.sample(own, True)
+        elif trained:
+            self.log.append({"kind": "sample", "s": 0.0, "err": "the run is not in its menu", "training": True,
+                             "at": time.time()})
         self.interpolate(True)
         self.continue_text(True)
         return {"idx": self.idx, "pressed": t_press, "started": started, "trained": trained, "name": name,

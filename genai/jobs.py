@@ -66,6 +66,7 @@ class Job:
         self.media: list[tuple[int, object]] = []
         self.latest: dict = {}
         self.share_token: str | None = None  # set when its owner shares it with the class
+        self.key = secrets.token_urlsafe(9)  # names its checkpoint in its session's menus, unguessably
         self.first_estimate: float | None = None  # the start time first shown while queued
         self._paced_from: tuple[float, int] | None = None  # (time, step) of its first metrics
         self._events: deque[tuple[int, Event]] = deque(maxlen=self.HISTORY)

@@ -86,7 +86,7 @@ def test_bad_numbers_through_the_api_get_a_message(app_url):
         client.predict("digits", "tiny", "bce", 1e9, 1e9, 8, 8, 40, 0, None, api_name="/train")
     with pytest.raises(Exception, match="learning rate lr_g must be above 0"):
         client.predict("digits", "tiny", "bce", 0, 0, 8, 8, 40, 0, None, api_name="/train")
-    shipped = str(Path(__file__).resolve().parent.parent / "checkpoints" / "gan_dcgan_mnist.safetensors")
+    shipped = "gan_dcgan_mnist"
     with pytest.raises(Exception, match="seed must be from 0 to"):
         client.predict(shipped, 16, 2**64, "any", api_name="/sample")
     grid, _ = client.predict(shipped, 4, 0, "any", api_name="/sample")  # the server goes on serving
@@ -100,3 +100,14 @@ def test_the_api_page_lists_plain_names_and_no_internal_events(app_url):
     assert names["/sample"] == ["checkpoint", "n_samples", "seed", "digit"]
     assert names["/train"][:4] == ["dataset", "preset", "loss", "lr_g"] and "seed" in names["/train"]
     assert names["/continue"][2:4] == ["prompt", "max_new_tokens"]
+
+
+def test_checkpoints_are_chosen_by_name_never_by_path(app_url):
+    client = Client(app_url, verbose=False)
+    real_file = str(Path(__file__).resolve().parent.parent / "checkpoints" / "gan_dcgan_mnist.safetensors")
+    # refused by the menu (not one of its choices), and by the tab's own lookup behind it
+    for path in (real_file, "/etc/passwd", "../checkpoints/gan_dcgan_mnist", "run:not-a-key"):
+        with pytest.raises(Exception, match="not in the list of choices|No checkpoint called|not one of this"):
+            client.predict(path, 4, 0, "any", api_name="/sample")
+    grid, info = client.predict("gan_dcgan_mnist", 4, 0, "any", api_name="/sample")
+    assert grid and "DCGAN" in info

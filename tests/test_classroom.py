@@ -96,3 +96,20 @@ def test_a_watcher_cannot_stop_a_shared_run_but_can_fork_it(one_slot):
 
 def run_id(runner, name):
     return next(j.id for j in runner.jobs() if j.name == name)
+
+
+def test_the_checkpoint_lookup_takes_names_and_run_keys_never_paths(one_slot):
+    import gradio as gr
+
+    from genai.ui.common import checkpoint_file
+
+    url, runner = one_slot
+    assert checkpoint_file(runner, "gan_dcgan_mnist", ("gan",)).endswith("gan_dcgan_mnist.safetensors")
+    assert checkpoint_file(runner, None, ("gan",)) is None
+    for bad in ("/etc/passwd", checkpoint_file(runner, "gan_dcgan_mnist", ("gan",)), "gan_dcgan_mnist/../x"):
+        with pytest.raises(gr.Error, match="No checkpoint called"):
+            checkpoint_file(runner, bad, ("gan",))
+    with pytest.raises(gr.Error, match="No checkpoint called"):
+        checkpoint_file(runner, "gan_dcgan_mnist", ("vae",))  # another family's
+    with pytest.raises(gr.Error, match="not one of this page's"):
+        checkpoint_file(runner, "run:guess", ("gan",))

@@ -94,7 +94,7 @@ def app(tmp_path_factory):
         mp.setattr(checkpoints, "SHIPPED_DIR", ship)
         demo = build_app(JobRunner(max_active=2))
         _, url, _ = demo.launch(prevent_thread_lock=True, quiet=True, server_name="127.0.0.1", server_port=None)
-        yield {"url": url, "2d": str(two), "4d": str(four)}
+        yield {"url": url, "2d": two.stem, "4d": four.stem}  # menus name checkpoints; paths are refused
         demo.runner.shutdown()
         demo.close()
 

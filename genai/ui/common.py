@@ -136,8 +136,31 @@ def stop_job(runner: JobRunner, job_id: str | None, request) -> Job | None:
     return job
 
 
+RUN = "run:"  # a menu value that names one of this session's runs by its key
+
+
 def run_choices(runner: JobRunner, request, family: str) -> list[tuple[str, str]]:
-    """(label, checkpoint path) of this session's runs of ``family`` that saved one: runs
-    belong to the browser session that started them, so only its own are offered."""
-    return [(f"your run: {job.name}", job.checkpoint) for job in runner.jobs(owner(request))
+    """(label, value) of this session's runs of ``family`` that saved a checkpoint. The value is
+    the run's unguessable key, sent only to this session's page: runs belong to the browser
+    session that started them, and no path of the server is shown or taken."""
+    return [(f"your run: {job.name}", RUN + job.key) for job in runner.jobs(owner(request))
             if job.spec.family == family and job.checkpoint]
+
+
+def checkpoint_file(runner: JobRunner, value: str | None, families: tuple[str, ...]) -> str | None:
+    """The file behind a checkpoint menu's value: a shipped checkpoint's name, or a run's key.
+    Anything else (a path above all) is refused: no path from a request reaches the file system."""
+    from genai import checkpoints
+
+    if not value:
+        return None
+    if value.startswith(RUN):
+        job = next((j for j in runner.jobs() if j.key == value[len(RUN):]), None)
+        if job is None or job.spec.family not in families or not job.checkpoint:
+            raise gr.Error("That run is not one of this page's (or has no checkpoint yet): choose one from the list.")
+        return job.checkpoint
+    for family in families:
+        for c in checkpoints.list_checkpoints(family, runs_dir=os.devnull):
+            if c.name == value:
+                return str(c.path)
+    raise gr.Error(f"No checkpoint called {value[:80]!r}: choose one from the list.")

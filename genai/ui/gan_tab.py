@@ -11,7 +11,7 @@ import torch
 from genai import checkpoints, data as datamod, images, models
 from genai.models import gan
 from genai.trainer import TrainSpec
-from genai.ui.common import (HEAVY, curves, find_job, run_choices, start_or_error,
+from genai.ui.common import (HEAVY, checkpoint_file, curves, find_job, run_choices, start_or_error,
                              seed_of, status_line, stop_job, toggle_pause, updates, waiting)
 
 EXPLAIN = r"""
@@ -62,7 +62,7 @@ def shipped() -> list[checkpoints.CheckpointInfo]:
 
 def checkpoint_choices(runner, request) -> list[tuple[str, str]]:
     """Shipped GAN checkpoints, then this session's runs."""
-    out = [(c.name, str(c.path)) for c in shipped()]
+    out = [(c.name, c.name) for c in shipped()]
     out += run_choices(runner, request, "gan")
     return out
 
@@ -148,10 +148,11 @@ def build(runner) -> None:
 
     # -------------------------------------------------------------- handlers
     def on_sample(checkpoint, n_samples, seed, digit, request: gr.Request):
-        if not checkpoint:
+        path = checkpoint_file(runner, checkpoint, ("gan",))
+        if not path:
             raise gr.Error("Choose a checkpoint first (or train one below).")
         try:
-            model, meta = load_model(checkpoint, runner.device)
+            model, meta = load_model(path, runner.device)
         except (checkpoints.CheckpointError, OSError) as e:
             raise gr.Error(str(e)) from None
         n_samples = int(min(max(n_samples or 1, 1), 100))
@@ -161,9 +162,10 @@ def build(runner) -> None:
         return images.grid_image(x, nrow=10 if n_samples > 64 else 8, scale=3), describe_checkpoint(meta)
 
     def on_walk(checkpoint, from_seed, to_seed, n_frames):
-        if not checkpoint:
+        path = checkpoint_file(runner, checkpoint, ("gan",))
+        if not path:
             raise gr.Error("Choose a checkpoint first.")
-        model, _ = load_model(checkpoint, runner.device)
+        model, _ = load_model(path, runner.device)
         ga = torch.Generator().manual_seed(seed_of(from_seed, "From seed"))
         gb = torch.Generator().manual_seed(seed_of(to_seed, "To seed"))
         za = torch.randn(1, model.config.z_dim, generator=ga)

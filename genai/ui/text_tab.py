@@ -12,7 +12,7 @@ import pandas as pd
 
 from genai import checkpoints, data as datamod, models, zerogpu
 from genai.trainer import TrainSpec
-from genai.ui.common import (HEAVY, Throttle, curves, find_job, run_choices,
+from genai.ui.common import (HEAVY, Throttle, checkpoint_file, curves, find_job, run_choices,
                              seed_of, start_or_error, status_line, stop_job, toggle_pause,
                              updates, waiting)
 
@@ -108,7 +108,7 @@ def stream_pieces_on_gpu(model, **kw):
 
 
 def checkpoint_choices(runner, request) -> list[tuple[str, str]]:
-    out = [(c.name, str(c.path)) for c in checkpoints.list_checkpoints("gpt", runs_dir=os.devnull)]
+    out = [(c.name, c.name) for c in checkpoints.list_checkpoints("gpt", runs_dir=os.devnull)]
     for family in TEXT_FAMILIES:
         out += run_choices(runner, request, family)
     return out + [(HUB, HUB)]
@@ -218,7 +218,11 @@ def build(runner) -> None:
     gr.Markdown(FINE_TUNE_EXPERIMENT)
 
     # -------------------------------------------------------------- handlers
+    def file_of(value):  # a menu value -> its file (the Hub choice stays as it is); None if none
+        return value if value == HUB else checkpoint_file(runner, value, TEXT_FAMILIES)
+
     def pick_model(path, hub, request: gr.Request):
+        path = file_of(path)
         if path == HUB:
             return load_hub((hub or "").strip(), runner.device)
         if not path:
@@ -229,6 +233,10 @@ def build(runner) -> None:
             raise gr.Error(str(e)) from None
 
     def on_model(path):
+        try:
+            path = file_of(path)
+        except gr.Error as e:
+            return gr.Textbox(visible=False), str(e)
         if path == HUB:
             return gr.Textbox(visible=True), "A pretrained model from the Hugging Face Hub (needs internet the first time)."
         if not path:
@@ -316,7 +324,7 @@ def build(runner) -> None:
                           seed=seed_of(sd), eval_every=max(20, st // 20), sample_every=max(20, st // 20),
                           ckpt_every=max(200, st // 4))
             if w == FINE_TUNE:
-                spec = fine_tune_spec(path, hub, use_lora, int(r or 8), float(lr_), common)
+                spec = fine_tune_spec(file_of(path), hub, use_lora, int(r or 8), float(lr_), common)
             else:
                 spec = TrainSpec(**common, family="gpt", preset=w, overrides={"lr": float(lr_), "decay_steps": st})
             models.make_config(spec.family, spec.preset, **spec.overrides)  # bad settings fail here, not in the run

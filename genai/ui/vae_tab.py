@@ -12,7 +12,7 @@ import torch
 from genai import checkpoints, data as datamod, images, models, sketch
 from genai.models import vae
 from genai.trainer import TrainSpec
-from genai.ui.common import (HEAVY, curves, run_choices, start_or_error, status_line,
+from genai.ui.common import (HEAVY, RUN, checkpoint_file, curves, run_choices, start_or_error, status_line,
                              seed_of, stop_job, toggle_pause, updates, waiting)
 
 LATEX = [{"left": "$$", "right": "$$", "display": True}, {"left": "$", "right": "$", "display": False}]
@@ -84,7 +84,7 @@ def shipped() -> list[checkpoints.CheckpointInfo]:
 
 def checkpoint_choices(runner, request) -> list[tuple[str, str]]:
     """Shipped VAE checkpoints, then this session's runs."""
-    out = [(c.name, str(c.path)) for c in shipped()]
+    out = [(c.name, c.name) for c in shipped()]
     out += run_choices(runner, request, "vae")
     return out
 
@@ -337,7 +337,11 @@ def build(runner) -> None:
     gr.Markdown(EXPERIMENT, latex_delimiters=LATEX)
 
     # -------------------------------------------------------------- handlers
+    def file_of(value):  # a menu value (a name, or a run's key) -> its file; None if none chosen
+        return checkpoint_file(runner, value, ("vae",))
+
     def on_checkpoint(path):
+        path = file_of(path)
         if not path:
             return NO_CKPT, None
         model, meta = need_model(path, runner.device)
@@ -358,7 +362,7 @@ def build(runner) -> None:
         return (value, gr.skip(), "B") if to == "A" else (gr.skip(), value, "A")
 
     def on_interpolate(checkpoint, digit_a, digit_b, n_frames, mode):
-        model, _ = need_model(checkpoint, runner.device)
+        model, _ = need_model(file_of(checkpoint), runner.device)
         n_frames = int(min(max(n_frames or 10, 3), 32))
         if mode not in ("linear", "slerp"):
             raise gr.Error("Choose linear or slerp.")
@@ -393,19 +397,21 @@ def build(runner) -> None:
                 digit_image(model, z))
 
     def on_map(path):
+        path = file_of(path)
         model, meta = need_model(path, runner.device)
         z = latents(path, model, meta)["mu"][0]  # start at the first held-out digit's code
         return map_outputs(model, meta, path, z)
 
-    def on_checkpoint_map(path):  # the menu changed: redraw quietly, errors stay in the info line
-        if not path:
+    def on_checkpoint_map(value):  # the menu changed: redraw quietly, errors stay in the info line
+        if not value:
             return (gr.skip(),) * len(map_outs)
         try:
-            return on_map(path)
+            return on_map(value)
         except gr.Error:
             return (gr.skip(),) * len(map_outs)
 
     def on_map_click(path, evt: gr.SelectData):
+        path = file_of(path)
         model, meta = need_model(path, runner.device)
         e = latents(path, model, meta)
         a, b = click_to_normal(*evt.index[:2])
@@ -413,12 +419,14 @@ def build(runner) -> None:
         return (*slider_updates(model, z), z.tolist(), digit_image(model, z))
 
     def on_start_digit(path, evt: gr.SelectData):
+        path = file_of(path)
         model, _ = need_model(path, runner.device)
         x = torch.from_numpy(gallery_digit(one_per_class()[evt.index])).float().div(255)
         z = model.encode(x)[0][0]
         return (*slider_updates(model, z), z.tolist(), digit_image(model, z))
 
     def on_decode(path, full, *values):
+        path = file_of(path)
         model, _ = need_model(path, runner.device)
         zd = model.config.z_dim
         z = torch.zeros(zd)
@@ -448,8 +456,9 @@ def build(runner) -> None:
     def menu_with(job, request):
         """The Checkpoint menu with the run's checkpoint chosen: its map and samples show at once."""
         menu = checkpoint_choices(runner, request)
-        if job.checkpoint and any(v == job.checkpoint for _, v in menu):
-            return gr.Dropdown(choices=menu, value=job.checkpoint)
+        mine = RUN + job.key
+        if job.checkpoint and any(v == mine for _, v in menu):
+            return gr.Dropdown(choices=menu, value=mine)
         return gr.Dropdown(choices=menu)
 
     def on_train(dataset, preset, z_dim, beta, lr, steps, batch_size, seed, request: gr.Request):
