@@ -37,8 +37,8 @@ def serve(port: int, runs_dir: str, train_in: str, max_runs: int | None) -> subp
            "GRADIO_ANALYTICS_ENABLED": "False", "GENAI_RUNS_PER_SESSION": "2"}
     if max_runs:
         env["GENAI_MAX_RUNS"] = str(max_runs)
-    code = (f"import sys; sys.path.insert(0, {str(ROOT)!r}); from genai.ui.app import build_app; "
-            f"build_app().launch(server_name='127.0.0.1', server_port={port}, quiet=True)")
+    code = (f"import sys; sys.path.insert(0, {str(ROOT)!r}); from genai.ui.app import LAUNCH, build_app; "
+            f"build_app().launch(server_name='127.0.0.1', server_port={port}, quiet=True, **LAUNCH)")
     proc = subprocess.Popen([sys.executable, "-c", code], env=env, cwd=ROOT,
                             stdout=subprocess.DEVNULL, stderr=open(Path(runs_dir) / "server.log", "w"))
     import urllib.request

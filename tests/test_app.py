@@ -8,13 +8,14 @@ gradio_client = pytest.importorskip("gradio_client")
 from gradio_client import Client  # noqa: E402
 
 from genai.jobs import JobRunner  # noqa: E402
-from genai.ui.app import build_app  # noqa: E402
+from genai.ui.app import LAUNCH, build_app  # noqa: E402
 
 
 @pytest.fixture(scope="module")
 def app_url():
     demo = build_app(JobRunner(max_active=2))
-    _, url, _ = demo.launch(prevent_thread_lock=True, quiet=True, server_name="127.0.0.1", server_port=None)
+    _, url, _ = demo.launch(prevent_thread_lock=True, quiet=True, server_name="127.0.0.1", server_port=None,
+                            **LAUNCH)
     yield url
     demo.runner.shutdown()
     demo.close()
@@ -111,3 +112,22 @@ def test_checkpoints_are_chosen_by_name_never_by_path(app_url):
             client.predict(path, 4, 0, "any", api_name="/sample")
     grid, info = client.predict("gan_dcgan_mnist", 4, 0, "any", api_name="/sample")
     assert grid and "DCGAN" in info
+
+
+def test_served_as_a_public_lab_should_be(app_url):
+    import json
+    import urllib.error
+    import urllib.request
+
+    config = json.load(urllib.request.urlopen(app_url + "config", timeout=30))
+    assert config["run_history"] is False  # users' inputs are not kept in a shared computer's browser
+    assert config["max_file_size"] == 50 * 2**20
+    with pytest.raises(urllib.error.HTTPError) as e:
+        urllib.request.urlopen(app_url + "monitoring/summary", timeout=30)
+    assert e.value.code in (403, 404)
+    big = urllib.request.Request(app_url + "gradio_api/upload", method="POST", data=b"x" * (51 * 2**20),
+                                 headers={"Content-Type": "multipart/form-data; boundary=b"})
+    # refused: a 413, or the connection closed before the whole body was read
+    with pytest.raises((urllib.error.HTTPError, ConnectionError, urllib.error.URLError)) as e:
+        urllib.request.urlopen(big, timeout=60)
+    assert not isinstance(e.value, urllib.error.HTTPError) or e.value.code == 413

@@ -31,6 +31,15 @@ def warm_up(runner: JobRunner) -> None:
         print(f"warm-up skipped: {type(e).__name__}: {e}", file=sys.stderr)
 
 
+# how the page is served, for app.py, the benchmarks and the tests alike: uploads capped; no run
+# history in the browser (it keeps users' inputs in localStorage, on a shared lab computer too);
+# the monitoring page closed; footer links to the API and settings only
+LAUNCH = dict(max_file_size="50mb", run_history=False, enable_monitoring=False, footer_links=["api", "settings"])
+# requests that may wait in the queue at once: a class of 30 each with a few in flight fits; past
+# it a student is told "the queue is full" at once instead of the server taking on work it cannot do
+QUEUE_MAX = int(os.environ.get("GENAI_QUEUE_MAX", 0) or 0) or 256
+
+
 def hide_value_loaders(demo: gr.Blocks) -> None:
     """Components whose value is a function (a tab's first samples) load it with an event that
     Gradio names after the function (/lambda, /lambda_1, ...) and lists on the API page; those are
@@ -62,6 +71,7 @@ def build_app(runner: JobRunner | None = None) -> gr.Blocks:
 
         demo.unload(on_close)
     hide_value_loaders(demo)
+    demo.queue(max_size=QUEUE_MAX)
     threading.Thread(target=warm_up, args=(runner,), name="warm-up", daemon=True).start()
     demo.runner = runner
     return demo
