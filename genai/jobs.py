@@ -9,8 +9,7 @@ A classroom asks for more runs than the machine can train at once, so a run that
 is queued, never refused: at most ``max_active`` train at once, the rest wait in a fair order
 (round robin across browser sessions: the next to start is the queued run whose session has
 started the fewest runs, then the one that asked first), each with its place and an estimated
-start. One browser session may have at
-most ``per_session`` runs queued or training. Tabs stream a job with ``job.follow()``; the
+start. One browser session may have at most ``per_session`` runs queued or training. Tabs stream a job with ``job.follow()``; the
 monitor polls ``runner.jobs(owner)`` and ``runner.shared()``.
 """
 from __future__ import annotations
@@ -243,12 +242,13 @@ def _guess(job: Job) -> float:
 def default_max_runs(device: torch.device) -> int:
     """Runs that train at once. On a CPU one a core, each with one thread (two lesson GANs on one
     thread each train 1.2x the steps of one on two threads: python bench/gan.py parallel);
-    on a GPU several small runs share it. ``GENAI_MAX_RUNS`` overrides."""
+    on a GPU several small runs share it (6: a guess, not yet measured on a GPU).
+    ``GENAI_MAX_RUNS`` overrides."""
     forced = int(os.environ.get("GENAI_MAX_RUNS", 0) or 0)
     if forced > 0:
         return forced
     if device.type == "cuda":
-        return int(os.environ.get("GENAI_GPU_RUNS", 0) or 0) or 6
+        return 6
     return max(1, os.cpu_count() or 1)
 
 
