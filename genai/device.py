@@ -41,7 +41,7 @@ def pick_device() -> torch.device:
 def native_bf16(device: torch.device) -> bool:
     """Does this GPU compute bf16 in hardware? ``torch.cuda.is_bf16_supported()`` also counts
     emulation (``including_emulation=True`` is its default), which would make a T4 train slower
-    in emulated bf16; bf16 tensor cores (and cuDNN's bf16 convolutions) start at sm80."""
+    in emulated bf16; bf16 tensor cores start with Ampere (sm80)."""
     if device.type != "cuda":
         return False
     return torch.cuda.get_device_capability(device)[0] >= 8
