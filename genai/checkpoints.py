@@ -196,8 +196,8 @@ def list_checkpoints(family: str | None = None, runs_dir: str | os.PathLike | No
     return out
 
 
-def find(name: str, family: str | None = None) -> CheckpointInfo:
-    for info in list_checkpoints(family):
+def find(name: str, family: str | None = None, runs_dir: str | os.PathLike | None = None) -> CheckpointInfo:
+    for info in list_checkpoints(family, runs_dir):
         if info.name == name:
             return info
     raise CheckpointError(f"No checkpoint named {name!r}" + (f" for {family}" if family else ""))

@@ -9,8 +9,9 @@ A classroom asks for more runs than the machine can train at once, so a run that
 is queued, never refused: at most ``max_active`` train at once, the rest wait in a fair order
 (round robin across browser sessions: the next to start is the queued run whose session has
 started the fewest runs, then the one that asked first), each with its place and an estimated
-start. One browser session may have at most ``per_session`` runs queued or training. Tabs stream a job with ``job.follow()``; the
-monitor polls ``runner.jobs(owner)`` and ``runner.shared()``.
+start. One browser session may have at most ``per_session`` runs queued or training. Tabs
+stream a job with ``job.follow()``; the monitor polls ``runner.jobs(owner)`` and
+``runner.shared()``.
 """
 from __future__ import annotations
 
@@ -66,7 +67,6 @@ class Job:
         self.latest: dict = {}
         self.share_token: str | None = None  # set when its owner shares it with the class
         self.key = secrets.token_urlsafe(9)  # names its checkpoint in its session's menus, unguessably
-        self.first_estimate: float | None = None  # the start time first shown while queued
         self._paced_from: tuple[float, int] | None = None  # (time, step) of its first metrics
         self._events: deque[tuple[int, Event]] = deque(maxlen=self.HISTORY)
         self._seq = itertools.count()
@@ -333,8 +333,6 @@ class JobRunner:
             self._queue.append(job)
             self._data[job_id] = data
             self._schedule()
-            if job.status == "queued":
-                job.first_estimate = time.time() + (self.queue_place(job)[1] or 0.0)
         return job
 
     # -- the queue
@@ -379,8 +377,9 @@ class JobRunner:
         return True
 
     def _finished(self, job: Job) -> None:
-        if job.started and job.step > 0 and job.status in ("done", "stopped"):
-            self._measured[self._key(job)] = (job.ended - job.started) / job.step
+        done = job.step - (job.total - job.spec.steps)  # a resumed run starts at its checkpoint's step
+        if job.started and done > 0 and job.status in ("done", "stopped"):
+            self._measured[self._key(job)] = (job.ended - job.started) / done
         self._schedule()
 
     @staticmethod

@@ -250,3 +250,13 @@ def test_guessed_estimates_follow_how_slowly_the_running_runs_go(tmp_path, monke
     assert slow > 10  # the blocker takes far longer a step than guessed
     assert runner.estimate(queued, slow) == pytest.approx((jobs.GUESS_OVERHEAD_S + 100 * 1e-5) * slow)
     runner.shutdown()
+
+
+def test_a_resumed_runs_pace_counts_only_the_steps_it_did(tmp_path):
+    first = train(spec(tmp_path, steps=40, eval_every=10**6), lambda e: None)
+    runner = JobRunner(max_active=1, per_session=5)
+    resumed = runner.start(spec(tmp_path / "r", steps=10, eval_every=10**6, init_from=str(first)), owner="a")
+    resumed.thread.join(60)
+    assert resumed.status == "done" and resumed.step == 50
+    per_step = runner._measured[("gan", "tiny", 8)]
+    assert per_step == pytest.approx((resumed.ended - resumed.started) / 10)  # 10 steps done, not 50

@@ -95,3 +95,9 @@ def test_a_gan_on_two_uploaded_images_trains_and_says_why_there_is_no_fid(tmp_pa
     assert events[-1].kind == "done" and events[-1].data["status"] == "done"
     logs = [e.data for e in events if e.kind == "log"]
     assert any("FID needs at least 200 held-out images" in m for m in logs), logs
+
+
+def test_a_family_own_rule_is_part_of_the_same_check():
+    for beta in (-1.0, math.nan):  # the VAE's β, refused by its config wherever a run comes from
+        with pytest.raises(ValueError, match="β must be 0 or more"):
+            check_spec(TrainSpec(family="vae", preset="lesson", overrides={"beta": beta}))

@@ -36,6 +36,10 @@ class Config:
     shift: int = 0  # augmentation: move each training image by up to this many pixels (0: off)
     deep: bool = False  # conv: a 3x3 convolution more at each resolution, in the encoder and the decoder
 
+    def __post_init__(self):
+        if not self.beta >= 0:  # also refuses NaN
+            raise ValueError(f"β must be 0 or more (1 is the plain VAE; got {self.beta})")
+
 
 PRESETS = {
     "conv-2d": dict(arch="conv", z_dim=2, width=32),  # a 2-D latent you can draw as a map

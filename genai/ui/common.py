@@ -157,10 +157,12 @@ def checkpoint_file(runner: JobRunner, value: str | None, families: tuple[str, .
     if value.startswith(RUN):
         job = next((j for j in runner.jobs() if j.key == value[len(RUN):]), None)
         if job is None or job.spec.family not in families or not job.checkpoint:
-            raise gr.Error("That run is not one of this page's (or has no checkpoint yet): choose one from the list.")
+            raise gr.Error("That run is not one of this page's (or has no checkpoint yet): "
+                           "choose one from the list.")
         return job.checkpoint
-    for family in families:
-        for c in checkpoints.list_checkpoints(family, runs_dir=os.devnull):
-            if c.name == value:
-                return str(c.path)
+    for family in families:  # shipped ones only: runs on disk are other sessions' and the CLI's
+        try:
+            return str(checkpoints.find(value, family, runs_dir=os.devnull).path)
+        except checkpoints.CheckpointError:
+            pass
     raise gr.Error(f"No checkpoint called {value[:80]!r}: choose one from the list.")

@@ -10,7 +10,7 @@ import torch
 
 from genai import checkpoints, data as datamod, images, models
 from genai.models import gan
-from genai.trainer import TrainSpec
+from genai.trainer import TrainSpec, check_spec
 from genai.ui.common import (HEAVY, checkpoint_file, curves, find_job, run_choices, start_or_error,
                              seed_of, status_line, stop_job, toggle_pause, updates, waiting)
 
@@ -206,7 +206,7 @@ def build(runner) -> None:
                              steps=int(steps), batch_size=int(batch_size), seed=seed_of(seed),
                              sample_every=max(10, int(steps) // 100), eval_every=max(50, int(steps) // 8),
                              ckpt_every=max(500, int(steps) // 4))
-            models.make_config("gan", preset, **spec.overrides)  # refuse bad settings before starting
+            check_spec(spec)  # refuse bad settings before loading anything
             if data is None:
                 data = datamod.load_images(dataset)
             if gan.PRESETS[preset].get("conditional") and int(data.train_y.min()) < 0:

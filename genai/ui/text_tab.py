@@ -11,7 +11,7 @@ import gradio as gr
 import pandas as pd
 
 from genai import checkpoints, data as datamod, models, zerogpu
-from genai.trainer import TrainSpec
+from genai.trainer import TrainSpec, check_spec
 from genai.ui.common import (HEAVY, Throttle, checkpoint_file, curves, find_job, run_choices,
                              seed_of, start_or_error, status_line, stop_job, toggle_pause,
                              updates, waiting)
@@ -327,7 +327,7 @@ def build(runner) -> None:
                 spec = fine_tune_spec(file_of(path), hub, use_lora, int(r or 8), float(lr_), common)
             else:
                 spec = TrainSpec(**common, family="gpt", preset=w, overrides={"lr": float(lr_), "decay_steps": st})
-            models.make_config(spec.family, spec.preset, **spec.overrides)  # bad settings fail here, not in the run
+            check_spec(spec)  # bad settings fail here, not in the run
         except (datamod.DataError, checkpoints.CheckpointError, ValueError, TypeError) as e:
             raise gr.Error(str(e)) from None
         job = start_or_error(runner, spec, request, data=data)

@@ -11,7 +11,7 @@ import torch
 
 from genai import checkpoints, data as datamod, images, models, sketch
 from genai.models import vae
-from genai.trainer import TrainSpec
+from genai.trainer import TrainSpec, check_spec
 from genai.ui.common import (HEAVY, RUN, checkpoint_file, curves, run_choices, start_or_error, status_line,
                              seed_of, stop_job, toggle_pause, updates, waiting)
 
@@ -465,16 +465,14 @@ def build(runner) -> None:
         try:
             if steps is None or batch_size is None or int(steps) < 1 or int(batch_size) < 1:
                 raise ValueError("Steps and batch size must be at least 1")
-            if beta is None or float(beta) < 0:
-                raise ValueError("β must be 0 or more (1 is the plain VAE)")
-            if lr is None or not 0 < float(lr) < 1:
-                raise ValueError("The learning rate must be between 0 and 1 (1e-3 is a good start)")
+            if beta is None or lr is None:
+                raise ValueError("Give β and the learning rate (1 and 1e-3 are a good start)")
             spec = TrainSpec(family="vae", preset=preset, dataset=dataset,
                              overrides=dict(z_dim=int(z_dim), beta=float(beta), lr=float(lr)),
                              steps=int(steps), batch_size=int(batch_size), seed=seed_of(seed),
                              sample_every=max(10, int(steps) // 100), eval_every=max(50, int(steps) // 10),
                              ckpt_every=max(500, int(steps) // 4))
-            models.make_config("vae", preset, **spec.overrides)  # refuse bad settings before starting
+            check_spec(spec)  # refuse bad settings before loading anything
             data = datamod.load_images(dataset)
         except (datamod.DataError, ValueError, TypeError) as e:
             raise gr.Error(str(e)) from None
