@@ -78,7 +78,18 @@ def test_fine_tune_the_chosen_model(app, client):
 HUB = "Hugging Face Hub model (id below)"
 
 
-def test_a_hub_model_from_a_local_folder_streams_with_probabilities(app, client, tiny_hub_folder):
+def test_the_hub_box_takes_hub_ids_not_server_paths(app, client, tiny_hub_folder, monkeypatch):
+    monkeypatch.delenv("GENAI_LOCAL_MODELS", raising=False)
+    for bad in (tiny_hub_folder, "/etc", "../checkpoints", "a/b/c", "~", "gpt2\x00", " "):
+        with pytest.raises(Exception, match="not a Hugging Face Hub model id|Type a Hugging Face Hub model id"):
+            client.predict(HUB, bad, "Now is the", 4, 0.8, 0, 1.0, 3, api_name="/continue")
+    with pytest.raises(Exception, match="not a Hugging Face Hub model id"):
+        client.predict("your text (upload or paste)", "fine-tune the chosen model", 20, 2e-3, 8, 0, None, TEXT,
+                       HUB, tiny_hub_folder, True, 4, api_name="/text_train")
+
+
+def test_a_hub_model_from_a_local_folder_streams_with_probabilities(app, client, tiny_hub_folder, monkeypatch):
+    monkeypatch.setenv("GENAI_LOCAL_MODELS", "1")  # the operator allows folders (offline work)
     outs = list(client.submit(HUB, tiny_hub_folder, "Now is the", 6, 0.8, 0, 1.0, 3, api_name="/continue"))
     text, shaded = outs[-1][0], outs[-1][1]
     assert text.startswith("Now is the") and len(text) > len("Now is the")
@@ -89,7 +100,8 @@ def test_a_hub_model_from_a_local_folder_streams_with_probabilities(app, client,
     assert len(three) == 3 and all(three)
 
 
-def test_lora_fine_tunes_a_hub_model_and_the_char_gpt(app, client, tiny_hub_folder):
+def test_lora_fine_tunes_a_hub_model_and_the_char_gpt(app, client, tiny_hub_folder, monkeypatch):
+    monkeypatch.setenv("GENAI_LOCAL_MODELS", "1")
     outs = list(client.submit("your text (upload or paste)", "fine-tune the chosen model", 20, 2e-3, 8, 0, None, TEXT,
                               HUB, tiny_hub_folder, True, 4, api_name="/text_train"))
     status, curve = outs[-1][0], outs[-1][1]

@@ -117,7 +117,7 @@ def build(runner) -> None:
             raise gr.Error("Choose a run first.")
         return v
 
-    def refresh(names, met, w, lg, foc, seen, request: gr.Request):
+    def refresh(chosen_runs, metric_name, smoothing, log_y, run, seen, request: gr.Request):
         views = views_of(request)
         seen = dict(seen or {})
         out = {}
@@ -130,24 +130,24 @@ def build(runner) -> None:
         choice_sig = json.dumps([run_names, metrics])
         if choice_sig != seen.get("choices"):
             seen["choices"] = choice_sig
-            names = names or run_names[-2:]
-            met = met if met in metrics else (metrics[0] if metrics else None)
-            foc = foc if foc in run_names else (run_names[-1] if run_names else None)
-            out[pick] = gr.Dropdown(choices=run_names, value=names)
-            out[metric] = gr.Dropdown(choices=metrics, value=met)
-            out[focus] = gr.Dropdown(choices=run_names, value=foc)
+            chosen_runs = chosen_runs or run_names[-2:]
+            metric_name = metric_name if metric_name in metrics else (metrics[0] if metrics else None)
+            run = run if run in run_names else (run_names[-1] if run_names else None)
+            out[pick] = gr.Dropdown(choices=run_names, value=chosen_runs)
+            out[metric] = gr.Dropdown(choices=metrics, value=metric_name)
+            out[focus] = gr.Dropdown(choices=run_names, value=run)
         else:
             out[pick] = out[metric] = out[focus] = gr.skip()
         # curves: only when a chosen run moved or a setting changed
-        moved = json.dumps([[v["name"], v["step"], len(v["rows"])] for v in views if v["name"] in (names or [])] + [met, w, lg])
+        moved = json.dumps([[v["name"], v["step"], len(v["rows"])] for v in views if v["name"] in (chosen_runs or [])] + [metric_name, smoothing, log_y])
         if moved != seen.get("curve"):
             seen["curve"] = moved
-            df, colors = curve_frame(views, names, met, w, lg) if met else (None, {})
-            out[curve] = gr.LinePlot(value=df, color_map=colors, colors_in_legend=list(colors), y_title=("log10 " if lg else "") + (met or "")) if df is not None else gr.skip()
+            df, colors = curve_frame(views, chosen_runs, metric_name, smoothing, log_y) if metric_name else (None, {})
+            out[curve] = gr.LinePlot(value=df, color_map=colors, colors_in_legend=list(colors), y_title=("log10 " if log_y else "") + (metric_name or "")) if df is not None else gr.skip()
         else:
             out[curve] = gr.skip()
         # the focused run's slider follows its newest medium while it trains
-        fv = next((v for v in views if v["name"] == foc), None)
+        fv = next((v for v in views if v["name"] == run), None)
         if fv and fv["media"] and fv["media"][-1][0] != seen.get("media_step"):
             seen["media_step"] = fv["media"][-1][0]
             out[step] = gr.Slider(minimum=0, maximum=max(fv["media"][-1][0], 1), value=fv["media"][-1][0])
@@ -156,19 +156,19 @@ def build(runner) -> None:
         out[last] = seen
         return out
 
-    def show_media(foc, st, request: gr.Request):
-        v = next((v for v in views_of(request) if v["name"] == foc), None)
+    def show_media(run, at_step, request: gr.Request):
+        v = next((v for v in views_of(request) if v["name"] == run), None)
         if v is None:
             return None, ""
-        s, m = monitor.media_at(v, int(st or 0))
+        s, m = monitor.media_at(v, int(at_step or 0))
         if m is None:
             return None, ""
         if isinstance(m, str):
             return gr.Image(value=None, label="Samples"), gr.Textbox(value=m, label=f"Text sample at step {s}")
         return gr.Image(value=m, label=f"Samples at step {s}"), gr.Textbox(value="", label="Text sample")
 
-    def show_settings(names, request: gr.Request):
-        views = [v for v in views_of(request) if v["name"] in (names or [])]
+    def show_settings(chosen_runs, request: gr.Request):
+        views = [v for v in views_of(request) if v["name"] in (chosen_runs or [])]
         if not views:
             return None
         cols, rows = monitor.settings_table(views)
@@ -177,31 +177,31 @@ def build(runner) -> None:
         return df.style.apply(lambda r: ["background-color: #fff3b0" if differs[r.name] else "" for _ in r], axis=1)
 
     def control(action):
-        def handler(foc, request: gr.Request):
-            v = the_view(foc, request)
+        def handler(run, request: gr.Request):
+            v = the_view(run, request)
             job = v["job"]
             if job is None:
-                raise gr.Error(f"{foc} was started from the command line: control it there.")
+                raise gr.Error(f"{run} was started from the command line: control it there.")
             if v["watching"]:
-                raise gr.Error(f"{foc} is someone else's shared run: you can watch it and fork it, "
+                raise gr.Error(f"{run} is someone else's shared run: you can watch it and fork it, "
                                "but only the person who started it can pause or stop it.")
             getattr(job, action)()
-            return f"{foc}: {job.status}"
+            return f"{run}: {job.status}"
         return handler
 
-    def restart(foc, changes, n_steps, request: gr.Request, fork_run: bool):
-        v = the_view(foc, request)
+    def restart(run, changes, n_steps, request: gr.Request, fork_run: bool):
+        v = the_view(run, request)
         if v["watching"] and not fork_run:
-            raise gr.Error(f"{foc} is someone else's shared run: fork it to train a run of your own.")
+            raise gr.Error(f"{run} is someone else's shared run: fork it to train a run of your own.")
         if v["status"] in ("training", "paused", "queued") and not fork_run:
             raise gr.Error("Stop the run first; then resume it from its checkpoint.")
         if fork_run and v["job"] is not None:  # a live run saves its weights as they are now
             v["checkpoint"] = monitor.fork_checkpoint(v["job"])
         if not v["checkpoint"] or not Path(v["checkpoint"]).exists():
-            raise gr.Error(f"{foc} has no checkpoint to start from yet (a queued run has not started).")
+            raise gr.Error(f"{run} has no checkpoint to start from yet (a queued run has not started).")
         spec = dict(v["spec"])
         if spec["dataset"] not in datamod.DATASETS:
-            raise gr.Error(f"{foc} trained on uploaded data, which is not kept: start a new run in its tab.")
+            raise gr.Error(f"{run} trained on uploaded data, which is not kept: start a new run in its tab.")
         overrides = {}
         if fork_run:
             try:
@@ -211,28 +211,28 @@ def build(runner) -> None:
                 raise gr.Error('Fork settings must be a JSON object, e.g. {"lr_d": 0.0002}') from None
         steps_left = int(n_steps or 0) if fork_run else v["total"] - v["step"]
         if steps_left <= 0:
-            raise gr.Error(f"{foc} already finished all its steps; fork it to train more.")
+            raise gr.Error(f"{run} already finished all its steps; fork it to train more.")
         if fork_run:  # a copy of the checkpoint: the run it came from goes on overwriting its own
             v["checkpoint"] = str(checkpoints.copy_to(v["checkpoint"], checkpoints.RUNS_DIR / "forks"))
         new = TrainSpec(**{**spec, "overrides": overrides, "init_from": v["checkpoint"], "steps": steps_left,
                            "name": "", "out": ""})
         job = start_or_error(runner, new, request)
         what = f"forked with {overrides}" if fork_run else f"resumed from step {v['step']}"
-        return f"{job.name}: {foc} {what}."
+        return f"{job.name}: {run} {what}."
 
-    def resume_from(foc, request: gr.Request):
-        return restart(foc, None, None, request, fork_run=False)
+    def resume_from(run, request: gr.Request):
+        return restart(run, None, None, request, fork_run=False)
 
-    def fork_from(foc, changes, n_steps, request: gr.Request):
-        return restart(foc, changes, n_steps, request, fork_run=True)
+    def fork_from(run, changes, n_steps, request: gr.Request):
+        return restart(run, changes, n_steps, request, fork_run=True)
 
-    def on_export(foc, request: gr.Request):
-        v = the_view(foc, request)
-        path = Path(tempfile.mkdtemp(prefix="genai_export_")) / f"{foc}.zip"
+    def on_export(run, request: gr.Request):
+        v = the_view(run, request)
+        path = Path(tempfile.mkdtemp(prefix="genai_export_")) / f"{run}.zip"
         return str(monitor.export_zip(v, path))
 
-    def on_share(foc, request: gr.Request):
-        v = the_view(foc, request)
+    def on_share(run, request: gr.Request):
+        v = the_view(run, request)
         if v["job"] is None or v["watching"]:
             raise gr.Error("Only a run you started in this page can be shared.")
         token = v["job"].share()
@@ -240,7 +240,7 @@ def build(runner) -> None:
         host = headers.get("x-forwarded-host") or headers.get("host") or "localhost:7860"
         scheme = headers.get("x-forwarded-proto") or ("https" if host.endswith(".hf.space") else "http")
         link = f"{scheme}://{host}/?watch={token}"
-        return (f"**{foc}** is shared with the class. Link: [{link}]({link}) (also under *Runs* in every "
+        return (f"**{run}** is shared with the class. Link: [{link}]({link}) (also under *Runs* in every "
                 "student's monitor, marked *watching*). Watchers see it live and can fork it; only you can "
                 "pause or stop it.")
 

@@ -3,6 +3,7 @@ alternatives, compare temperatures, and train or fine-tune a character model liv
 from __future__ import annotations
 
 import os
+import re
 import threading
 from dataclasses import asdict
 from pathlib import Path
@@ -52,6 +53,8 @@ far each loss fell, and what each writes after `ROMEO:`.
 """
 HUB = "Hugging Face Hub model (id below)"
 SHAKESPEARE, UPLOAD = "tinyshakespeare", "your text (upload or paste)"
+# owner/name as the Hub spells it: no path separators beyond the one, no "..", nothing absolute
+HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]{0,95}(/[A-Za-z0-9][\w.-]{0,95})?$")
 MAX_PROMPT = 2000  # characters; the model itself reads only the last part that fits its context
 MAX_NEW = 1000
 FINE_TUNE = "fine-tune the chosen model"
@@ -69,6 +72,22 @@ def load_model(path: str, device):
             raise checkpoints.CheckpointError(f"{path} is a {meta['family']} checkpoint, not a text model")
         _MODELS[key] = model, meta
     return _MODELS[key]
+
+
+def as_hub_id(value) -> str:
+    """The Hub box's text as a Hub model id, refused with a message when it is not one. A folder on
+    the server's disk is a model only where its operator allows it (GENAI_LOCAL_MODELS=1, for
+    working offline): a student must not make the server read paths of their choosing."""
+    name = (value or "").strip()
+    if not name:
+        raise gr.Error("Type a Hugging Face Hub model id, such as distilgpt2 or openai-community/gpt2.")
+    if os.environ.get("GENAI_LOCAL_MODELS") == "1" and Path(name).expanduser().is_dir():
+        return name
+    if ".." in name or not HUB_ID.match(name) or Path(name).exists():
+        shown = name if len(name) <= 60 else name[:57] + "..."
+        raise gr.Error(f"{shown!r} is not a Hugging Face Hub model id: give one like distilgpt2 or "
+                       "openai-community/gpt2 (this server does not load models from folders).")
+    return name
 
 
 def load_hub(model_id: str, device):
@@ -137,10 +156,8 @@ def fine_tune_spec(path: str, hub: str, lora: bool, rank: int, lr: float, common
     if not path:
         raise ValueError("Choose a model above first")
     if path == HUB:
-        if not (hub or "").strip():
-            raise ValueError("Type a Hugging Face Hub model id (such as distilgpt2) or a local folder")
         return TrainSpec(**common, family="lm", preset="lora" if lora else "full",
-                         overrides={"base": (hub or "").strip(), **schedule, **adapters})
+                         overrides={"base": as_hub_id(hub), **schedule, **adapters})
     family = checkpoints.read_meta(path)["family"]
     if family == "lm":  # fine-tuned here before: go on the same way (adapters or every weight)
         return TrainSpec(**common, family="lm", init_from=path, overrides=schedule)
@@ -224,7 +241,7 @@ def build(runner) -> None:
     def pick_model(path, hub, request: gr.Request):
         path = file_of(path)
         if path == HUB:
-            return load_hub((hub or "").strip(), runner.device)
+            return load_hub(as_hub_id(hub), runner.device)
         if not path:
             raise gr.Error("Choose a model first.")
         try:
@@ -305,28 +322,30 @@ def build(runner) -> None:
             return gr.Number(value=float(gpt.PRESETS[w]["lr"]))
         return gr.Number(value=2e-3 if use_lora else 1e-4)  # from the sweep of bench/text.py finetune
 
-    def on_train(c, w, st, lr_, bs, sd, file, paste, path, hub, use_lora, r, request: gr.Request):
+    def on_train(corpus, model, steps, lr, batch_size, seed, file, text, checkpoint, hub_model, lora, lora_rank,
+                 request: gr.Request):
         data = None
         try:
-            if c == UPLOAD:
+            if corpus == UPLOAD:
                 if file:
                     with open(file, "rb") as f:
                         raw = f.read(datamod.MAX_TEXT_BYTES + 1)
                     data = datamod.load_user_text(raw)
-                elif paste:
-                    data = datamod.load_user_text(paste)
+                elif text:
+                    data = datamod.load_user_text(text)
                 else:
                     raise datamod.DataError("Upload a .txt file or paste some text first")
             else:
                 data = datamod.load_text(SHAKESPEARE)
-            st, bs = int(st), int(bs)
-            common = dict(dataset=SHAKESPEARE if c != UPLOAD else "your text", steps=st, batch_size=bs,
-                          seed=seed_of(sd), eval_every=max(20, st // 20), sample_every=max(20, st // 20),
-                          ckpt_every=max(200, st // 4))
-            if w == FINE_TUNE:
-                spec = fine_tune_spec(file_of(path), hub, use_lora, int(r or 8), float(lr_), common)
+            steps, batch_size = int(steps), int(batch_size)
+            common = dict(dataset=SHAKESPEARE if corpus != UPLOAD else "your text", steps=steps,
+                          batch_size=batch_size, seed=seed_of(seed), eval_every=max(20, steps // 20), sample_every=max(20, steps // 20),
+                          ckpt_every=max(200, steps // 4))
+            if model == FINE_TUNE:
+                spec = fine_tune_spec(file_of(checkpoint), hub_model, lora, int(lora_rank or 8), float(lr), common)
             else:
-                spec = TrainSpec(**common, family="gpt", preset=w, overrides={"lr": float(lr_), "decay_steps": st})
+                spec = TrainSpec(**common, family="gpt", preset=model,
+                                 overrides={"lr": float(lr), "decay_steps": steps})
             check_spec(spec)  # bad settings fail here, not in the run
         except (datamod.DataError, checkpoints.CheckpointError, ValueError, TypeError) as e:
             raise gr.Error(str(e)) from None

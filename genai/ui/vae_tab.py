@@ -425,15 +425,15 @@ def build(runner) -> None:
         z = model.encode(x)[0][0]
         return (*slider_updates(model, z), z.tolist(), digit_image(model, z))
 
-    def on_decode(path, full, *values):
-        path = file_of(path)
-        model, _ = need_model(path, runner.device)
+    def on_decode(checkpoint, full, z_1, z_2, z_3, z_4):
+        # z_1..z_4: the first SLIDERS coordinates; the rest come from the point clicked (full)
+        model, _ = need_model(file_of(checkpoint), runner.device)
         zd = model.config.z_dim
         z = torch.zeros(zd)
         if full is not None and len(full) == zd:
             z = torch.tensor(full, dtype=torch.float32)
         n = min(SLIDERS, zd)
-        z[:n] = torch.tensor([float(v or 0) for v in values[:n]])
+        z[:n] = torch.tensor([float(v or 0) for v in (z_1, z_2, z_3, z_4)[:n]])
         return digit_image(model, z)
 
     def on_preset(name):
