@@ -179,7 +179,7 @@ def build(runner) -> None:
         with gr.Column(scale=1):
             choices = checkpoint_choices(runner, None)
             ckpt = gr.Dropdown(choices, value=choices[0][1], label="Model")
-            hub_id = gr.Textbox("distilgpt2", label="Hub model id or local folder (online only)", visible=False)
+            hub_id = gr.Textbox("distilgpt2", label="Hugging Face Hub model id (online only)", visible=False)
             info = gr.Markdown()
             max_new = gr.Slider(1, MAX_NEW, 300, step=1, label="Max new tokens")
             temperature = gr.Slider(0, 2, 0.8, step=0.05, label="Temperature (0 = always the likeliest)")
