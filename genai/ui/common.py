@@ -3,7 +3,11 @@ Tabs copy rather than share anything larger (see DEVELOPERS.md)."""
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 import time
+import uuid
+from pathlib import Path
 
 import gradio as gr
 import pandas as pd
@@ -16,6 +20,27 @@ COMPUTE = "compute"  # the concurrency_id of every compute-heavy event (sampling
 # event runs first: a default of 1 there would serialise the whole class's requests.
 COMPUTE_LIMIT = max(2, os.cpu_count() or 1)
 HEAVY = dict(concurrency_id=COMPUTE, concurrency_limit=COMPUTE_LIMIT)  # an event's **HEAVY
+
+
+SCRATCH_MAX_AGE = 3600  # seconds a GIF or zip made for a download is kept on the server
+SCRATCH = Path(tempfile.gettempdir()) / "genai_scratch"
+
+
+def scratch_file(name: str) -> str:
+    """A fresh path under one scratch folder for a file the page offers (a GIF, a zip). Gradio
+    copies it into its own cache, which it empties itself (delete_cache); the folders here older
+    than SCRATCH_MAX_AGE are removed at each call, so a class's downloads do not fill the disk."""
+    now = time.time()
+    SCRATCH.mkdir(exist_ok=True)
+    for old in SCRATCH.iterdir():
+        try:
+            if now - old.stat().st_mtime > SCRATCH_MAX_AGE:
+                shutil.rmtree(old, ignore_errors=True)
+        except FileNotFoundError:  # another request removed it first
+            pass
+    folder = SCRATCH / uuid.uuid4().hex
+    folder.mkdir()
+    return str(folder / name)
 
 
 def owner(request: gr.Request | None) -> str:

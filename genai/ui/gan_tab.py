@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import os
-import tempfile
 
 import gradio as gr
 import pandas as pd
@@ -11,8 +10,9 @@ import torch
 from genai import checkpoints, data as datamod, images, models
 from genai.models import gan
 from genai.trainer import TrainSpec, check_spec
-from genai.ui.common import (HEAVY, checkpoint_file, curves, find_job, run_choices, start_or_error,
-                             seed_of, status_line, stop_job, toggle_pause, updates, waiting)
+from genai.ui.common import (HEAVY, checkpoint_file, curves, find_job, run_choices, scratch_file,
+                             seed_of, start_or_error, status_line, stop_job, toggle_pause, updates,
+                             waiting)
 
 EXPLAIN = r"""
 ### How a GAN learns
@@ -173,7 +173,7 @@ def build(runner) -> None:
         t = torch.linspace(0, 1, int(n_frames)).unsqueeze(1)
         x = model.generate_from((1 - t) * za + t * zb)  # straight line in z: (n_frames, 1, 28, 28)
         frames_ = [images.grid_image(x[i: i + 1], scale=6, pad=0) for i in range(len(x))]
-        gif_path = os.path.join(tempfile.mkdtemp(prefix="gan_walk_"), "walk.gif")
+        gif_path = scratch_file("walk.gif")
         return images.grid_image(x, nrow=len(x), scale=3), images.to_gif(frames_, gif_path, bounce=True)
 
     def on_dataset(name):
@@ -246,7 +246,7 @@ def build(runner) -> None:
         job = find_job(runner, jid, request)
         if job is None or not job.media:
             raise gr.Error("Train a run first: its sample history becomes the GIF.")
-        path = os.path.join(tempfile.mkdtemp(prefix="gan_history_"), f"{job.name}.gif")
+        path = scratch_file(f"{job.name}.gif")
         return images.to_gif([img for _, img in job.media], path, duration_ms=150)
 
     sample_btn.click(on_sample, [ckpt, n, seed, digit], [grid, info], api_name="sample",

@@ -3,7 +3,6 @@ that sends only what changed."""
 from __future__ import annotations
 
 import json
-import tempfile
 from pathlib import Path
 
 import gradio as gr
@@ -11,7 +10,7 @@ import pandas as pd
 
 from genai import checkpoints, data as datamod, monitor
 from genai.trainer import TrainSpec
-from genai.ui.common import fmt_seconds, owner, start_or_error
+from genai.ui.common import fmt_seconds, owner, scratch_file, start_or_error
 
 INTRO = """
 ### Training monitor
@@ -228,7 +227,7 @@ def build(runner) -> None:
 
     def on_export(run, request: gr.Request):
         v = the_view(run, request)
-        path = Path(tempfile.mkdtemp(prefix="genai_export_")) / f"{run}.zip"
+        path = Path(scratch_file(f"{run}.zip"))
         return str(monitor.export_zip(v, path))
 
     def on_share(run, request: gr.Request):

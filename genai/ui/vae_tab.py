@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import os
-import tempfile
 
 import gradio as gr
 import numpy as np
@@ -12,8 +11,9 @@ import torch
 from genai import checkpoints, data as datamod, images, models, sketch
 from genai.models import vae
 from genai.trainer import TrainSpec, check_spec
-from genai.ui.common import (HEAVY, RUN, checkpoint_file, curves, run_choices, start_or_error, status_line,
-                             seed_of, stop_job, toggle_pause, updates, waiting)
+from genai.ui.common import (HEAVY, RUN, checkpoint_file, curves, run_choices, scratch_file,
+                             seed_of, start_or_error, status_line, stop_job, toggle_pause, updates,
+                             waiting)
 
 LATEX = [{"left": "$$", "right": "$$", "display": True}, {"left": "$", "right": "$", "display": False}]
 
@@ -373,7 +373,7 @@ def build(runner) -> None:
         out = model.decode(torch.cat([mu, z]))  # reconstructions and frames in one pass
         rec, walk = out[:2], out[2:]
         frames_ = [images.grid_image(walk[i: i + 1], scale=6, pad=0) for i in range(n_frames)]
-        gif_path = os.path.join(tempfile.mkdtemp(prefix="vae_walk_"), "interpolation.gif")
+        gif_path = scratch_file("interpolation.gif")
         return (images.grid_image(torch.stack([x[0], rec[0]]), nrow=2, scale=4),
                 images.grid_image(torch.stack([x[1], rec[1]]), nrow=2, scale=4),
                 images.grid_image(walk, nrow=n_frames, scale=3), images.to_gif(frames_, gif_path, bounce=True))
@@ -396,8 +396,8 @@ def build(runner) -> None:
         return (e["map"], *(plots if zd == 2 else plots[::-1]), info_, *slider_updates(model, z), z.tolist(),
                 digit_image(model, z))
 
-    def on_map(path):
-        path = file_of(path)
+    def on_map(checkpoint):
+        path = file_of(checkpoint)
         model, meta = need_model(path, runner.device)
         z = latents(path, model, meta)["mu"][0]  # start at the first held-out digit's code
         return map_outputs(model, meta, path, z)
