@@ -2,6 +2,7 @@
 Tabs copy rather than share anything larger (see DEVELOPERS.md)."""
 from __future__ import annotations
 
+import math
 import os
 import shutil
 import tempfile
@@ -88,6 +89,23 @@ def start_or_error(runner: JobRunner, spec, request, data=None) -> Job:
         return runner.start(spec, owner(request), data=data)
     except (RunnerBusy, ValueError) as e:
         raise gr.Error(str(e)) from None
+
+
+INF = math.inf  # number(x, name, -INF, INF): any finite number (its range is checked elsewhere)
+
+
+def number(value, name: str, lo: float, hi: float, *, whole: bool = False):
+    """A number from the page or the API, checked against the range its control shows. A browser's
+    slider cannot send NaN, infinity, text or 1e300; the API can: each gets a message naming it."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise gr.Error(f"{name} must be a number, not {str(value)[:40]!r}")
+    if not math.isfinite(value):
+        raise gr.Error(f"{name} must be a finite number, not {value}")
+    if whole and value != int(value):
+        raise gr.Error(f"{name} must be a whole number, not {value:g}")
+    if not lo <= value <= hi:
+        raise gr.Error(f"{name} must be from {lo:g} to {hi:g}, not {value:g}")
+    return int(value) if whole else float(value)
 
 
 def seed_of(value, what: str = "The seed") -> int:

@@ -9,8 +9,8 @@ import torch
 
 from genai import checkpoints, data as datamod, images, models
 from genai.models import gan
-from genai.trainer import TrainSpec, check_spec
-from genai.ui.common import (HEAVY, checkpoint_file, curves, find_job, run_choices, scratch_file,
+from genai.trainer import MAX_BATCH, MAX_STEPS, TrainSpec, check_spec
+from genai.ui.common import (HEAVY, INF, number, checkpoint_file, curves, find_job, run_choices, scratch_file,
                              seed_of, start_or_error, status_line, stop_job, toggle_pause, updates,
                              waiting)
 
@@ -155,7 +155,7 @@ def build(runner) -> None:
             model, meta = load_model(path, runner.device)
         except (checkpoints.CheckpointError, OSError) as e:
             raise gr.Error(str(e)) from None
-        n_samples = int(min(max(n_samples or 1, 1), 100))
+        n_samples = number(n_samples, "n_samples", 1, 100, whole=True)
         g = torch.Generator().manual_seed(seed_of(seed))
         labels = int(digit) if (digit not in (None, "any") and model.config.conditional) else None
         x = model.sample(n_samples, generator=g, labels=labels)
@@ -165,12 +165,16 @@ def build(runner) -> None:
         path = checkpoint_file(runner, checkpoint, ("gan",))
         if not path:
             raise gr.Error("Choose a checkpoint first.")
-        model, _ = load_model(path, runner.device)
+        n_frames = number(n_frames, "n_frames", 3, 32, whole=True)
+        try:
+            model, _ = load_model(path, runner.device)
+        except (checkpoints.CheckpointError, OSError) as e:
+            raise gr.Error(str(e)) from None
         ga = torch.Generator().manual_seed(seed_of(from_seed, "From seed"))
         gb = torch.Generator().manual_seed(seed_of(to_seed, "To seed"))
         za = torch.randn(1, model.config.z_dim, generator=ga)
         zb = torch.randn(1, model.config.z_dim, generator=gb)
-        t = torch.linspace(0, 1, int(n_frames)).unsqueeze(1)
+        t = torch.linspace(0, 1, n_frames).unsqueeze(1)
         x = model.generate_from((1 - t) * za + t * zb)  # straight line in z: (n_frames, 1, 28, 28)
         frames_ = [images.grid_image(x[i: i + 1], scale=6, pad=0) for i in range(len(x))]
         gif_path = scratch_file("walk.gif")
@@ -200,12 +204,15 @@ def build(runner) -> None:
         try:
             if dataset == UPLOAD:
                 data = datamod.load_user_images([f for f in (files or [])], "your images")
+            steps = number(steps, "steps", 1, MAX_STEPS, whole=True)
             spec = TrainSpec(family="gan", preset=preset,
                              dataset=dataset if dataset != UPLOAD else "your images",
-                             overrides=dict(loss=loss, lr_g=float(lr_g), lr_d=float(lr_d), z_dim=int(z_dim)),
-                             steps=int(steps), batch_size=int(batch_size), seed=seed_of(seed),
-                             sample_every=max(10, int(steps) // 100), eval_every=max(50, int(steps) // 8),
-                             ckpt_every=max(500, int(steps) // 4))
+                             overrides=dict(loss=loss, lr_g=number(lr_g, "lr_g", -INF, INF),
+                                            lr_d=number(lr_d, "lr_d", -INF, INF),
+                                            z_dim=number(z_dim, "z_dim", 2, 256, whole=True)),
+                             steps=steps, batch_size=number(batch_size, "batch_size", 1, MAX_BATCH, whole=True),
+                             seed=seed_of(seed), sample_every=max(10, steps // 100), eval_every=max(50, steps // 8),
+                             ckpt_every=max(500, steps // 4))
             check_spec(spec)  # refuse bad settings before loading anything
             if data is None:
                 data = datamod.load_images(dataset)
@@ -239,7 +246,7 @@ def build(runner) -> None:
         job = find_job(runner, jid, request)
         if job is None or not job.media:
             return gr.skip()
-        step, img = job.media[min(int(i), len(job.media) - 1)]
+        step, img = job.media[min(number(i, "i", 0, 1e9, whole=True), len(job.media) - 1)]
         return gr.Image(value=img, label=f"Fixed-noise samples at step {step}")
 
     def on_gif(jid, request: gr.Request):

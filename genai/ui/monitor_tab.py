@@ -9,8 +9,8 @@ import gradio as gr
 import pandas as pd
 
 from genai import checkpoints, data as datamod, monitor
-from genai.trainer import TrainSpec
-from genai.ui.common import fmt_seconds, owner, scratch_file, start_or_error
+from genai.trainer import MAX_STEPS, TrainSpec
+from genai.ui.common import fmt_seconds, number, owner, scratch_file, start_or_error
 
 INTRO = """
 ### Training monitor
@@ -159,7 +159,7 @@ def build(runner) -> None:
         v = next((v for v in views_of(request) if v["name"] == run), None)
         if v is None:
             return None, ""
-        s, m = monitor.media_at(v, int(at_step or 0))
+        s, m = monitor.media_at(v, number(at_step or 0, "at_step", 0, 1e12, whole=True))
         if m is None:
             return None, ""
         if isinstance(m, str):
@@ -208,7 +208,8 @@ def build(runner) -> None:
                 assert isinstance(overrides, dict)
             except (json.JSONDecodeError, AssertionError):
                 raise gr.Error('Fork settings must be a JSON object, e.g. {"lr_d": 0.0002}') from None
-        steps_left = int(n_steps or 0) if fork_run else v["total"] - v["step"]
+        steps_left = (number(n_steps or 0, "n_steps", 0, MAX_STEPS, whole=True) if fork_run
+                      else v["total"] - v["step"])
         if steps_left <= 0:
             raise gr.Error(f"{run} already finished all its steps; fork it to train more.")
         if fork_run:  # a copy of the checkpoint: the run it came from goes on overwriting its own

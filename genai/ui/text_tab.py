@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import threading
+import unicodedata
 from dataclasses import asdict
 from pathlib import Path
 
@@ -12,8 +13,8 @@ import gradio as gr
 import pandas as pd
 
 from genai import checkpoints, data as datamod, models, zerogpu
-from genai.trainer import TrainSpec, check_spec
-from genai.ui.common import (HEAVY, Throttle, checkpoint_file, curves, find_job, run_choices,
+from genai.trainer import MAX_BATCH, MAX_STEPS, TrainSpec, check_spec
+from genai.ui.common import (HEAVY, INF, Throttle, number, checkpoint_file, curves, find_job, run_choices,
                              seed_of, start_or_error, status_line, stop_job, toggle_pause,
                              updates, waiting)
 
@@ -166,6 +167,21 @@ def fine_tune_spec(path: str, hub: str, lora: bool, rank: int, lr: float, common
     return TrainSpec(**common, family="gpt", init_from=path, overrides=schedule)
 
 
+def sampling(top_k, top_p) -> dict:
+    """Top-k and top-p as the sliders bound them (0 and 1 turn them off)."""
+    return dict(top_k=number(top_k, "top_k", 0, 100, whole=True), top_p=number(top_p, "top_p", 0.05, 1))
+
+
+def text_in(prompt) -> str:
+    """A prompt as the model reads it: the end that fits (MAX_PROMPT characters), with what no
+    tokenizer should see removed (NUL and other control characters but tab and newline).
+    Zero-width and right-to-left characters stay: they are text, and a model reads them as such."""
+    if prompt is not None and not isinstance(prompt, str):
+        raise gr.Error("The prompt must be text")
+    prompt = (prompt or "")[-MAX_PROMPT:]
+    return "".join(c for c in prompt if c in "\t\n" or not unicodedata.category(c) == "Cc")
+
+
 def shading(dist: list[dict], start: int) -> list[tuple[str, float]]:
     """HighlightedText pairs (char, score) with score = 1 - p(char): the darker a character,
     the less likely the model found it, so its surprises stand out."""
@@ -266,11 +282,11 @@ def build(runner) -> None:
 
     def on_continue(checkpoint, hub_model, prompt, max_new_tokens, temperature, top_k, top_p, seed,
                     request: gr.Request):
+        kw = dict(max_new_tokens=number(max_new_tokens, "max_new_tokens", 1, MAX_NEW, whole=True),
+                  temperature=number(temperature, "temperature", 0, 2), **sampling(top_k, top_p),
+                  seed=None if seed is None else seed_of(seed))
         model, _ = pick_model(checkpoint, hub_model, request)
-        prompt = (prompt or "")[-MAX_PROMPT:]
-        max_new_tokens = int(min(max(max_new_tokens or 1, 1), MAX_NEW))
-        kw = dict(prompt=prompt, max_new_tokens=max_new_tokens, temperature=float(temperature),
-                  top_k=int(top_k or 0), top_p=float(top_p or 1), seed=None if seed is None else seed_of(seed))
+        prompt = kw["prompt"] = text_in(prompt)
         # a Hub model is where a GPU pays: on ZeroGPU it generates inside a spaces.GPU call
         pieces = stream_pieces_on_gpu(model, **kw) if checkpoint == HUB else stream_pieces(model, **kw)
         new = ""
@@ -304,11 +320,11 @@ def build(runner) -> None:
         return "".join(c for c in chars if c)
 
     def on_three(checkpoint, hub_model, prompt, max_new_tokens, top_k, top_p, seed, request: gr.Request):
+        max_new_tokens = number(max_new_tokens, "max_new_tokens", 1, 400, whole=True)
+        kw = dict(**sampling(top_k, top_p), seed=seed_of(seed))
         model, _ = pick_model(checkpoint, hub_model, request)
-        max_new_tokens = int(min(max(max_new_tokens or 1, 1), 400))
-        prompt = (prompt or "")[-MAX_PROMPT:]  # as Continue: the model reads only the end that fits
-        return [model.generate(prompt, max_new_tokens, temperature=t, top_k=int(top_k or 0),
-                               top_p=float(top_p or 1), seed=seed_of(seed)) for t in (0.5, 1.0, 1.5)]
+        prompt = text_in(prompt)  # as Continue: the model reads only the end that fits
+        return [model.generate(prompt, max_new_tokens, temperature=t, **kw) for t in (0.5, 1.0, 1.5)]
 
     def on_corpus(c):
         return gr.Row(visible=c == UPLOAD)
@@ -337,15 +353,18 @@ def build(runner) -> None:
                     raise datamod.DataError("Upload a .txt file or paste some text first")
             else:
                 data = datamod.load_text(SHAKESPEARE)
-            steps, batch_size = int(steps), int(batch_size)
+            steps = number(steps, "steps", 1, MAX_STEPS, whole=True)
+            batch_size = number(batch_size, "batch_size", 1, MAX_BATCH, whole=True)
+            lr = number(lr, "lr", -INF, INF)
             common = dict(dataset=SHAKESPEARE if corpus != UPLOAD else "your text", steps=steps,
                           batch_size=batch_size, seed=seed_of(seed), eval_every=max(20, steps // 20), sample_every=max(20, steps // 20),
                           ckpt_every=max(200, steps // 4))
             if model == FINE_TUNE:
-                spec = fine_tune_spec(file_of(checkpoint), hub_model, lora, int(lora_rank or 8), float(lr), common)
+                spec = fine_tune_spec(file_of(checkpoint), hub_model, lora,
+                                      number(lora_rank, "lora_rank", 1, 64, whole=True), lr, common)
             else:
                 spec = TrainSpec(**common, family="gpt", preset=model,
-                                 overrides={"lr": float(lr), "decay_steps": steps})
+                                 overrides={"lr": lr, "decay_steps": steps})
             check_spec(spec)  # bad settings fail here, not in the run
         except (datamod.DataError, checkpoints.CheckpointError, ValueError, TypeError) as e:
             raise gr.Error(str(e)) from None
@@ -378,7 +397,7 @@ def build(runner) -> None:
         job = find_job(runner, jid, request)
         if job is None or not job.media:
             return gr.skip()
-        step, text = job.media[min(int(i), len(job.media) - 1)]
+        step, text = job.media[min(number(i, "i", 0, 1e9, whole=True), len(job.media) - 1)]
         return gr.Textbox(value=text, label=f"Sample at step {step}")
 
     ckpt.change(on_model, ckpt, [hub_id, info], api_visibility="private")

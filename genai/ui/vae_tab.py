@@ -10,8 +10,8 @@ import torch
 
 from genai import checkpoints, data as datamod, images, models, sketch
 from genai.models import vae
-from genai.trainer import TrainSpec, check_spec
-from genai.ui.common import (HEAVY, RUN, checkpoint_file, curves, run_choices, scratch_file,
+from genai.trainer import MAX_BATCH, MAX_STEPS, TrainSpec, check_spec
+from genai.ui.common import (HEAVY, INF, RUN, number, checkpoint_file, curves, run_choices, scratch_file,
                              seed_of, start_or_error, status_line, stop_job, toggle_pause, updates,
                              waiting)
 
@@ -363,7 +363,7 @@ def build(runner) -> None:
 
     def on_interpolate(checkpoint, digit_a, digit_b, n_frames, mode):
         model, _ = need_model(file_of(checkpoint), runner.device)
-        n_frames = int(min(max(n_frames or 10, 3), 32))
+        n_frames = number(n_frames, "n_frames", 3, 32, whole=True)
         if mode not in ("linear", "slerp"):
             raise gr.Error("Choose linear or slerp.")
         pair = np.stack([pad_digit(digit_a, "A"), pad_digit(digit_b, "B")])
@@ -433,7 +433,8 @@ def build(runner) -> None:
         if full is not None and len(full) == zd:
             z = torch.tensor(full, dtype=torch.float32)
         n = min(SLIDERS, zd)
-        z[:n] = torch.tensor([float(v or 0) for v in (z_1, z_2, z_3, z_4)[:n]])
+        sliders = (z_1, z_2, z_3, z_4)[:n]
+        z[:n] = torch.tensor([number(v or 0, f"z_{i + 1}", -4, 4) for i, v in enumerate(sliders)])
         return digit_image(model, z)
 
     def on_preset(name):
@@ -463,15 +464,15 @@ def build(runner) -> None:
 
     def on_train(dataset, preset, z_dim, beta, lr, steps, batch_size, seed, request: gr.Request):
         try:
-            if steps is None or batch_size is None or int(steps) < 1 or int(batch_size) < 1:
-                raise ValueError("Steps and batch size must be at least 1")
             if beta is None or lr is None:
                 raise ValueError("Give β and the learning rate (1 and 1e-3 are a good start)")
+            steps = number(steps, "steps", 1, MAX_STEPS, whole=True)
             spec = TrainSpec(family="vae", preset=preset, dataset=dataset,
-                             overrides=dict(z_dim=int(z_dim), beta=float(beta), lr=float(lr)),
-                             steps=int(steps), batch_size=int(batch_size), seed=seed_of(seed),
-                             sample_every=max(10, int(steps) // 100), eval_every=max(50, int(steps) // 10),
-                             ckpt_every=max(500, int(steps) // 4))
+                             overrides=dict(z_dim=number(z_dim, "z_dim", 2, 64, whole=True),
+                                            beta=number(beta, "beta", -INF, INF), lr=number(lr, "lr", -INF, INF)),
+                             steps=steps, batch_size=number(batch_size, "batch_size", 1, MAX_BATCH, whole=True),
+                             seed=seed_of(seed), sample_every=max(10, steps // 100), eval_every=max(50, steps // 10),
+                             ckpt_every=max(500, steps // 4))
             check_spec(spec)  # refuse bad settings before loading anything
             data = datamod.load_images(dataset)
         except (datamod.DataError, ValueError, TypeError) as e:
