@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import importlib
 from dataclasses import asdict, fields
+from pathlib import Path
 
 FAMILIES = {"gan": "genai.models.gan", "vae": "genai.models.vae", "gpt": "genai.models.gpt", "lm": "genai.models.lm"}
 
@@ -60,8 +61,9 @@ def from_checkpoint(path, family: str | None = None, device=None):
     try:
         model = build(meta["family"], meta["config"])
     except (TypeError, ValueError) as e:
-        raise checkpoints.CheckpointError(f"{path}: its config does not build a {meta['family']} model ({e})") from None
-    checkpoints.load_into(model, tensors, str(path))
+        raise checkpoints.CheckpointError(f"{Path(path).name}: its config does not build a {meta['family']} model "
+                                          f"({e})") from None
+    checkpoints.load_into(model, tensors, Path(path).name)  # messages name the file, not the server's folders
     model.eval()
     if device is not None:
         model.to(device)

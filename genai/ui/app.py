@@ -34,7 +34,8 @@ def warm_up(runner: JobRunner) -> None:
 # how the page is served, for app.py, the benchmarks and the tests alike: uploads capped; no run
 # history in the browser (it keeps users' inputs in localStorage, on a shared lab computer too);
 # the monitoring page closed; footer links to the API and settings only
-LAUNCH = dict(max_file_size="50mb", run_history=False, enable_monitoring=False, footer_links=["api", "settings"])
+LAUNCH = dict(max_file_size="50mb", run_history=False, enable_monitoring=False, footer_links=["api", "settings"],
+              show_error=True)
 # requests that may wait in the queue at once: a class of 30 each with a few in flight fits; past
 # it a student is told "the queue is full" at once instead of the server taking on work it cannot do
 QUEUE_MAX = int(os.environ.get("GENAI_QUEUE_MAX", 0) or 0) or 256

@@ -68,9 +68,12 @@ def load_model(path: str, device):
     key = (path, os.path.getmtime(path), str(device))
     if key not in _MODELS:
         _MODELS.clear() if len(_MODELS) > 8 else None
+        meta = checkpoints.read_meta(path)
+        if meta["family"] == "lm":
+            check_base(meta["config"].get("base"))
         model, meta = models.from_checkpoint(path, None, device)
         if meta["family"] not in TEXT_FAMILIES:
-            raise checkpoints.CheckpointError(f"{path} is a {meta['family']} checkpoint, not a text model")
+            raise checkpoints.CheckpointError(f"{Path(path).name} is a {meta['family']} checkpoint, not a text model")
         _MODELS[key] = model, meta
     return _MODELS[key]
 
@@ -89,6 +92,17 @@ def as_hub_id(value) -> str:
         raise gr.Error(f"{shown!r} is not a Hugging Face Hub model id: give one like distilgpt2 or "
                        "openai-community/gpt2 (this server does not load models from folders).")
     return name
+
+
+def check_base(base) -> None:
+    """A fine-tuned model's sidecar names its base: a Hub id, or a checkpoint of this server (the
+    char GPT under LoRA). Any other path is refused, so that no sidecar makes the server read a
+    folder outside its checkpoint folders."""
+    where = Path(str(base or "")).resolve()
+    if where.suffix == ".safetensors" and any(where.is_relative_to(d.resolve())
+                                              for d in (checkpoints.SHIPPED_DIR, checkpoints.RUNS_DIR)):
+        return
+    as_hub_id(base)
 
 
 def load_hub(model_id: str, device):
