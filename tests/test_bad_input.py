@@ -5,7 +5,6 @@ serving, a run that trains meanwhile is unharmed and the shipped checkpoints are
 BENCHMARKS.md ("What a user sees for bad input") lists the rows and their messages."""
 import hashlib
 import json
-import time
 import urllib.request
 from pathlib import Path
 

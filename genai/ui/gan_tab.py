@@ -57,7 +57,16 @@ def load_model(path: str, device) -> tuple[torch.nn.Module, dict]:
 def shipped() -> list[checkpoints.CheckpointInfo]:
     """Shipped GAN checkpoints, the DCGAN first: the tab opens with it."""
     found = checkpoints.list_checkpoints("gan", runs_dir=os.devnull)
-    return sorted(found, key=lambda c: c.name != "gan_dcgan_mnist")
+    # a damaged file in the folder must not be what the tab opens with (it stays listed, and says why)
+    return sorted(found, key=lambda c: (not loads(c), c.name != "gan_dcgan_mnist"))
+
+
+def loads(info: checkpoints.CheckpointInfo) -> bool:
+    try:
+        load_model(str(info.path), "cpu")
+        return True
+    except (checkpoints.CheckpointError, OSError):
+        return False
 
 
 def checkpoint_choices(runner, request) -> list[tuple[str, str]]:

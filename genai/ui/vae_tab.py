@@ -79,7 +79,16 @@ def need_model(path, device) -> tuple[torch.nn.Module, dict]:
 def shipped() -> list[checkpoints.CheckpointInfo]:
     """Shipped VAE checkpoints, a 2-D one first (its latent map is the one to see first)."""
     found = checkpoints.list_checkpoints("vae", runs_dir=os.devnull)
-    return sorted(found, key=lambda c: c.meta.get("config", {}).get("z_dim") != 2)
+    # a damaged file in the folder must not be what the tab opens with (it stays listed, and says why)
+    return sorted(found, key=lambda c: (not loads(c), c.meta.get("config", {}).get("z_dim") != 2))
+
+
+def loads(info: checkpoints.CheckpointInfo) -> bool:
+    try:
+        load_model(str(info.path), "cpu")
+        return True
+    except (checkpoints.CheckpointError, OSError):
+        return False
 
 
 def checkpoint_choices(runner, request) -> list[tuple[str, str]]:
