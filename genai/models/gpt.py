@@ -301,7 +301,9 @@ class Model(nn.Module):
         """(len(text),) int64 ids: one per character, <unk> for characters outside the vocabulary."""
         if not text:
             return torch.zeros(0, dtype=torch.long)
-        return torch.tensor(self.tokenizer(text, add_special_tokens=False)["input_ids"], dtype=torch.long)
+        # split_special_tokens: "<unk>" typed in a prompt or a corpus is five characters, not the token
+        ids = self.tokenizer(text, add_special_tokens=False, split_special_tokens=True)["input_ids"]
+        return torch.tensor(ids, dtype=torch.long)
 
     def decode(self, ids) -> str:
         """Ids -> text; <pad>/<bos>/<eos> are dropped, <unk> becomes U+FFFD."""

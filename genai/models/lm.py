@@ -221,7 +221,9 @@ class Model(nn.Module):
     def encode(self, text: str) -> torch.Tensor:
         if not text:
             return torch.zeros(0, dtype=torch.long)
-        return torch.tensor(self.tokenizer(text, add_special_tokens=False, verbose=False)["input_ids"], dtype=torch.long)
+        # split_special_tokens: "<|endoftext|>" typed by a user is text, not the end of the document
+        ids = self.tokenizer(text, add_special_tokens=False, split_special_tokens=True, verbose=False)["input_ids"]
+        return torch.tensor(ids, dtype=torch.long)
 
     def decode(self, ids) -> str:
         return self.tokenizer.decode([int(i) for i in torch.as_tensor(ids).reshape(-1)], skip_special_tokens=True)
