@@ -12,11 +12,13 @@ import json
 import os
 import tempfile
 import time
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
 import torch
 from safetensors import SafetensorError
+from safetensors import safe_open
 from safetensors.torch import load_file, save_file
 
 FORMAT = "genai-checkpoint"
@@ -38,6 +40,25 @@ class CheckpointInfo:
     family: str
     shipped: bool
     meta: dict
+
+
+def is_temp(p: Path) -> bool:
+    """A write's temporary file: ours (NAME.xxxx.tmp) or safetensors' own (.tmpXXXXXX)."""
+    return p.is_file() and (p.suffix == ".tmp" or (p.name.startswith(".tmp") and len(p.name) == 10))
+
+
+def remove_stale_temp(folder: str | os.PathLike, older_than: float = 600.0) -> int:
+    """Delete temporary files a killed write left in ``folder`` (and below); returns how many.
+    Only files untouched for ``older_than`` seconds: a write in progress is never one of them."""
+    now, n = time.time(), 0
+    for p in Path(folder).rglob("*tmp*"):
+        try:
+            if is_temp(p) and now - p.stat().st_mtime >= older_than:
+                p.unlink()
+                n += 1
+        except FileNotFoundError:
+            pass
+    return n
 
 
 def _atomic_write(path: Path, write) -> None:
@@ -108,7 +129,11 @@ def save(path: str | os.PathLike, tensors: dict[str, torch.Tensor], *, family: s
         tensors = {**tensors, **opt_t}
     # contiguous CPU copies: safetensors refuses shared or strided storage
     flat = {k: v.detach().to("cpu").contiguous().clone() for k, v in tensors.items()}
-    header = {"format": FORMAT, "family": family}
+    # The weights file carries its own copy of the sidecar, tagged with this save's id: a server
+    # killed between the two renames below leaves new weights beside an old sidecar, and load()
+    # then trusts the copy inside the weights (one file, replaced atomically) and mends the sidecar.
+    meta["save_id"] = uuid.uuid4().hex
+    header = {"format": FORMAT, "family": family, "meta": json.dumps(meta)}
     _atomic_write(path, lambda tmp: save_file(flat, tmp, metadata=header))
     _atomic_write(path.with_suffix(".json"), lambda tmp: Path(tmp).write_text(json.dumps(meta, indent=1)))
     return path
@@ -163,9 +188,23 @@ def load(path: str | os.PathLike, family: str | None = None) -> tuple[dict[str, 
         raise CheckpointError(f"{path.name} is larger than {MAX_BYTES // 2**20} MB")
     try:
         tensors = load_file(str(path))
+        with safe_open(str(path), "pt") as f:
+            header = f.metadata() or {}
     except (SafetensorError, OSError, ValueError) as e:
         raise CheckpointError(f"{path.name}: the weights file is damaged or not safetensors ({e})") from None
+    own = _meta_in(header)
+    if own and own.get("save_id") != meta.get("save_id") and own.get("family") == meta["family"]:
+        meta = own  # the sidecar is from an earlier save (interrupted mid-save): the weights' own copy
+        _atomic_write(path.with_suffix(".json"), lambda tmp: Path(tmp).write_text(json.dumps(meta, indent=1)))
     return tensors, meta
+
+
+def _meta_in(header: dict) -> dict | None:
+    try:
+        meta = json.loads(header.get("meta", ""))
+    except json.JSONDecodeError:
+        return None
+    return meta if isinstance(meta, dict) and meta.get("format") == FORMAT and "config" in meta else None
 
 
 def load_into(model: torch.nn.Module, tensors: dict[str, torch.Tensor], name: str = "checkpoint") -> None:

@@ -109,6 +109,23 @@ def check_spec(spec: TrainSpec) -> None:
             raise ValueError(f"min_lr must be from 0 to 1 (got {v:g})")
 
 
+def diverged_message(spec: TrainSpec, step: int, bad: str, kept_step: int | None) -> str:
+    """Why a run stopped when its loss left the numbers, what is kept, and what to try."""
+    lrs = {k: v for k, v in spec.overrides.items() if k == "lr" or k.startswith("lr_")}
+    cause = (f"the learning rate is the usual cause ({', '.join(f'{k} = {v:g}' for k, v in lrs.items())}): "
+             "try a lower learning rate, ten times smaller" if lrs else "try a lower learning rate")
+    kept = (f"Its checkpoint from step {kept_step} is kept: choose the run under Checkpoint to sample it, or "
+            "resume it from the monitor with a lower learning rate." if kept_step is not None
+            else "No checkpoint had been saved yet.")
+    return f"Training diverged at step {step} ({bad}), so it was stopped; {cause}. {kept}"
+
+
+def out_of_memory_message(spec: TrainSpec, where: str) -> str:
+    smaller = max(1, spec.batch_size // 2)
+    return (f"The {where} ran out of memory with a batch of {spec.batch_size}. Try a batch size of {smaller} "
+            "(or a smaller preset); other runs and the page go on.")
+
+
 def load_data(family: str, dataset: str):
     kind = "text" if family in ("gpt", "lm") else "image"
     if kind == "text":
@@ -167,7 +184,7 @@ def train(spec: TrainSpec, emit: Callable[[Event], None], control: Control | Non
         from genai.runlog import RunLog
 
         emit = _tee(emit, RunLog(log_dir, spec, owner, devmod.describe(device)))
-    step, ckpt = 0, None
+    step, ckpt, ckpt_step = 0, None, 0
     try:
         gen = devmod.seed_everything(spec.seed)
         data = data if data is not None else load_data(spec.family, spec.dataset)
@@ -189,9 +206,9 @@ def train(spec: TrainSpec, emit: Callable[[Event], None], control: Control | Non
         total = step + spec.steps
 
         def save_now():
-            nonlocal ckpt
+            nonlocal ckpt, ckpt_step
             control.save_flag.clear()
-            ckpt = save_checkpoint(model, out, spec, step, last_metrics, opts)
+            ckpt, ckpt_step = save_checkpoint(model, out, spec, step, last_metrics, opts), step
             emit(Event("checkpoint", step, str(ckpt)))
 
         while step < total:
@@ -205,9 +222,7 @@ def train(spec: TrainSpec, emit: Callable[[Event], None], control: Control | Non
             if not _finite(metrics) or _exploded(metrics):
                 bad = ", ".join(f"{k}={v:.3g}" for k, v in metrics.items()
                                 if not math.isfinite(v) or ("loss" in k and abs(v) > EXPLODED))
-                kept = f"; the last good checkpoint is kept at {ckpt}" if ckpt else "; no checkpoint was saved before it"
-                emit(Event("error", step, f"Training diverged at step {step} ({bad}), so it was stopped{kept}. "
-                                          "Try a lower learning rate."))
+                emit(Event("error", step, diverged_message(spec, step, bad, ckpt_step if ckpt else None)))
                 return ckpt
             last_metrics = metrics
             if step % spec.log_every == 0 or step == total:
@@ -234,6 +249,14 @@ def train(spec: TrainSpec, emit: Callable[[Event], None], control: Control | Non
         emit(Event("checkpoint", step, str(ckpt)))
         emit(Event("done", step, {"status": "stopped" if stopped else "done", "checkpoint": str(ckpt),
                                   "metrics": last_metrics}))
+        return ckpt
+    except torch.OutOfMemoryError:  # CUDA's: the batch (or the model) does not fit the GPU
+        if torch.cuda.is_available():
+            torch.cuda.empty_cache()  # give the memory back to the other runs at once
+        emit(Event("error", step, out_of_memory_message(spec, "GPU")))
+        return ckpt
+    except MemoryError:
+        emit(Event("error", step, out_of_memory_message(spec, "computer")))
         return ckpt
     except Exception as e:  # the run fails with a message; the server and other runs go on
         msg = str(e) if isinstance(e, (datamod.DataError, checkpoints.CheckpointError, ValueError)) else f"{type(e).__name__}: {e}"

@@ -95,3 +95,16 @@ def test_registry_lists_shipped_and_runs(tmp_path):
     assert "runs/a/gan" in names
     (tmp_path / "junk.safetensors").write_bytes(b"junk")  # no sidecar: skipped, not a crash
     assert [c.name for c in checkpoints.list_checkpoints("gan", runs_dir=tmp_path)] == names
+
+
+def test_weights_beside_an_older_sidecar_load_with_their_own_record(tmp_path):
+    """A server killed between writing the weights and the sidecar: the weights carry a copy of
+    their sidecar, which wins, and the sidecar on disk is mended."""
+    path = tmp_path / "ck.safetensors"
+    checkpoints.save(path, {"w": torch.zeros(3)}, family="gan", config={"z_dim": 8}, step=1)
+    old_sidecar = path.with_suffix(".json").read_text()
+    checkpoints.save(path, {"w": torch.ones(3)}, family="gan", config={"z_dim": 8}, step=2)
+    path.with_suffix(".json").write_text(old_sidecar)  # as if killed before the second rename
+    tensors, meta = checkpoints.load(path)
+    assert float(tensors["w"][0]) == 1.0 and meta["step"] == 2
+    assert checkpoints.read_meta(path)["step"] == 2

@@ -52,6 +52,8 @@ def hide_value_loaders(demo: gr.Blocks) -> None:
 
 def build_app(runner: JobRunner | None = None) -> gr.Blocks:
     devmod.configure_threads(beside_server=True)
+    if checkpoints.RUNS_DIR.is_dir():  # what a server killed mid-save left behind
+        checkpoints.remove_stale_temp(checkpoints.RUNS_DIR)
     runner = runner or JobRunner()
     with gr.Blocks(title="Generative AI Lab", delete_cache=(600, 3600)) as demo:
         gr.Markdown(INTRO)

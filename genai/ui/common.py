@@ -162,6 +162,13 @@ class Throttle:
         return False
 
 
+def stream_closed(runner: JobRunner, job: Job) -> None:
+    """A tab's training stream ended before its run (Stop, or the browser tab closed): the run
+    stops and saves, unless its session ticked *keep my runs going* in the monitor."""
+    if job.active and job.owner not in runner.keep_owners:
+        job.stop()
+
+
 def toggle_pause(runner: JobRunner, job_id: str | None, request) -> str:
     """The tabs' Pause / resume button."""
     job = find_job(runner, job_id, request)

@@ -10,9 +10,9 @@ import torch
 from genai import checkpoints, data as datamod, images, models
 from genai.models import gan
 from genai.trainer import MAX_BATCH, MAX_STEPS, TrainSpec, check_spec
-from genai.ui.common import (HEAVY, INF, number, checkpoint_file, curves, find_job, run_choices, scratch_file,
-                             seed_of, start_or_error, status_line, stop_job, toggle_pause, updates,
-                             waiting)
+from genai.ui.common import (HEAVY, INF, checkpoint_file, curves, find_job, number, run_choices, scratch_file,
+                             seed_of, start_or_error, status_line, stop_job, stream_closed, toggle_pause,
+                             updates, waiting)
 
 EXPLAIN = r"""
 ### How a GAN learns
@@ -238,9 +238,8 @@ def build(runner) -> None:
                 sent = len(job.media)
                 yield (job.id, *out, gr.skip())
             yield (job.id, *snapshot(job, sent), gr.Dropdown(choices=checkpoint_choices(runner, request)))
-        finally:
-            if job.active:  # the page cancelled the stream (Stop, or the tab closed): stop and save
-                job.stop()
+        finally:  # the stream ended early (Stop, or the tab closed)
+            stream_closed(runner, job)
 
     def on_pause(jid, request: gr.Request):
         return toggle_pause(runner, jid, request)

@@ -14,8 +14,8 @@ import pandas as pd
 
 from genai import checkpoints, data as datamod, models, zerogpu
 from genai.trainer import MAX_BATCH, MAX_STEPS, TrainSpec, check_spec
-from genai.ui.common import (HEAVY, INF, Throttle, number, checkpoint_file, curves, find_job, run_choices,
-                             seed_of, start_or_error, status_line, stop_job, toggle_pause,
+from genai.ui.common import (HEAVY, INF, checkpoint_file, curves, find_job, number, run_choices, seed_of,
+                             start_or_error, status_line, stop_job, stream_closed, Throttle, toggle_pause,
                              updates, waiting)
 
 LATEX = [{"left": "$$", "right": "$$", "display": True}, {"left": "$", "right": "$", "display": False}]
@@ -127,7 +127,7 @@ def stream_pieces(model, **kw):
     stop_ev = threading.Event()
     streamer = TextIteratorStreamer(model.tokenizer, skip_prompt=True, skip_special_tokens=True, timeout=60)
     threading.Thread(target=model.generate, kwargs=dict(kw, streamer=streamer, stop_event=stop_ev),
-                     daemon=True).start()
+                     name="genai-generate", daemon=True).start()
     try:
         yield from streamer
     finally:
@@ -388,9 +388,8 @@ def build(runner) -> None:
             for _ in updates(job):
                 yield job.id, *(snapshot(job) if job.started else waiting(job, 3)), gr.skip()
             yield job.id, *snapshot(job), gr.Dropdown(choices=checkpoint_choices(runner, request))
-        finally:
-            if job.active:
-                job.stop()
+        finally:  # the stream ended early (Stop, or the tab closed)
+            stream_closed(runner, job)
 
     def snapshot(job):
         df = curves(job, ["loss", "heldout_loss", "heldout_loss_per_char"])

@@ -11,9 +11,9 @@ import torch
 from genai import checkpoints, data as datamod, images, models, sketch
 from genai.models import vae
 from genai.trainer import MAX_BATCH, MAX_STEPS, TrainSpec, check_spec
-from genai.ui.common import (HEAVY, INF, RUN, number, checkpoint_file, curves, run_choices, scratch_file,
-                             seed_of, start_or_error, status_line, stop_job, toggle_pause, updates,
-                             waiting)
+from genai.ui.common import (HEAVY, INF, RUN, checkpoint_file, curves, number, run_choices, scratch_file,
+                             seed_of, start_or_error, status_line, stop_job, stream_closed, toggle_pause,
+                             updates, waiting)
 
 LATEX = [{"left": "$$", "right": "$$", "display": True}, {"left": "$", "right": "$", "display": False}]
 
@@ -495,9 +495,8 @@ def build(runner) -> None:
                 sent = len(job.media)
                 yield (job.id, *out, gr.skip())
             yield (job.id, *snapshot(job, sent), menu_with(job, request))
-        finally:
-            if job.active:  # the page cancelled the stream (Stop, or the tab closed): stop and save
-                job.stop()
+        finally:  # the stream ended early (Stop, or the tab closed)
+            stream_closed(runner, job)
 
     def on_pause(jid, request: gr.Request):
         return toggle_pause(runner, jid, request)
