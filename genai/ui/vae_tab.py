@@ -285,7 +285,7 @@ def build(runner) -> None:
         recon_b = gr.Image(type="pil", label="B as the model sees it (28x28) → its reconstruction", format="png",
                            height=150)
         gif = gr.Image(type="filepath", label="Animated", height=150)
-    strip = gr.Image(type="pil", label="From A's code to B's (encoder means μ)", format="png")
+    strip = gr.Image(type="pil", label="From A's code to B's (encoder means μ)", format="png", elem_id="vae-strip")
 
     gr.Markdown("### The latent map")
     base = gr.State(None)  # the full code of the chosen point (the sliders show its first dims)
