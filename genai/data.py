@@ -239,7 +239,10 @@ def _image_to_28(data: bytes, label: str) -> np.ndarray:
     try:
         im = Image.open(io.BytesIO(data))
         im.load()
-    except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as e:
+    except Image.DecompressionBombError:
+        raise DataError(f"{label} has far too many pixels to read (a decompression bomb?); "
+                        "digits need only 28x28") from None
+    except (UnidentifiedImageError, OSError) as e:
         raise DataError(f"{label} is not a readable image ({type(e).__name__})") from None
     g = np.asarray(im.convert("L"), np.float32) / 255.0
     border = np.concatenate([g[0], g[-1], g[:, 0], g[:, -1]])

@@ -102,7 +102,7 @@ def build(runner) -> None:
             ckpt = gr.Dropdown(choices, value=choices[0][1] if choices else None, label="Checkpoint",
                                info="Shipped models, and the runs you train below")
             n = gr.Slider(1, 100, 64, step=1, label="Number of samples")
-            seed = gr.Number(0, precision=0, label="Seed", info="Same seed, same digits")
+            seed = gr.Number(0, label="Seed", info="Same seed, same digits")
             digit = gr.Dropdown(["any"] + DIGITS, value="any", label="Digit (conditional GAN only)")
             sample_btn = gr.Button("Sample", variant="primary")
             info = gr.Markdown()
@@ -111,8 +111,8 @@ def build(runner) -> None:
             grid = gr.Image(lambda: first_grid(runner), type="pil", label="Samples", height=420, format="png")
     with gr.Accordion("Latent walk: glide from one seed's noise to another's", open=False):
         with gr.Row():
-            seed_a = gr.Number(1, precision=0, label="From seed")
-            seed_b = gr.Number(2, precision=0, label="To seed")
+            seed_a = gr.Number(1, label="From seed")
+            seed_b = gr.Number(2, label="To seed")
             frames = gr.Slider(3, 32, 10, step=1, label="Frames")
             walk_btn = gr.Button("Walk")
         strip = gr.Image(type="pil", label="Strip", format="png")
@@ -133,7 +133,7 @@ def build(runner) -> None:
         lr_d = gr.Number(gan.PRESETS["lesson"]["lr_d"], label="D learning rate")
         batch = gr.Slider(8, 512, 64, step=8, label="Batch size")
         z_dim = gr.Slider(2, 256, gan.PRESETS["lesson"]["z_dim"], step=1, label="Latent size (z)")
-        train_seed = gr.Number(0, precision=0, label="Seed")
+        train_seed = gr.Number(0, label="Seed")
     upload = gr.File(file_count="multiple", file_types=["image", ".zip"], label="Your images (PNG/JPEG files or a zip)",
                      visible=False)
     with gr.Row():
@@ -227,6 +227,8 @@ def build(runner) -> None:
                 data = datamod.load_images(dataset)
             if gan.PRESETS[preset].get("conditional") and int(data.train_y.min()) < 0:
                 raise ValueError("The conditional GAN needs labelled images; choose a labelled data set")
+        except gr.Error:  # already a message for the page (gr.Error is a ValueError)
+            raise
         except (datamod.DataError, ValueError, TypeError) as e:
             raise gr.Error(str(e)) from None
         job = start_or_error(runner, spec, request, data=data)

@@ -97,7 +97,7 @@ def build(runner) -> None:
         share = gr.Button("Share with the class")
     with gr.Row():
         fork_set = gr.Textbox('{"lr_d": 0.0002}', label="Fork: changed settings (JSON)", scale=3)
-        fork_steps = gr.Number(500, precision=0, label="Fork: steps")
+        fork_steps = gr.Number(500, label="Fork: steps")
         fork = gr.Button("Fork as a new run")
     with gr.Row():
         export = gr.Button("Export run (zip: config, metrics CSV, samples, checkpoint, TensorBoard)")

@@ -114,6 +114,8 @@ def load_hub(model_id: str, device):
     if key not in _MODELS:
         try:
             model = lm.Model(lm.Config(base=model_id, lora=False)).to(device).eval()
+        except gr.Error:  # already a message for the page (gr.Error is a ValueError)
+            raise
         except (RuntimeError, ValueError, OSError) as e:
             raise gr.Error(str(e)) from None
         _MODELS[key] = model, {"family": "lm", "config": asdict(model.config), "step": 0}
@@ -215,7 +217,7 @@ def build(runner) -> None:
             temperature = gr.Slider(0, 2, 0.8, step=0.05, label="Temperature (0 = always the likeliest)")
             top_k = gr.Slider(0, 100, 0, step=1, label="Top-k (0 = off)")
             top_p = gr.Slider(0.05, 1, 1, step=0.05, label="Top-p (1 = off)")
-            seed = gr.Number(0, precision=0, label="Seed")
+            seed = gr.Number(0, label="Seed")
         with gr.Column(scale=2):
             prompt = gr.Textbox("ROMEO:", label="Prompt", lines=3, max_length=MAX_PROMPT)
             with gr.Row():
@@ -245,7 +247,7 @@ def build(runner) -> None:
         steps = gr.Slider(10, 20000, gpt.LESSON["steps"], step=10, label="Steps")
         lr = gr.Number(gpt.PRESETS["lesson"]["lr"], label="Learning rate")
         batch = gr.Slider(4, 128, 16, step=4, label="Batch size")
-        train_seed = gr.Number(0, precision=0, label="Seed")
+        train_seed = gr.Number(0, label="Seed")
     with gr.Row(visible=False) as ft_row:
         lora = gr.Checkbox(True, label="LoRA: train small low-rank adapters only (untick: every weight)")
         rank = gr.Slider(1, 64, 8, step=1, label="LoRA rank r")
@@ -276,6 +278,8 @@ def build(runner) -> None:
             raise gr.Error("Choose a model first.")
         try:
             return load_model(path, runner.device)
+        except gr.Error:  # already a message for the page (gr.Error is a ValueError)
+            raise
         except (checkpoints.CheckpointError, OSError, ValueError) as e:
             raise gr.Error(str(e)) from None
 
@@ -283,7 +287,7 @@ def build(runner) -> None:
         try:
             path = file_of(path)
         except gr.Error as e:
-            return gr.Textbox(visible=False), str(e)
+            return gr.Textbox(visible=False), e.message
         if path == HUB:
             return gr.Textbox(visible=True), "A pretrained model from the Hugging Face Hub (needs internet the first time)."
         if not path:
@@ -380,6 +384,8 @@ def build(runner) -> None:
                 spec = TrainSpec(**common, family="gpt", preset=model,
                                  overrides={"lr": lr, "decay_steps": steps})
             check_spec(spec)  # bad settings fail here, not in the run
+        except gr.Error:  # already a message for the page (gr.Error is a ValueError)
+            raise
         except (datamod.DataError, checkpoints.CheckpointError, ValueError, TypeError) as e:
             raise gr.Error(str(e)) from None
         job = start_or_error(runner, spec, request, data=data)

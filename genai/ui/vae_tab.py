@@ -327,7 +327,7 @@ def build(runner) -> None:
         lr = gr.Number(vae.PRESETS["lesson"]["lr"], label="Learning rate")
         steps = gr.Slider(20, 20000, vae.LESSON["steps"], step=10, label="Steps")
         batch = gr.Slider(8, 512, 64, step=8, label="Batch size")
-        train_seed = gr.Number(0, precision=0, label="Seed")
+        train_seed = gr.Number(0, label="Seed")
     with gr.Row():
         start = gr.Button("Start", variant="primary")
         pause = gr.Button("Pause / resume")
@@ -484,6 +484,8 @@ def build(runner) -> None:
                              ckpt_every=max(500, steps // 4))
             check_spec(spec)  # refuse bad settings before loading anything
             data = datamod.load_images(dataset)
+        except gr.Error:  # already a message for the page (gr.Error is a ValueError)
+            raise
         except (datamod.DataError, ValueError, TypeError) as e:
             raise gr.Error(str(e)) from None
         job = start_or_error(runner, spec, request, data=data)
