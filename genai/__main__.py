@@ -29,6 +29,10 @@ def cmd_train(args) -> int:
     from genai.trainer import TrainSpec, check_spec, train
 
     devmod.configure_threads(beside_server=False)
+    args.dataset = args.dataset or ("tinyshakespeare" if args.family in ("gpt", "lm") else "digits")
+    bad = [kv for kv in args.set if "=" not in kv]
+    if bad:
+        raise ValueError(f"--set takes FIELD=VALUE, such as --set lr_g=2e-4 (got {bad[0]!r})")
     overrides = dict(kv.split("=", 1) for kv in args.set)
     data = None
     if args.text:  # a text file of one's own, for the text families
@@ -45,6 +49,14 @@ def cmd_train(args) -> int:
                      name=args.name or f"{args.family}-{args.preset or 'custom'}-{time.strftime('%Y%m%d-%H%M%S')}", eval_every=args.eval_every, sample_every=args.sample_every,
                      ckpt_every=args.ckpt_every, out=args.out or "", init_from=args.init_from or "")
     check_spec(spec)  # bad settings: a message and exit code 2, before anything loads
+    if data is None:  # a named data set: known, and of the family's kind, before the run starts
+        from genai import data as datamod
+
+        kind = "text" if args.family in ("gpt", "lm") else "image"
+        known = [n for n, d in datamod.DATASETS.items() if d.kind == kind]
+        if args.dataset not in known:
+            raise ValueError(f"Unknown {kind} data set {args.dataset!r}; choose one of {', '.join(known)}"
+                             + (" (or --text FILE)" if kind == "text" else ""))
     bar = tqdm(total=spec.steps, unit="step", disable=args.quiet, file=sys.stderr)
     failed, start = [], [0]
 
@@ -87,12 +99,25 @@ def cmd_train(args) -> int:
     return 1 if failed else 0
 
 
+MAX_SAMPLES = 1000  # images in one grid (or texts): enough for any figure, small enough for memory
+
+
 def cmd_sample(args) -> int:
     import torch
 
     from genai import images, models
 
+    from genai.trainer import MAX_SEED
+
+    if not 1 <= args.n <= MAX_SAMPLES:
+        raise ValueError(f"--n must be from 1 to {MAX_SAMPLES} (got {args.n})")
+    if not 0 <= args.seed <= MAX_SEED:
+        raise ValueError(f"--seed must be from 0 to {MAX_SEED} (got {args.seed})")
     model, meta = models.from_checkpoint(args.checkpoint)
+    if args.digit is not None and not (meta["family"] == "gan" and model.config.conditional):
+        raise ValueError("--digit is for a conditional GAN; this checkpoint draws any digit")
+    if args.digit is not None and not 0 <= args.digit < model.config.n_classes:
+        raise ValueError(f"--digit must be from 0 to {model.config.n_classes - 1} (got {args.digit})")
     g = torch.Generator().manual_seed(args.seed)
     if meta["family"] in ("gpt", "lm"):
         print(model.sample(args.n, generator=g, prompt=args.prompt))
@@ -154,7 +179,7 @@ def main(argv=None) -> int:
     t = sub.add_parser("train", help="train a model and save a checkpoint")
     t.add_argument("family", choices=["gan", "vae", "gpt", "lm"])
     t.add_argument("--preset")
-    t.add_argument("--dataset", default="digits")
+    t.add_argument("--dataset", help="a named data set (default: digits for images, tinyshakespeare for text)")
     t.add_argument("--text", metavar="FILE", help="text models: train on this UTF-8 text file (last 10%% held out)")
     t.add_argument("--steps", type=int, default=500)
     t.add_argument("--batch-size", type=int, default=64)

@@ -1,5 +1,8 @@
 import os
+import re
 import subprocess
+
+import pytest
 import sys
 from pathlib import Path
 
@@ -65,3 +68,38 @@ def test_lora_fine_tune_on_a_text_file_then_sample(tmp_path, tiny_hub_folder):
     assert r.returncode == 0 and r.stdout.strip(), r.stderr
     r = run("train", "lm", "--text", str(tmp_path / "missing.txt"))
     assert r.returncode == 2 and "missing.txt" in r.stderr and "Traceback" not in r.stderr
+
+
+CLI_ROWS = [  # (arguments, what stderr must say); each exits with code 2 and no traceback
+    (["train", "gan", "--preset", "tiny", "--steps", "0"], "Steps must be a whole number from 1"),
+    (["train", "gan", "--preset", "tiny", "--steps", "-5"], "Steps must be a whole number from 1"),
+    (["train", "gan", "--preset", "tiny", "--batch-size", "100000"], "Batch size must be a whole number"),
+    (["train", "gan", "--preset", "tiny", "--seed", "-1"], "seed must be a whole number from 0"),
+    (["train", "gan", "--preset", "tiny", "--set", "lr_g=inf"], "lr_g must be a number"),
+    (["train", "gan", "--preset", "tiny", "--set", "lr_g=0"], "learning rate lr_g must be above 0"),
+    (["train", "gan", "--preset", "tiny", "--set", "no_such_field=1"], "no_such_field"),
+    (["train", "gan", "--preset", "tiny", "--set", "lr_g"], "FIELD=VALUE|="),
+    (["train", "vae", "--preset", "tiny", "--set", "beta=-1"], "β must be 0 or more"),
+    (["train", "gan", "--preset", "tiny", "--dataset", "imagenet"], "imagenet"),
+    (["train", "gpt", "--preset", "tiny", "--text", "/no/such/file.txt"], "No such file|no such"),
+    (["sample", "checkpoints/gan_mlp_mnist.safetensors", "--n", "0"], "--n must be from 1 to 1000"),
+    (["sample", "checkpoints/gan_mlp_mnist.safetensors", "--n", "1000000000"], "--n must be from 1 to 1000"),
+    (["sample", "checkpoints/gan_mlp_mnist.safetensors", "--seed", "-3"], "--seed must be from 0"),
+    (["sample", "checkpoints/gan_cdcgan_mnist.safetensors", "--digit", "11"], "--digit must be from 0 to 9"),
+    (["sample", "checkpoints/gan_mlp_mnist.safetensors", "--digit", "3"], "--digit is for a conditional GAN"),
+    (["sample", "checkpoints/gan_mlp_mnist.safetensors", "--out", "/no/such/folder/x.png"], "No such file"),
+    (["sample", "README.md"], "no such checkpoint|sidecar"),
+]
+
+
+@pytest.mark.parametrize("args,message", CLI_ROWS, ids=[" ".join(a[:1] + a[2:])[:60] for a, _ in CLI_ROWS])
+def test_bad_command_lines_get_a_message_and_exit_code_2(args, message, capsys):
+    from genai.__main__ import main
+
+    try:
+        code = main(args)
+    except SystemExit as e:  # argparse's own refusals
+        code = e.code
+    err = capsys.readouterr().err
+    assert code == 2 and "Traceback" not in err, err
+    assert re.search(message, err), err
