@@ -169,3 +169,15 @@ def test_a_closed_browser_ends_its_generation(served):
     client.close()
     wait_for(lambda: not generating(), timeout=30, what="the generation thread to end")
     alive(served["url"])
+
+
+def test_downloads_made_for_the_page_are_removed_after_an_hour(monkeypatch, tmp_path):
+    from genai.ui import common
+
+    monkeypatch.setattr(common, "SCRATCH", tmp_path / "scratch")
+    old = Path(common.scratch_file("walk.gif"))
+    old.write_bytes(b"GIF89a")
+    an_hour_ago = time.time() - common.SCRATCH_MAX_AGE - 5
+    os.utime(old.parent, (an_hour_ago, an_hour_ago))
+    new = Path(common.scratch_file("run.zip"))
+    assert not old.parent.exists() and new.parent.is_dir()  # the old one went, the new one stays
