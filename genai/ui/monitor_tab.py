@@ -138,11 +138,14 @@ def build(runner) -> None:
         else:
             out[pick] = out[metric] = out[focus] = gr.skip()
         # curves: only when a chosen run moved or a setting changed
-        moved = json.dumps([[v["name"], v["step"], len(v["rows"])] for v in views if v["name"] in (chosen_runs or [])] + [metric_name, smoothing, log_y])
+        moved = json.dumps([[v["name"], v["step"], len(v["rows"])] for v in views if v["name"] in (chosen_runs or [])]
+                           + [metric_name, smoothing, log_y])
         if moved != seen.get("curve"):
             seen["curve"] = moved
             df, colors = curve_frame(views, chosen_runs, metric_name, smoothing, log_y) if metric_name else (None, {})
-            out[curve] = gr.LinePlot(value=df, color_map=colors, colors_in_legend=list(colors), y_title=("log10 " if log_y else "") + (metric_name or "")) if df is not None else gr.skip()
+            title = ("log10 " if log_y else "") + (metric_name or "")
+            out[curve] = (gr.LinePlot(value=df, color_map=colors, colors_in_legend=list(colors), y_title=title)
+                          if df is not None else gr.skip())
         else:
             out[curve] = gr.skip()
         # the focused run's slider follows its newest medium while it trains
