@@ -25,10 +25,11 @@ def _value(text: str):
 def cmd_train(args) -> int:
     from tqdm import tqdm
 
-    from genai import device as devmod
+    from genai import device as devmod, distributed
     from genai.trainer import TrainSpec, check_spec, train
 
-    devmod.configure_threads(beside_server=False)
+    if not distributed.launched():  # under torchrun, distributed.setup shares the cores out
+        devmod.configure_threads(beside_server=False)
     args.dataset = args.dataset or ("tinyshakespeare" if args.family in ("gpt", "lm") else "digits")
     bad = [kv for kv in args.set if "=" not in kv]
     if bad:
@@ -57,11 +58,19 @@ def cmd_train(args) -> int:
         if args.dataset not in known:
             raise ValueError(f"Unknown {kind} data set {args.dataset!r}; choose one of {', '.join(known)}"
                              + (" (or --text FILE)" if kind == "text" else ""))
-    bar = tqdm(total=spec.steps, unit="step", disable=args.quiet, file=sys.stderr)
+    ranks, device = distributed.setup()  # torchrun: join the process group; otherwise nothing
+    if ranks.active:
+        # one name for the run on every rank (rank 0's clock), so that rank 0's log says where it went
+        import torch.distributed as tdist
+
+        names = [spec.name]
+        tdist.broadcast_object_list(names, src=0)
+        spec.name = names[0]
+    bar = tqdm(total=spec.steps, unit="step", disable=args.quiet or not ranks.main, file=sys.stderr)
     failed, start = [], [0]
 
     def say(msg):
-        bar.write(msg, file=sys.stderr)
+        bar.write(msg if ranks.main else f"[rank {ranks.rank}] {msg}", file=sys.stderr)
 
     t0 = time.time()
 
@@ -90,12 +99,14 @@ def cmd_train(args) -> int:
     try:
         from genai.checkpoints import RUNS_DIR
 
-        train(spec, on_event, data=data, log_dir=RUNS_DIR / spec.name)  # the monitor tab shows CLI runs too
+        # the monitor tab shows CLI runs too (rank 0's log, under torchrun)
+        train(spec, on_event, data=data, log_dir=RUNS_DIR / spec.name, device=device, ranks=ranks)
     except KeyboardInterrupt:
         say("interrupted")
         return 130
     finally:
         bar.close()
+        distributed.cleanup()
     return 1 if failed else 0
 
 

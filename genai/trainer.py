@@ -12,7 +12,8 @@ from typing import Any, Callable
 
 import torch
 
-from genai import checkpoints, data as datamod, device as devmod, models
+from genai import checkpoints, data as datamod, device as devmod, distributed, models
+from genai.distributed import Dist
 
 KINDS = ("log", "metrics", "samples", "checkpoint", "done", "error")
 
@@ -133,6 +134,10 @@ def load_data(family: str, dataset: str):
     return datamod.load_images(dataset)
 
 
+def _errors_only(emit):
+    return lambda ev: emit(ev) if ev.kind == "error" else None
+
+
 def _tee(first, second):
     def both(ev):
         second(ev)
@@ -171,27 +176,42 @@ def build_model(spec: TrainSpec):
 
 
 def train(spec: TrainSpec, emit: Callable[[Event], None], control: Control | None = None,
-          data=None, device: torch.device | None = None, log_dir=None, owner: str = "") -> Path | None:
+          data=None, device: torch.device | None = None, log_dir=None, owner: str = "",
+          ranks: Dist | None = None) -> Path | None:
     """Train per ``spec``; return the last checkpoint written (None if none was).
 
     ``data`` may be given (an uploaded data set); otherwise ``spec.dataset`` is loaded.
     On stop: saves a final checkpoint and emits ``done`` with status "stopped". On a NaN or
     infinite metric: emits ``error`` and stops without overwriting the last good checkpoint.
+    Under torchrun (``ranks``, genai/distributed.py) each rank trains on its slice of the global
+    batch ``spec.batch_size``; only rank 0 emits (errors excepted), evaluates and saves.
     """
     control = control or Control()
     device = device or devmod.pick_device()
+    ranks = ranks or Dist()
+    if not ranks.main:  # rank 0 speaks for the run; the others say only what goes wrong with them
+        emit = _errors_only(emit)
+        log_dir = None
     if log_dir:  # also keep the run's record on disk, for the monitor and for export
         from genai.runlog import RunLog
 
         emit = _tee(emit, RunLog(log_dir, spec, owner, devmod.describe(device)))
     step, ckpt, ckpt_step = 0, None, 0
     try:
-        gen = devmod.seed_everything(spec.seed)
+        if spec.batch_size % ranks.world:
+            raise ValueError(f"The batch size ({spec.batch_size}) must divide evenly among the {ranks.world} "
+                             "processes: it is the global batch")
+        # one generator draws the global batch on every rank; noise inside a step is each rank's own
+        devmod.seed_everything(spec.seed + ranks.rank)
+        gen = devmod.cpu_generator(spec.seed)
         data = data if data is not None else load_data(spec.family, spec.dataset)
         model, opt_states, step = build_model(spec)
         model.to(device).train()
         if hasattr(model, "prepare"):
-            model.prepare(data)  # e.g. a tokenizer fitted to the corpus
+            model.prepare(data)  # e.g. a tokenizer fitted to the corpus (and the network for it)
+        if ranks.active:  # on the network as it will train
+            distributed.broadcast_state(model)
+            distributed.sync_gradients(model, ranks)
         opts = model.configure_optimizers()
         for name, state in (opt_states or {}).items():
             opts[name].load_state_dict(state)
@@ -200,6 +220,12 @@ def train(spec: TrainSpec, emit: Callable[[Event], None], control: Control | Non
         n_train = sum(p.numel() for p in model.parameters() if p.requires_grad)
         size = f"{n_params / 1e6:.2f} M parameters" + (f", {n_train / 1e6:.3f} M trained" if n_train < n_params else "")
         emit(Event("log", step, f"{spec.family} ({size}) on {spec.dataset}, {devmod.describe(device)}"))
+        if ranks.active:
+            lrs = ", ".join(f"{k} {v:g}" for k, v in models.config_dict(model).items()
+                            if (k == "lr" or k.startswith("lr_")) and isinstance(v, (int, float)))
+            emit(Event("log", step, f"{ranks.world} processes: global batch {spec.batch_size} "
+                                    f"({spec.batch_size // ranks.world} per process), learning rate {lrs} "
+                                    "(for the global batch, as in one process)"))
         last_metrics: dict = {}
         said_no_eval = False
         t_window, n_window = time.perf_counter(), 0
@@ -214,9 +240,9 @@ def train(spec: TrainSpec, emit: Callable[[Event], None], control: Control | Non
         while step < total:
             if control.stop_flag.is_set() or not control.wait_if_paused(save_now):
                 break
-            batch = model.make_batch(data, spec.batch_size, gen)
+            batch = distributed.shard(model.make_batch(data, spec.batch_size, gen), ranks)
             with devmod.autocast(device):
-                metrics = model.train_step(batch, opts)
+                metrics = distributed.mean_metrics(model.train_step(batch, opts), ranks)
             step += 1
             n_window += 1
             if not _finite(metrics) or _exploded(metrics):
@@ -232,6 +258,8 @@ def train(spec: TrainSpec, emit: Callable[[Event], None], control: Control | Non
                 metrics = {**metrics, "items_per_s": n_window * spec.batch_size / max(dt, 1e-9)}
                 t_window, n_window = time.perf_counter(), 0
                 emit(Event("metrics", step, metrics))
+            if not ranks.main:
+                continue  # evaluation, samples and checkpoints are rank 0's
             if step % spec.eval_every == 0 or step == total:
                 held = model.evaluate(data)
                 if not held and not said_no_eval:  # say once why the held-out curves stay empty
@@ -245,6 +273,13 @@ def train(spec: TrainSpec, emit: Callable[[Event], None], control: Control | Non
             if (step % spec.ckpt_every == 0 or control.save_flag.is_set()) and step < total:
                 save_now()
         stopped = step < total
+        if ranks.active:
+            distributed.broadcast_state_buffers(model)  # batch-norm statistics: rank 0's, as DDP keeps them
+            same = distributed.in_sync(model, ranks)
+            emit(Event("log", step, f"weights identical on all {ranks.world} processes" if same else
+                                    f"the {ranks.world} processes' weights differ"))
+            if not ranks.main:
+                return None
         ckpt = save_checkpoint(model, out, spec, step, last_metrics, opts)
         emit(Event("checkpoint", step, str(ckpt)))
         emit(Event("done", step, {"status": "stopped" if stopped else "done", "checkpoint": str(ckpt),
