@@ -11,11 +11,8 @@ from genai import checkpoints, device as devmod
 from genai.jobs import JobRunner
 from genai.ui import gan_tab, monitor_tab, text_tab, vae_tab
 from genai.ui.common import owner
+from genai.ui.i18n import HEAD, I18N, L, t as tr
 
-INTRO = """# Generative AI Lab
-Train generative models live and sample from them: a GAN that learns to draw digits, a VAE whose
-latent space you can walk through, a small GPT that writes like Shakespeare. Every tab works on
-the CPU; a GPU makes training faster."""
 
 
 def warm_up(runner: JobRunner) -> None:
@@ -35,7 +32,7 @@ def warm_up(runner: JobRunner) -> None:
 # history in the browser (it keeps users' inputs in localStorage, on a shared lab computer too);
 # the monitoring page closed; footer links to the API and settings only
 LAUNCH = dict(max_file_size="50mb", run_history=False, enable_monitoring=False, footer_links=["api", "settings"],
-              show_error=True)
+              show_error=True, i18n=I18N)
 # requests that may wait in the queue at once: a class of 30 each with a few in flight fits; past
 # it a student is told "the queue is full" at once instead of the server taking on work it cannot do
 QUEUE_MAX = int(os.environ.get("GENAI_QUEUE_MAX", 0) or 0) or 256
@@ -55,20 +52,26 @@ def build_app(runner: JobRunner | None = None) -> gr.Blocks:
     if checkpoints.RUNS_DIR.is_dir():  # what a server killed mid-save left behind
         checkpoints.remove_stale_temp(checkpoints.RUNS_DIR)
     runner = runner or JobRunner()
-    with gr.Blocks(title="Generative AI Lab", delete_cache=(600, 3600)) as demo:
-        gr.Markdown(INTRO)
-        gr.Markdown(f"**Device:** {devmod.describe(runner.device)}", elem_id="device-line")
+    with gr.Blocks(title="Generative AI Lab", delete_cache=(600, 3600), head=HEAD) as demo:
+        gr.Markdown(L("app.intro"))
+        gr.Markdown(L("app.language"))
+        device_line = gr.Markdown(f"**Device:** {devmod.describe(runner.device)}", elem_id="device-line")
         with gr.Tabs() as tabs:
-            with gr.Tab("Image GAN", id="gan"):
+            with gr.Tab(L("app.tab_gan"), id="gan"):
                 gan_tab.build(runner)
-            with gr.Tab("VAE latent space", id="vae"):
+            with gr.Tab(L("app.tab_vae"), id="vae"):
                 vae_tab.build(runner)
-            with gr.Tab("Text continuation", id="text"):
+            with gr.Tab(L("app.tab_text"), id="text"):
                 text_tab.build(runner)
-            with gr.Tab("Training monitor", id="monitor"):
+            with gr.Tab(L("app.tab_monitor"), id="monitor"):
                 on_watch_link, watch_outputs = monitor_tab.build(runner)
         # a page opened with a teacher's share link (?watch=...) opens the monitor on that run
         demo.load(on_watch_link, None, [tabs, *watch_outputs], api_visibility="private")
+        # the device line in the page's own language
+        def on_device_line(request: gr.Request):
+            return tr("app.device_line", request, device=devmod.describe(runner.device))
+
+        demo.load(on_device_line, None, device_line, api_visibility="private")
         def on_close(request: gr.Request):  # a closed browser tab stops (and saves) its runs
             runner.stop_owner(owner(request))
 

@@ -14,6 +14,7 @@ import gradio as gr
 import pandas as pd
 
 from genai.jobs import Job, JobRunner, RunnerBusy
+from genai.ui.i18n import EN, lang_of, t as tr
 
 COMPUTE = "compute"  # the concurrency_id of every compute-heavy event (sampling, encoding)
 # how many of them run at once: one a core (each uses one torch thread beside the server). Every
@@ -66,29 +67,35 @@ def fmt_seconds(s: float | None) -> str:
     return f"{s // 60}:{s % 60:02d}"
 
 
-def status_line(job: Job | None) -> str:
+def status_line(job: Job | None, lang: str | None = None) -> str:
+    """The run's one-line state, in the language of the page that started it (or ``lang``)."""
+    lang = lang or getattr(job, "lang", "en")
     if job is None:
-        return "No run yet."
+        return tr("status.none", lang)
+    word = f"status.{job.status}"
+    name, status = job.name, tr(word, lang) if word in EN and job.status != "queued" else job.status
     if job.status == "queued":
         place, wait = job.runner.queue_place(job) if job.runner else (0, None)
         waiting = len(job.runner.queued()) if job.runner else 0
-        when = f"starts in about {fmt_seconds(wait)}" if wait is not None else "start time unknown"
-        return (f"**{job.name}**: queued, place {place} of {waiting} in the queue, {when} (estimated from "
-                "the runs ahead of it). *Stop* takes it out of the queue.")
+        when = (tr("status.starts_in", lang, wait=fmt_seconds(wait)) if wait is not None
+                else tr("status.start_unknown", lang))
+        return tr("status.queued", lang, name=name, place=place, waiting=waiting, when=when)
     if job.status == "cancelled":
-        return f"**{job.name}**: cancelled; it left the queue before it started."
-    rate = f"{job.items_per_s:,.0f} images/s" if job.items_per_s else ""
+        return tr("status.cancelled", lang, name=name)
+    rate = tr("status.rate", lang, rate=job.items_per_s) if job.items_per_s else ""
     msg = f" - {job.message}" if job.status == "failed" else ""
-    return (f"**{job.name}**: {job.status}, step {job.step} of {job.total}, {rate}, "
-            f"elapsed {fmt_seconds(job.elapsed())}, ETA {fmt_seconds(job.eta())}{msg}")
+    return tr("status.line", lang, name=name, status=status, step=job.step, total=job.total, rate=rate,
+              elapsed=fmt_seconds(job.elapsed()), eta=fmt_seconds(job.eta()), msg=msg)
 
 
 def start_or_error(runner: JobRunner, spec, request, data=None) -> Job:
     """Queue a run; the per-session cap and bad settings become a message in the page."""
     try:
-        return runner.start(spec, owner(request), data=data)
+        job = runner.start(spec, owner(request), data=data)
     except (RunnerBusy, ValueError) as e:
         raise gr.Error(str(e)) from None
+    job.lang = lang_of(request)  # its status lines speak the language of the page that started it
+    return job
 
 
 INF = math.inf  # number(x, name, -INF, INF): any finite number (its range is checked elsewhere)

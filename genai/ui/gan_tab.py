@@ -13,32 +13,9 @@ from genai.trainer import MAX_BATCH, MAX_STEPS, TrainSpec, check_spec
 from genai.ui.common import (HEAVY, INF, checkpoint_file, curves, find_job, number, run_choices, scratch_file,
                              seed_of, start_or_error, status_line, stop_job, stream_closed, toggle_pause,
                              updates, waiting)
+from genai.ui.i18n import L, t as tr
 
-EXPLAIN = r"""
-### How a GAN learns
-A generator $G$ turns random noise $z$ into an image; a discriminator $D$ tries to tell real
-images from generated ones. They play a two-player game (Goodfellow et al., 2014):
 
-$$\min_G \max_D \; \mathbb{E}_{x}[\log D(x)] + \mathbb{E}_{z}[\log(1 - D(G(z)))]$$
-
-Each training step has two halves: **update D** (raise $D(x)$ on real digits, lower
-$D(G(z))$ on fakes), then **update G** (change $G$ so that $D$ calls its fakes real). The *hinge*
-and *WGAN-GP* losses are other ways to score the same game. Quality is measured with a digit
-classifier trained here: **FID** (lower is better: how far the generated digits' features lie
-from real ones) and the **class entropy** (1 = all ten digits equally often; near 0 = *mode
-collapse*, the generator draws only a few kinds of digit).
-"""
-
-EXPERIMENT = """
-**Guided experiment: a discriminator that learns too fast.** Train the `dcgan-bce` preset (BCE loss
-and a batch-norm D, as Radford et al. 2016 wrote it) with seed 0 for 600 steps. Then train it again
-with the *D learning rate* ten times larger (0.002) and the same seed, and overlay the two runs in
-the *Training monitor* (metrics `D(x)`, `D(G(z))`, `heldout_fid`). What to look for: when D runs
-ahead, D(x) sits near 1 and D(G(z)) near 0, G's loss climbs, and G learns less from each step;
-watch whether the FID falls more slowly and the class histogram narrows. Then repeat with the
-`dcgan` preset (hinge loss, spectrally normalised D): spectral normalisation limits how fast D can
-run ahead, which is why it is this tab's default.
-"""
 
 UPLOAD = "your images (upload)"
 DIGITS = [str(i) for i in range(10)]
@@ -94,66 +71,65 @@ def first_grid(runner):
 
 
 def build(runner) -> None:
-    gr.Markdown(EXPLAIN, latex_delimiters=[{"left": "$$", "right": "$$", "display": True},
+    gr.Markdown(L("gan.explain"), latex_delimiters=[{"left": "$$", "right": "$$", "display": True},
                                             {"left": "$", "right": "$", "display": False}])
     with gr.Row():
         with gr.Column(scale=1):
             choices = checkpoint_choices(runner, None)
-            ckpt = gr.Dropdown(choices, value=choices[0][1] if choices else None, label="Checkpoint",
-                               info="Shipped models, and the runs you train below")
-            n = gr.Slider(1, 100, 64, step=1, label="Number of samples")
-            seed = gr.Number(0, label="Seed", info="Same seed, same digits")
-            digit = gr.Dropdown(["any"] + DIGITS, value="any", label="Digit (conditional GAN only)")
-            sample_btn = gr.Button("Sample", variant="primary")
+            ckpt = gr.Dropdown(choices, value=choices[0][1] if choices else None, label=L("common.checkpoint"),
+                               info=L("common.checkpoint_info"))
+            n = gr.Slider(1, 100, 64, step=1, label=L("gan.n_samples"))
+            seed = gr.Number(0, label=L("common.seed"), info=L("gan.seed_info"))
+            digit = gr.Dropdown([(L("gan.digit_any"), "any")] + DIGITS, value="any", label=L("gan.digit"))
+            sample_btn = gr.Button(L("gan.sample"), variant="primary")
             info = gr.Markdown()
         with gr.Column(scale=2):
             # a callable value runs at every page load: a student sees digits at once
-            grid = gr.Image(lambda: first_grid(runner), type="pil", label="Samples", height=420, format="png")
-    with gr.Accordion("Latent walk: glide from one seed's noise to another's", open=False):
+            grid = gr.Image(lambda: first_grid(runner), type="pil", label=L("gan.samples"), height=420, format="png")
+    with gr.Accordion(L("gan.walk_title"), open=False):
         with gr.Row():
-            seed_a = gr.Number(1, label="From seed")
-            seed_b = gr.Number(2, label="To seed")
-            frames = gr.Slider(3, 32, 10, step=1, label="Frames")
-            walk_btn = gr.Button("Walk")
-        strip = gr.Image(type="pil", label="Strip", format="png")
-        walk_gif = gr.Image(type="filepath", label="Animated", height=160)
+            seed_a = gr.Number(1, label=L("gan.from_seed"))
+            seed_b = gr.Number(2, label=L("gan.to_seed"))
+            frames = gr.Slider(3, 32, 10, step=1, label=L("common.frames"))
+            walk_btn = gr.Button(L("gan.walk"))
+        strip = gr.Image(type="pil", label=L("gan.strip"), format="png")
+        walk_gif = gr.Image(type="filepath", label=L("common.animated"), height=160)
 
-    gr.Markdown("### Train a GAN live")
+    gr.Markdown(L("gan.train_title"))
     job_id = gr.State(None)
     with gr.Row():
-        dataset = gr.Dropdown(datamod.image_datasets() + [UPLOAD], label="Data set",
+        dataset = gr.Dropdown(datamod.image_datasets() + [(L("gan.upload_choice"), UPLOAD)], label=L("common.data_set"),
                               value="mnist" if os.environ.get("GENAI_DATA_DIR") else "digits")
-        preset = gr.Dropdown(list(gan.PRESETS), value="lesson", label="Model preset",
-                             info="lesson (digits in about 20 s of one core), mlp, dcgan, "
-                                  "cdcgan (conditional), cpu-fast")
-        loss = gr.Dropdown(list(gan.LOSSES), value="bce", label="Loss")
-        steps = gr.Slider(20, 20000, gan.LESSON["steps"], step=10, label="Steps")
+        preset = gr.Dropdown(list(gan.PRESETS), value="lesson", label=L("common.model_preset"),
+                             info=L("gan.preset_info"))
+        loss = gr.Dropdown(list(gan.LOSSES), value="bce", label=L("gan.loss"))
+        steps = gr.Slider(20, 20000, gan.LESSON["steps"], step=10, label=L("common.steps"))
     with gr.Row():
-        lr_g = gr.Number(gan.PRESETS["lesson"]["lr_g"], label="G learning rate")
-        lr_d = gr.Number(gan.PRESETS["lesson"]["lr_d"], label="D learning rate")
-        batch = gr.Slider(8, 512, 64, step=8, label="Batch size")
-        z_dim = gr.Slider(2, 256, gan.PRESETS["lesson"]["z_dim"], step=1, label="Latent size (z)")
-        train_seed = gr.Number(0, label="Seed")
-    upload = gr.File(file_count="multiple", file_types=["image", ".zip"], label="Your images (PNG/JPEG files or a zip)",
+        lr_g = gr.Number(gan.PRESETS["lesson"]["lr_g"], label=L("gan.lr_g"))
+        lr_d = gr.Number(gan.PRESETS["lesson"]["lr_d"], label=L("gan.lr_d"))
+        batch = gr.Slider(8, 512, 64, step=8, label=L("common.batch_size"))
+        z_dim = gr.Slider(2, 256, gan.PRESETS["lesson"]["z_dim"], step=1, label=L("common.latent_size"))
+        train_seed = gr.Number(0, label=L("common.seed"))
+    upload = gr.File(file_count="multiple", file_types=["image", ".zip"], label=L("gan.upload"),
                      visible=False)
     with gr.Row():
-        start = gr.Button("Start", variant="primary")
-        pause = gr.Button("Pause / resume")
-        stop = gr.Button("Stop", variant="stop")
-    status = gr.Markdown("No run yet.")
+        start = gr.Button(L("common.start"), variant="primary")
+        pause = gr.Button(L("common.pause_resume"))
+        stop = gr.Button(L("common.stop"), variant="stop")
+    status = gr.Markdown(L("common.no_run"))
     with gr.Row():
-        live = gr.Image(type="pil", label="Fixed-noise samples", format="png", height=380)
+        live = gr.Image(type="pil", label=L("gan.live"), format="png", height=380)
         with gr.Column():
-            loss_plot = gr.LinePlot(x="step", y="value", color="series", title="G and D losses", height=190)
-            d_plot = gr.LinePlot(x="step", y="value", color="series", title="D(x) and D(G(z))", height=190)
+            loss_plot = gr.LinePlot(x="step", y="value", color="series", title=L("gan.losses_plot"), height=190)
+            d_plot = gr.LinePlot(x="step", y="value", color="series", title=L("gan.d_plot"), height=190)
     with gr.Row():
-        fid_plot = gr.LinePlot(x="step", y="value", color="series", title="Classifier FID (held-out digits)", height=220)
-        hist = gr.BarPlot(x="class", y="share", title="Class histogram of samples (latest)", height=220, y_lim=[0, 1])
+        fid_plot = gr.LinePlot(x="step", y="value", color="series", title=L("gan.fid_plot"), height=220)
+        hist = gr.BarPlot(x="class", y="share", title=L("gan.hist_plot"), height=220, y_lim=[0, 1])
     with gr.Row():
-        replay = gr.Slider(0, 1, 0, step=1, label="Replay: sample grid at snapshot")
-        gif_btn = gr.Button("Export history as GIF")
-        gif_file = gr.File(label="GIF")
-    gr.Markdown(EXPERIMENT)
+        replay = gr.Slider(0, 1, 0, step=1, label=L("gan.replay"))
+        gif_btn = gr.Button(L("gan.export_gif"))
+        gif_file = gr.File(label=L("gan.gif"))
+    gr.Markdown(L("gan.experiment"))
 
     # -------------------------------------------------------------- handlers
     def on_sample(checkpoint, n_samples, seed, digit, request: gr.Request):

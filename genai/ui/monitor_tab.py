@@ -11,19 +11,8 @@ import pandas as pd
 from genai import checkpoints, data as datamod, monitor
 from genai.trainer import MAX_STEPS, TrainSpec
 from genai.ui.common import fmt_seconds, number, owner, scratch_file, start_or_error
+from genai.ui.i18n import L, t as tr
 
-INTRO = """
-### Training monitor
-Every run you started in this browser tab, and runs started from the command line, live.
-Pick runs to overlay their curves; *smoothing* is an exponential moving average (debiased, as
-TensorBoard's), drawn over the raw curve in a lighter shade so that smoothing never hides the
-truth. The step slider replays a run's samples. A stopped run can be resumed from its last
-checkpoint, or forked: same weights, changed settings, as a new run.
-
-*Share with the class* gives a link: everyone who opens it (or picks the run here, marked
-*watching*) sees the run live, on the projector and on every screen, for the compute of one
-run. Watchers cannot pause, stop or change it; *Fork* gives them a run of their own from it.
-"""
 COLUMNS = ["run", "model", "data", "status", "step", "images|tokens/s", "elapsed", "ETA", "device", "memory"]
 PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#17becf"]
 LIGHT = ["#aec7e8", "#ffbb78", "#98df8a", "#ff9896", "#c5b0d5", "#c49c94", "#f7b6d2", "#9edae5"]
@@ -70,38 +59,38 @@ def curve_frame(views, names, metric, weight, log_scale):
 
 
 def build(runner) -> None:
-    gr.Markdown(INTRO)
+    gr.Markdown(L("monitor.intro"))
     watch_note = gr.Markdown()  # "You are watching ...", for a page opened with a share link
-    keep = gr.Checkbox(False, label="Keep my runs training when I close this browser tab")
-    runs = gr.Dataframe(pd.DataFrame(columns=COLUMNS), label="Runs", interactive=False, wrap=True)
+    keep = gr.Checkbox(False, label=L("monitor.keep"))
+    runs = gr.Dataframe(pd.DataFrame(columns=COLUMNS), label=L("monitor.runs"), interactive=False, wrap=True)
     with gr.Row():
         # any value is let through (an API user names a run): the handlers check it is one to see
-        pick = gr.Dropdown([], multiselect=True, label="Runs to compare", allow_custom_value=True)
-        metric = gr.Dropdown([], label="Metric")
-        weight = gr.Slider(0, 0.99, 0.6, step=0.01, label="Smoothing")
-        log_scale = gr.Checkbox(False, label="Log scale (log10)")
-    curve = gr.LinePlot(x="step", y="value", color="series", height=320, label="Curves")
-    gr.Markdown("#### One run: replay, settings, controls")
+        pick = gr.Dropdown([], multiselect=True, label=L("monitor.compare"), allow_custom_value=True)
+        metric = gr.Dropdown([], label=L("monitor.metric"))
+        weight = gr.Slider(0, 0.99, 0.6, step=0.01, label=L("monitor.smoothing"))
+        log_scale = gr.Checkbox(False, label=L("monitor.log"))
+    curve = gr.LinePlot(x="step", y="value", color="series", height=320, label=L("monitor.curves"))
+    gr.Markdown(L("monitor.one_run"))
     with gr.Row():
-        focus = gr.Dropdown([], label="Run", allow_custom_value=True)
-        step = gr.Slider(0, 1, 0, step=1, label="Step (moves every medium of the run)")
+        focus = gr.Dropdown([], label=L("monitor.run"), allow_custom_value=True)
+        step = gr.Slider(0, 1, 0, step=1, label=L("monitor.step"))
     with gr.Row():
-        media_img = gr.Image(type="pil", label="Samples at this step", format="png", height=300)
-        media_text = gr.Textbox(label="Text sample at this step", lines=10)
-    settings = gr.Dataframe(label="Settings of the compared runs (differences highlighted)", interactive=False)
+        media_img = gr.Image(type="pil", label=L("monitor.media_img"), format="png", height=300)
+        media_text = gr.Textbox(label=L("monitor.media_text"), lines=10)
+    settings = gr.Dataframe(label=L("monitor.settings"), interactive=False)
     with gr.Row():
-        pause = gr.Button("Pause")
-        resume = gr.Button("Resume")
-        stop = gr.Button("Stop", variant="stop")
-        resume_ck = gr.Button("Resume from checkpoint")
-        share = gr.Button("Share with the class")
+        pause = gr.Button(L("monitor.pause"))
+        resume = gr.Button(L("monitor.resume"))
+        stop = gr.Button(L("common.stop"), variant="stop")
+        resume_ck = gr.Button(L("monitor.resume_ck"))
+        share = gr.Button(L("monitor.share"))
     with gr.Row():
-        fork_set = gr.Textbox('{"lr_d": 0.0002}', label="Fork: changed settings (JSON)", scale=3)
-        fork_steps = gr.Number(500, label="Fork: steps")
-        fork = gr.Button("Fork as a new run")
+        fork_set = gr.Textbox('{"lr_d": 0.0002}', label=L("monitor.fork_set"), scale=3)
+        fork_steps = gr.Number(500, label=L("monitor.fork_steps"))
+        fork = gr.Button(L("monitor.fork"))
     with gr.Row():
-        export = gr.Button("Export run (zip: config, metrics CSV, samples, checkpoint, TensorBoard)")
-        export_file = gr.File(label="Export")
+        export = gr.Button(L("monitor.export"))
+        export_file = gr.File(label=L("monitor.export_file"))
     note = gr.Markdown()
     last = gr.State({})  # what this page was last sent, to send only changes
     timer = gr.Timer(0.5)

@@ -17,41 +17,9 @@ from genai.trainer import MAX_BATCH, MAX_STEPS, TrainSpec, check_spec
 from genai.ui.common import (HEAVY, INF, checkpoint_file, curves, find_job, number, run_choices, seed_of,
                              start_or_error, status_line, stop_job, stream_closed, Throttle, toggle_pause,
                              updates, waiting)
+from genai.ui.i18n import L, t as tr
 
 LATEX = [{"left": "$$", "right": "$$", "display": True}, {"left": "$", "right": "$", "display": False}]
-EXPLAIN = r"""
-### How a language model writes
-An autoregressive model splits the probability of a text into one prediction per token:
-
-$$p(x_1, \dots, x_T) = \prod_{t=1}^{T} p(x_t \mid x_{<t})$$
-
-To continue a prompt it draws the next token from $p(\cdot \mid x_{<t})$, appends it, and repeats.
-**Temperature** $\tau$ reshapes that distribution before the draw, $p_i \propto \exp(\text{logit}_i / \tau)$:
-below 1 it sharpens it (safer, more repetitive), above 1 it flattens it (more surprising, more
-mistakes). **Top-k** keeps only the $k$ likeliest tokens; **top-p** keeps the smallest set whose
-probabilities add up to $p$. The shipped model is a small GPT that reads and writes one
-*character* at a time, trained here on Tiny Shakespeare. Pretrained models from the Hugging Face
-Hub (such as `distilgpt2`, when the machine is online) read *tokens* of about four characters.
-
-**Fine-tuning** goes on training a trained model on a new text. A full fine-tune changes every
-weight; **LoRA** (low-rank adaptation) freezes each weight matrix $W$ and learns a small change
-$\frac{\alpha}{r} BA$ with $B$ and $A$ of rank $r$, so it trains (and saves) a few percent of the
-numbers and starts exactly where the pretrained model was.
-"""
-EXPERIMENT = """
-**Guided experiment: one prompt, three temperatures.** Type `ROMEO:` and press *Same prompt, three
-temperatures* (one seed for all three). At 0.5 the text is tidy but loops on common words; at 1.0 it
-reads like the training text; at 1.5 it invents words and breaks lines at random. Then look at the
-probability view of the 1.5 sample: the dark (unlikely) characters are where it went astray.
-"""
-FINE_TUNE_EXPERIMENT = """
-**Guided experiment: what fine-tuning learns and what it forgets.** Choose the shipped GPT above,
-then *fine-tune the chosen model* on a modern text of yours (an essay, a licence, a page of a
-textbook; paste a few thousand words), 300 steps, *LoRA* ticked. Watch the held-out loss on your
-text fall, then choose *your run* above and continue `ROMEO:`: how much Shakespeare is left? Run
-it again with LoRA unticked (every weight) and compare the two: the size of each checkpoint, how
-far each loss fell, and what each writes after `ROMEO:`.
-"""
 HUB = "Hugging Face Hub model (id below)"
 SHAKESPEARE, UPLOAD = "tinyshakespeare", "your text (upload or paste)"
 # owner/name as the Hub spells it: no path separators beyond the one, no "..", nothing absolute
@@ -147,7 +115,7 @@ def checkpoint_choices(runner, request) -> list[tuple[str, str]]:
     out = [(c.name, c.name) for c in checkpoints.list_checkpoints("gpt", runs_dir=os.devnull)]
     for family in TEXT_FAMILIES:
         out += run_choices(runner, request, family)
-    return out + [(HUB, HUB)]
+    return out + [(L("text.hub_choice"), HUB)]
 
 
 def describe(meta: dict) -> str:
@@ -205,66 +173,64 @@ def shading(dist: list[dict], start: int) -> list[tuple[str, float]]:
 
 
 def build(runner) -> None:
-    gr.Markdown(EXPLAIN, latex_delimiters=LATEX)
+    gr.Markdown(L("text.explain"), latex_delimiters=LATEX)
     dist_state = gr.State(None)  # the probability view of the last continuation
     with gr.Row():
         with gr.Column(scale=1):
             choices = checkpoint_choices(runner, None)
-            ckpt = gr.Dropdown(choices, value=choices[0][1], label="Model")
-            hub_id = gr.Textbox("distilgpt2", label="Hugging Face Hub model id (online only)", visible=False)
+            ckpt = gr.Dropdown(choices, value=choices[0][1], label=L("text.model"))
+            hub_id = gr.Textbox("distilgpt2", label=L("text.hub_id"), visible=False)
             info = gr.Markdown()
-            max_new = gr.Slider(1, MAX_NEW, 300, step=1, label="Max new tokens")
-            temperature = gr.Slider(0, 2, 0.8, step=0.05, label="Temperature (0 = always the likeliest)")
-            top_k = gr.Slider(0, 100, 0, step=1, label="Top-k (0 = off)")
-            top_p = gr.Slider(0.05, 1, 1, step=0.05, label="Top-p (1 = off)")
-            seed = gr.Number(0, label="Seed")
+            max_new = gr.Slider(1, MAX_NEW, 300, step=1, label=L("text.max_new"))
+            temperature = gr.Slider(0, 2, 0.8, step=0.05, label=L("text.temperature"))
+            top_k = gr.Slider(0, 100, 0, step=1, label=L("text.top_k"))
+            top_p = gr.Slider(0.05, 1, 1, step=0.05, label=L("text.top_p"))
+            seed = gr.Number(0, label=L("common.seed"))
         with gr.Column(scale=2):
-            prompt = gr.Textbox("ROMEO:", label="Prompt", lines=3, max_length=MAX_PROMPT)
+            prompt = gr.Textbox("ROMEO:", label=L("text.prompt"), lines=3, max_length=MAX_PROMPT)
             with gr.Row():
-                go = gr.Button("Continue", variant="primary")
-                stop = gr.Button("Stop", variant="stop")
-                three = gr.Button("Same prompt, three temperatures")
-            output = gr.Textbox(label="Prompt and continuation", lines=12, interactive=False)
-    gr.Markdown("#### Probabilities: the darker a character, the less likely the model found it; click one "
-                "to see what else it could have written there")
+                go = gr.Button(L("text.continue"), variant="primary")
+                stop = gr.Button(L("common.stop"), variant="stop")
+                three = gr.Button(L("text.three"))
+            output = gr.Textbox(label=L("text.output"), lines=12, interactive=False)
+    gr.Markdown(L("text.probs_title"))
     with gr.Row():
-        probs = gr.HighlightedText(label="Continuation", show_legend=False, combine_adjacent=False, scale=3)
-        alts = gr.BarPlot(x="token", y="probability", title="Top-5 alternatives at the chosen position",
+        probs = gr.HighlightedText(label=L("text.continuation"), show_legend=False, combine_adjacent=False, scale=3)
+        alts = gr.BarPlot(x="token", y="probability", title=L("text.alts"),
                           y_lim=[0, 1], height=240, scale=2)
     with gr.Row():
-        t_outs = [gr.Textbox(label=f"Temperature {t}", lines=8, interactive=False) for t in (0.5, 1.0, 1.5)]
-    gr.Markdown(EXPERIMENT)
+        t_outs = [gr.Textbox(label=L(f"text.temperature_{tau}"), lines=8, interactive=False) for tau in ("05", "10", "15")]
+    gr.Markdown(L("text.experiment"))
 
-    gr.Markdown("### Train or fine-tune a model live")
+    gr.Markdown(L("text.train_title"))
     job_id = gr.State(None)
     from genai.models import gpt
 
     with gr.Row():
-        corpus = gr.Dropdown([SHAKESPEARE, UPLOAD], value=SHAKESPEARE, label="Text")
-        what = gr.Dropdown(list(gpt.PRESETS) + [FINE_TUNE], value="lesson", label="Model",
-                           info="GPT presets (lesson: about a minute of one core), the LSTM, or fine-tune the "
-                                "model chosen above")
-        steps = gr.Slider(10, 20000, gpt.LESSON["steps"], step=10, label="Steps")
-        lr = gr.Number(gpt.PRESETS["lesson"]["lr"], label="Learning rate")
-        batch = gr.Slider(4, 128, 16, step=4, label="Batch size")
-        train_seed = gr.Number(0, label="Seed")
+        corpus = gr.Dropdown([SHAKESPEARE, (L("text.upload_choice"), UPLOAD)], value=SHAKESPEARE, label=L("text.text"))
+        what = gr.Dropdown(list(gpt.PRESETS) + [(L("text.fine_tune_choice"), FINE_TUNE)], value="lesson", label=L("text.model"),
+                           info=L("text.model_info"))
+        steps = gr.Slider(10, 20000, gpt.LESSON["steps"], step=10, label=L("common.steps"))
+        lr = gr.Number(gpt.PRESETS["lesson"]["lr"], label=L("common.learning_rate"))
+        batch = gr.Slider(4, 128, 16, step=4, label=L("common.batch_size"))
+        train_seed = gr.Number(0, label=L("common.seed"))
     with gr.Row(visible=False) as ft_row:
-        lora = gr.Checkbox(True, label="LoRA: train small low-rank adapters only (untick: every weight)")
-        rank = gr.Slider(1, 64, 8, step=1, label="LoRA rank r")
+        lora = gr.Checkbox(True, label=L("text.lora"))
+        rank = gr.Slider(1, 64, 8, step=1, label=L("text.rank"))
     with gr.Row(visible=False) as own_text:
-        upload = gr.File(file_types=[".txt"], label="A UTF-8 text file")
-        pasted = gr.Textbox(label="...or paste text here", lines=4)
+        upload = gr.File(file_types=[".txt"], label=L("text.upload"))
+        pasted = gr.Textbox(label=L("text.paste"), lines=4)
     with gr.Row():
-        start = gr.Button("Start", variant="primary")
-        pause = gr.Button("Pause / resume")
-        stop_train = gr.Button("Stop", variant="stop")
-    status = gr.Markdown("No run yet.")
+        start = gr.Button(L("common.start"), variant="primary")
+        pause = gr.Button(L("common.pause_resume"))
+        stop_train = gr.Button(L("common.stop"), variant="stop")
+    status = gr.Markdown(L("common.no_run"))
     with gr.Row():
         loss_plot = gr.LinePlot(x="step", y="value", color="series", height=260,
-                                title="Loss (nats per token; the char models' tokens are characters)")
-        sample_box = gr.Textbox(label="Sample at the latest evaluation", lines=10, interactive=False)
-    replay = gr.Slider(0, 1, 0, step=1, label="Replay: sample at snapshot")
-    gr.Markdown(FINE_TUNE_EXPERIMENT)
+                                title=L("text.loss_plot"))
+        sample_box = gr.Textbox(label=L("text.sample_box"), lines=10, interactive=False)
+    replay = gr.Slider(0, 1, 0, step=1, label=L("text.replay"))
+    gr.Markdown(L("text.fine_tune_experiment"))
 
     # -------------------------------------------------------------- handlers
     def file_of(value):  # a menu value -> its file (the Hub choice stays as it is); None if none

@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 
 import gradio as gr
+from gradio.context import get_blocks_context
 import numpy as np
 import pandas as pd
 import torch
@@ -14,34 +15,11 @@ from genai.trainer import MAX_BATCH, MAX_STEPS, TrainSpec, check_spec
 from genai.ui.common import (HEAVY, INF, RUN, checkpoint_file, curves, number, run_choices, scratch_file,
                              seed_of, start_or_error, status_line, stop_job, stream_closed, toggle_pause,
                              updates, waiting)
+from genai.ui.i18n import L, lang_of, t as tr
 
 LATEX = [{"left": "$$", "right": "$$", "display": True}, {"left": "$", "right": "$", "display": False}]
 
-EXPLAIN = r"""
-### How a VAE learns
-An encoder turns an image $x$ into a Gaussian over codes, $q(z\mid x) = \mathcal{N}(\mu, \sigma^2)$; a decoder
-turns a code $z$ back into pixel probabilities $p(x\mid z)$. Training maximises the *evidence lower bound*
-(Kingma & Welling, 2014):
 
-$$\log p(x) \;\ge\; \underbrace{\mathbb{E}_{q(z\mid x)}\big[\log p(x\mid z)\big]}_{-\,\text{reconstruction}} \;-\; \underbrace{\mathrm{KL}\big(q(z\mid x)\,\|\,\mathcal{N}(0, I)\big)}_{\text{KL}}$$
-
-so the loss is $\text{recon} + \beta\,\text{KL}$ ($\beta = 1$ is the plain VAE, other values a $\beta$-VAE).
-**Both terms are reported per image, in nats:** the reconstruction *sums* $-\log p$ over the 784 pixels
-of an image and the KL *sums* over the dimensions of $z$; both are then *averaged* over the images of a
-batch. (Averaging over pixels instead would shrink the reconstruction 784 times but not the KL: a
-$\beta$-VAE with $\beta = 784$ in disguise, and blurry digits.) Grey levels are used as Bernoulli
-targets, so the numbers are not comparable with published results on *binarised* MNIST.
-"""
-
-EXPERIMENT = r"""
-**Guided experiment: $\beta$ = 0.1 versus $\beta$ = 4.** Train the `conv-2d` preset for 1,000 steps
-with $\beta$ = 0.1, then again with $\beta$ = 4 and the same seed; pick each run in the *Checkpoint*
-menu at the top. With $\beta$ = 0.1 the reconstructions are sharp but the KL is large: the codes
-spread far from $\mathcal{N}(0, I)$, so *samples from the prior* land in gaps the decoder never saw
-and come out messy. With $\beta$ = 4 the KL is small and the reconstructions blurry, but the latent
-map is smooth: neighbouring digits merge into each other (a 4 fades into a 9), and prior samples
-look like digits, if vague ones.
-"""
 
 MAP_HELP = """Click anywhere on the **map** to decode that point, or move the sliders. The scatter
 shows where the encoder puts held-out digits (their means $\\mu$), coloured by class: hover a point
@@ -98,13 +76,13 @@ def checkpoint_choices(runner, request) -> list[tuple[str, str]]:
     return out
 
 
-def describe_checkpoint(meta: dict) -> str:
+def describe_checkpoint(meta: dict, lang: str = "en") -> str:
     c, m = meta["config"], meta.get("metrics", {})
-    parts = [f"{c['arch']} VAE, z = {c['z_dim']}, β = {c['beta']:g}",
-             f"trained {meta.get('step', 0)} steps on {meta.get('dataset', '?')}"]
+    text = tr("vae.describe", lang, arch=c["arch"], z_dim=c["z_dim"], beta=c["beta"], steps=meta.get("step", 0),
+              dataset=meta.get("dataset", "?"))
     if "recon" in m and "kl" in m:
-        parts.append(f"at save: reconstruction {m['recon']:.1f} nats, KL {m['kl']:.2f} nats per image")
-    return "; ".join(parts)
+        text += tr("vae.describe_metrics", lang, recon=m["recon"], kl=m["kl"])
+    return text
 
 
 def prior_samples(model):
@@ -249,112 +227,113 @@ def first_map(runner, what: str):
 
 
 def build(runner) -> None:
-    gr.Markdown(EXPLAIN, latex_delimiters=LATEX)
+    gr.Markdown(L("vae.explain"), latex_delimiters=LATEX)
     with gr.Row():
         with gr.Column(scale=1):
             choices = checkpoint_choices(runner, None)
-            ckpt = gr.Dropdown(choices, value=choices[0][1] if choices else None, label="Checkpoint",
-                               info="Shipped models, and the runs you train below")
-            info = gr.Markdown(lambda: describe_checkpoint(first_checkpoint(runner)[1]) if shipped() else NO_CKPT)
+            ckpt = gr.Dropdown(choices, value=choices[0][1] if choices else None, label=L("common.checkpoint"),
+                               info=L("common.checkpoint_info"))
+            info = gr.Markdown()  # filled at page load, in the page's language
         with gr.Column(scale=1):
-            prior = gr.Image(lambda: first_prior(runner), type="pil", label="Samples from the prior, z ~ N(0, I)",
+            prior = gr.Image(lambda: first_prior(runner), type="pil", label=L("vae.prior"),
                              height=260, format="png")
 
-    gr.Markdown("### Interpolate between two digits")
-    gr.Markdown("Click two held-out digits below, or draw your own: click the **brush** in a pad's toolbar, "
-                "then draw one digit large with the mouse (the bin icon clears the pad). You can also draw over "
-                "a picked digit.")
-    gallery = gr.Gallery(gallery_items, label="Held-out digits: click one to put it in A or B",
+    gr.Markdown(L("vae.interp_title"))
+    gr.Markdown(L("vae.interp_help"))
+    gallery = gr.Gallery(gallery_items, label=L("vae.gallery"),
                          columns=10, height=250, allow_preview=False, object_fit="contain")
     pad_kw = dict(type="numpy", image_mode="L", canvas_size=(280, 280), fixed_canvas=True, transforms=(),
                   layers=False, format="png", height=340,
                   brush=gr.Brush(default_size=15, colors=["#000000"], color_mode="fixed"))
     with gr.Row():
-        pad_a = gr.Sketchpad(label="Digit A", elem_id="vae-pad-a", **pad_kw)
-        pad_b = gr.Sketchpad(label="Digit B", elem_id="vae-pad-b", **pad_kw)
+        pad_a = gr.Sketchpad(label=L("vae.pad_a"), elem_id="vae-pad-a", **pad_kw)
+        pad_b = gr.Sketchpad(label=L("vae.pad_b"), elem_id="vae-pad-b", **pad_kw)
         with gr.Column():
-            target = gr.Radio(["A", "B"], value="A", label="A clicked digit goes to",
-                              info="It flips to the other one after each click")
-            frames = gr.Slider(3, 32, 10, step=1, label="Frames")
-            mode = gr.Radio([("linear", "linear"), ("spherical (slerp)", "slerp")], value="linear",
-                            label="Path through z", info="slerp keeps the norm that prior samples have")
-            interp_btn = gr.Button("Interpolate", variant="primary")
+            target = gr.Radio(["A", "B"], value="A", label=L("vae.target"),
+                              info=L("vae.target_info"))
+            frames = gr.Slider(3, 32, 10, step=1, label=L("common.frames"))
+            mode = gr.Radio([(L("vae.linear"), "linear"), (L("vae.slerp"), "slerp")], value="linear",
+                            label=L("vae.path"), info=L("vae.path_info"))
+            interp_btn = gr.Button(L("vae.interpolate"), variant="primary")
     with gr.Row():
-        recon_a = gr.Image(type="pil", label="A as the model sees it (28x28) → its reconstruction", format="png",
+        recon_a = gr.Image(type="pil", label=L("vae.recon_a"), format="png",
                            height=150)
-        recon_b = gr.Image(type="pil", label="B as the model sees it (28x28) → its reconstruction", format="png",
+        recon_b = gr.Image(type="pil", label=L("vae.recon_b"), format="png",
                            height=150)
-        gif = gr.Image(type="filepath", label="Animated", height=150)
-    strip = gr.Image(type="pil", label="From A's code to B's (encoder means μ)", format="png", elem_id="vae-strip")
+        gif = gr.Image(type="filepath", label=L("common.animated"), height=150)
+    strip = gr.Image(type="pil", label=L("vae.strip"), format="png", elem_id="vae-strip")
 
-    gr.Markdown("### The latent map")
+    gr.Markdown(L("vae.map_title"))
     base = gr.State(None)  # the full code of the chosen point (the sliders show its first dims)
     first_zd = first_checkpoint(runner)[0].config.z_dim if shipped() else 2
     with gr.Row():
         map_img = gr.Image(lambda: first_map(runner, "map"), type="pil", format="png", height=440, interactive=False,
-                           label="Decoded map of z (click to decode a point)", elem_id="vae-map")
+                           label=L("vae.map"), elem_id="vae-map")
         # two plots, shown one at a time: a plot sent new axis titles and new data at once keeps its old data
         # (Gradio 6.31), so each keeps its titles and only its data and visibility change
-        plot_kw = dict(x="x", y="y", color="digit", title="Held-out digits' means μ", height=440, tooltip="all")
+        plot_kw = dict(x="x", y="y", color="digit", title=L("vae.scatter"), height=440, tooltip="all")
         scatter_z = gr.ScatterPlot(lambda: first_map(runner, "z"), x_title="z1", y_title="z2",
                                    visible=first_zd == 2, **plot_kw)
         scatter_pc = gr.ScatterPlot(lambda: first_map(runner, "pc"), x_title="PC 1", y_title="PC 2",
                                     visible=first_zd != 2, **plot_kw)
     with gr.Row():
         with gr.Column(scale=2):
-            map_info = gr.Markdown(MAP_HELP, latex_delimiters=LATEX)
-            map_btn = gr.Button("Draw the map")
+            map_info = gr.Markdown(L("vae.map_help"), latex_delimiters=LATEX)
+            map_btn = gr.Button(L("vae.draw_map"))
         with gr.Column(scale=2):
             zs = [gr.Slider(-4, 4, 0, step=0.01, label=f"z{i + 1}", visible=i < min(first_zd, SLIDERS))
                   for i in range(SLIDERS)]
-            decode_btn = gr.Button("Decode")
-        point = gr.Image(type="pil", label="Decoded digit", format="png", height=230, scale=1)
+            decode_btn = gr.Button(L("vae.decode"))
+        point = gr.Image(type="pil", label=L("vae.decoded"), format="png", height=230, scale=1)
     start_gallery = gr.Gallery(lambda: [gallery_items()[k] for k in one_per_class()], columns=10, height=140,
                                allow_preview=False, object_fit="contain",
-                               label="Or start from a held-out digit's code: click one")
+                               label=L("vae.start_gallery"))
 
-    gr.Markdown("### Train a VAE live")
+    gr.Markdown(L("vae.train_title"))
     job_id = gr.State(None)
     with gr.Row():
-        dataset = gr.Dropdown(datamod.image_datasets(), label="Data set",
+        dataset = gr.Dropdown(datamod.image_datasets(), label=L("common.data_set"),
                               value="mnist" if os.environ.get("GENAI_DATA_DIR") else "digits")
-        preset = gr.Dropdown(list(vae.PRESETS), value="lesson", label="Model preset",
-                             info="lesson: a 2-D map in about 6 s of one core; conv-2d: a sharper map; "
-                                  "conv-16d: sharper digits; cpu-fast: quick on a CPU")
-        z_dim = gr.Slider(2, 64, 2, step=1, label="Latent size (z)")
-        beta = gr.Number(1.0, label="β (weight of the KL)", info="1 is the ELBO")
+        preset = gr.Dropdown(list(vae.PRESETS), value="lesson", label=L("common.model_preset"),
+                             info=L("vae.preset_info"))
+        z_dim = gr.Slider(2, 64, 2, step=1, label=L("common.latent_size"))
+        beta = gr.Number(1.0, label=L("vae.beta"), info=L("vae.beta_info"))
     with gr.Row():
-        lr = gr.Number(vae.PRESETS["lesson"]["lr"], label="Learning rate")
-        steps = gr.Slider(20, 20000, vae.LESSON["steps"], step=10, label="Steps")
-        batch = gr.Slider(8, 512, 64, step=8, label="Batch size")
-        train_seed = gr.Number(0, label="Seed")
+        lr = gr.Number(vae.PRESETS["lesson"]["lr"], label=L("common.learning_rate"))
+        steps = gr.Slider(20, 20000, vae.LESSON["steps"], step=10, label=L("common.steps"))
+        batch = gr.Slider(8, 512, 64, step=8, label=L("common.batch_size"))
+        train_seed = gr.Number(0, label=L("common.seed"))
     with gr.Row():
-        start = gr.Button("Start", variant="primary")
-        pause = gr.Button("Pause / resume")
-        stop = gr.Button("Stop", variant="stop")
-    status = gr.Markdown("No run yet.")
+        start = gr.Button(L("common.start"), variant="primary")
+        pause = gr.Button(L("common.pause_resume"))
+        stop = gr.Button(L("common.stop"), variant="stop")
+    status = gr.Markdown(L("common.no_run"))
     with gr.Row():
-        live = gr.Image(type="pil", label="Held-out digits (top) and their reconstructions (bottom)", format="png",
+        live = gr.Image(type="pil", label=L("vae.live"), format="png",
                         height=380)
         with gr.Column():
             recon_plot = gr.LinePlot(x="step", y="value", color="series", height=190,
-                                     title="Reconstruction −log p(x|z)", y_title="nats per image")
+                                     title=L("vae.recon_plot"), y_title=L("vae.nats"))
             kl_plot = gr.LinePlot(x="step", y="value", color="series", height=190,
-                                  title="KL(q(z|x) ‖ N(0, I))", y_title="nats per image")
+                                  title=L("vae.kl_plot"), y_title=L("vae.nats"))
     loss_plot = gr.LinePlot(x="step", y="value", color="series", height=220,
-                            title="Loss = reconstruction + β·KL", y_title="nats per image")
-    gr.Markdown(EXPERIMENT, latex_delimiters=LATEX)
+                            title=L("vae.loss_plot"), y_title=L("vae.nats"))
+    gr.Markdown(L("vae.experiment"), latex_delimiters=LATEX)
 
     # -------------------------------------------------------------- handlers
     def file_of(value):  # a menu value (a name, or a run's key) -> its file; None if none chosen
         return checkpoint_file(runner, value, ("vae",))
 
-    def on_checkpoint(path):
+    def on_checkpoint(path, request: gr.Request):
         path = file_of(path)
         if not path:
-            return NO_CKPT, None
+            return tr("vae.no_ckpt", request), None
         model, meta = need_model(path, runner.device)
-        return describe_checkpoint(meta), prior_samples(model)
+        return describe_checkpoint(meta, lang_of(request)), prior_samples(model)
+
+    def on_page_load(request: gr.Request):  # the info line, in the language of the page
+        found = first_checkpoint(runner)[1] if shipped() else None
+        return describe_checkpoint(found, lang_of(request)) if found else tr("vae.no_ckpt", request)
 
     def pad_digit(v, name) -> np.ndarray:
         comp = v.get("composite") if isinstance(v, dict) else v
@@ -512,6 +491,7 @@ def build(runner) -> None:
     map_outs = [map_img, scatter_z, scatter_pc, map_info, *zs, base, point]
     point_outs = [*zs, base, point]
     ckpt.change(on_checkpoint, ckpt, [info, prior], **HEAVY, api_visibility="private")
+    get_blocks_context().root_block.load(on_page_load, None, info, api_visibility="private")
     ckpt.change(on_checkpoint_map, ckpt, map_outs, **HEAVY, api_visibility="private")
     gallery.select(on_pick, target, [pad_a, pad_b, target], api_visibility="private")
     interp_btn.click(on_interpolate, [ckpt, pad_a, pad_b, frames, mode], [recon_a, recon_b, strip, gif],
