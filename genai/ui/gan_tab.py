@@ -13,7 +13,7 @@ from genai.trainer import MAX_BATCH, MAX_STEPS, TrainSpec, check_spec
 from genai.ui.common import (HEAVY, INF, checkpoint_file, curves, find_job, number, run_choices, scratch_file,
                              seed_of, start_or_error, status_line, stop_job, stream_closed, toggle_pause,
                              updates, waiting)
-from genai.ui.i18n import L, t as tr
+from genai.ui.i18n import L
 
 
 

@@ -11,7 +11,7 @@ import pandas as pd
 from genai import checkpoints, data as datamod, monitor
 from genai.trainer import MAX_STEPS, TrainSpec
 from genai.ui.common import fmt_seconds, number, owner, scratch_file, start_or_error
-from genai.ui.i18n import L, t as tr
+from genai.ui.i18n import L
 
 COLUMNS = ["run", "model", "data", "status", "step", "images|tokens/s", "elapsed", "ETA", "device", "memory"]
 PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#17becf"]

@@ -17,7 +17,7 @@ from genai.trainer import MAX_BATCH, MAX_STEPS, TrainSpec, check_spec
 from genai.ui.common import (HEAVY, INF, checkpoint_file, curves, find_job, number, run_choices, seed_of,
                              start_or_error, status_line, stop_job, stream_closed, Throttle, toggle_pause,
                              updates, waiting)
-from genai.ui.i18n import L, t as tr
+from genai.ui.i18n import L
 
 LATEX = [{"left": "$$", "right": "$$", "display": True}, {"left": "$", "right": "$", "display": False}]
 HUB = "Hugging Face Hub model (id below)"
