@@ -21,6 +21,8 @@ from safetensors import SafetensorError
 from safetensors import safe_open
 from safetensors.torch import load_file, save_file
 
+from genai.locales import said
+
 FORMAT = "genai-checkpoint"
 FORMAT_VERSION = 1
 ROOT = Path(__file__).resolve().parent.parent
@@ -161,20 +163,21 @@ def read_meta(path: str | os.PathLike) -> dict:
     path = Path(path).with_suffix(".safetensors")
     side = path.with_suffix(".json")
     if not path.is_file():
-        raise CheckpointError(f"{path.name}: no such checkpoint file")
+        raise said(CheckpointError, "err.ckpt_no_file", name=path.name)
     if not side.is_file():
-        raise CheckpointError(f"{path.name}: the JSON sidecar {side.name} is missing")
+        raise said(CheckpointError, "err.ckpt_no_sidecar", name=path.name, sidecar=side.name)
     try:
         meta = json.loads(side.read_text("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise CheckpointError(f"{side.name}: not valid JSON ({e})") from None
+        raise said(CheckpointError, "err.ckpt_bad_json", name=side.name, why=str(e)) from None
     if not isinstance(meta, dict) or meta.get("format") != FORMAT:
-        raise CheckpointError(f"{side.name}: not a Generative AI Lab checkpoint sidecar")
+        raise said(CheckpointError, "err.ckpt_not_sidecar", name=side.name)
     if meta.get("format_version") != FORMAT_VERSION:
-        raise CheckpointError(f"{side.name}: format version {meta.get('format_version')}, this app reads {FORMAT_VERSION}")
+        raise said(CheckpointError, "err.ckpt_version", name=side.name, version=meta.get("format_version"),
+                   reads=FORMAT_VERSION)
     for key in ("family", "config"):
         if key not in meta:
-            raise CheckpointError(f"{side.name}: the sidecar has no {key!r}")
+            raise said(CheckpointError, "err.ckpt_sidecar_lacks", name=side.name, key=repr(key))
     return meta
 
 
@@ -183,15 +186,15 @@ def load(path: str | os.PathLike, family: str | None = None) -> tuple[dict[str, 
     path = Path(path).with_suffix(".safetensors")
     meta = read_meta(path)
     if family and meta["family"] != family:
-        raise CheckpointError(f"{path.name} is a {meta['family']} checkpoint, not a {family} one")
+        raise said(CheckpointError, "err.ckpt_family", name=path.name, family=meta["family"], wanted=family)
     if path.stat().st_size > MAX_BYTES:
-        raise CheckpointError(f"{path.name} is larger than {MAX_BYTES // 2**20} MB")
+        raise said(CheckpointError, "err.ckpt_too_large", name=path.name, mb=MAX_BYTES // 2**20)
     try:
         tensors = load_file(str(path))
         with safe_open(str(path), "pt") as f:
             header = f.metadata() or {}
     except (SafetensorError, OSError, ValueError) as e:
-        raise CheckpointError(f"{path.name}: the weights file is damaged or not safetensors ({e})") from None
+        raise said(CheckpointError, "err.ckpt_damaged", name=path.name, why=str(e)) from None
     own = _meta_in(header)
     if own and own.get("save_id") != meta.get("save_id") and own.get("family") == meta["family"]:
         meta = own  # the sidecar is from an earlier save (interrupted mid-save): the weights' own copy
@@ -213,7 +216,7 @@ def load_into(model: torch.nn.Module, tensors: dict[str, torch.Tensor], name: st
         model.load_state_dict(split_optim(tensors)[0], strict=True)
     except RuntimeError as e:
         first = str(e).splitlines()[0:3]
-        raise CheckpointError(f"{name}: weights do not fit the model its config describes: {' '.join(first)}") from None
+        raise said(CheckpointError, "err.ckpt_misfit", name=name, why=" ".join(first)) from None
 
 
 def list_checkpoints(family: str | None = None, runs_dir: str | os.PathLike | None = None) -> list[CheckpointInfo]:
@@ -239,4 +242,4 @@ def find(name: str, family: str | None = None, runs_dir: str | os.PathLike | Non
     for info in list_checkpoints(family, runs_dir):
         if info.name == name:
             return info
-    raise CheckpointError(f"No checkpoint named {name!r}" + (f" for {family}" if family else ""))
+    raise said(CheckpointError, "err.ckpt_no_such_name", name=repr(name), family=family or "-")

@@ -22,6 +22,8 @@ import numpy as np
 import torch
 from PIL import Image, UnidentifiedImageError
 
+from genai.locales import said
+
 CACHE = Path(os.environ.get("GENAI_CACHE", Path.home() / ".cache" / "genai"))
 SHAKESPEARE_URL = "https://raw.githubusercontent.com/karpathy/char-rnn/master/data/tinyshakespeare/input.txt"
 
@@ -240,10 +242,9 @@ def _image_to_28(data: bytes, label: str) -> np.ndarray:
         im = Image.open(io.BytesIO(data))
         im.load()
     except Image.DecompressionBombError:
-        raise DataError(f"{label} has far too many pixels to read (a decompression bomb?); "
-                        "digits need only 28x28") from None
+        raise said(DataError, "err.image_bomb", name=label) from None
     except (UnidentifiedImageError, OSError) as e:
-        raise DataError(f"{label} is not a readable image ({type(e).__name__})") from None
+        raise said(DataError, "err.image_unreadable", name=label, why=type(e).__name__) from None
     g = np.asarray(im.convert("L"), np.float32) / 255.0
     border = np.concatenate([g[0], g[-1], g[:, 0], g[:, -1]])
     if border.mean() > 0.5:  # dark ink on a light page: invert to MNIST's white on black
@@ -259,7 +260,7 @@ def load_user_images(paths: list[str | os.PathLike], name: str = "uploaded") -> 
     for p in map(Path, paths or []):
         total += p.stat().st_size
         if total > MAX_UPLOAD_BYTES:
-            raise DataError(f"The upload is larger than {MAX_UPLOAD_BYTES // 2**20} MB")
+            raise said(DataError, "err.upload_too_large", mb=MAX_UPLOAD_BYTES // 2**20)
         if zipfile.is_zipfile(p):
             with zipfile.ZipFile(p) as z:
                 for info in z.infolist():
@@ -267,12 +268,12 @@ def load_user_images(paths: list[str | os.PathLike], name: str = "uploaded") -> 
                         continue
                     total += info.file_size
                     if total > MAX_UPLOAD_BYTES or len(items) >= MAX_UPLOAD_IMAGES:
-                        raise DataError(f"The zip holds more than {MAX_UPLOAD_BYTES // 2**20} MB or {MAX_UPLOAD_IMAGES} images")
+                        raise said(DataError, "err.zip_too_large", mb=MAX_UPLOAD_BYTES // 2**20, n=MAX_UPLOAD_IMAGES)
                     items.append((f"{p.name}:{info.filename}", z.read(info)))
         else:
             items.append((p.name, p.read_bytes()))
     if len(items) < 2:
-        raise DataError("Give at least two images (PNG or JPEG files, or a zip of them)")
+        raise said(DataError, "err.two_images")
     x = np.stack([_image_to_28(data, label) for label, data in items])
     order = np.random.default_rng(0).permutation(len(x))
     return _split(x[order], np.full(len(x), -1), name, max(1, len(x) // 10))
@@ -286,7 +287,7 @@ def split_text(text: str, name: str) -> TextData:
 
 def load_text(name: str = "tinyshakespeare", data_dir=None) -> TextData:
     if name != "tinyshakespeare":
-        raise DataError(f"Unknown text corpus {name!r}")
+        raise said(DataError, "err.unknown_corpus", name=repr(name))
     for d in data_dirs(data_dir):
         for p in (d / "tinyshakespeare" / "input.txt", d / "input.txt"):
             if p.is_file():
@@ -311,15 +312,15 @@ def load_text(name: str = "tinyshakespeare", data_dir=None) -> TextData:
 def load_user_text(text: str | bytes, name: str = "your text") -> TextData:
     if isinstance(text, bytes):
         if len(text) > MAX_TEXT_BYTES:
-            raise DataError(f"The text is larger than {MAX_TEXT_BYTES // 2**20} MB")
+            raise said(DataError, "err.text_too_large", mb=MAX_TEXT_BYTES // 2**20)
         try:
             text = text.decode("utf-8")
         except UnicodeDecodeError as e:
-            raise DataError(f"The text is not UTF-8 (bad byte at position {e.start})") from None
+            raise said(DataError, "err.text_not_utf8", at=e.start) from None
     if len(text.encode("utf-8")) > MAX_TEXT_BYTES:
-        raise DataError(f"The text is larger than {MAX_TEXT_BYTES // 2**20} MB")
+        raise said(DataError, "err.text_too_large", mb=MAX_TEXT_BYTES // 2**20)
     if len(text) < MIN_TEXT_CHARS:
-        raise DataError(f"The text is too short to train on: {len(text)} characters, at least {MIN_TEXT_CHARS} needed")
+        raise said(DataError, "err.text_too_short", n=len(text), least=MIN_TEXT_CHARS)
     return split_text(text, name)
 
 
@@ -336,5 +337,5 @@ def load_images(name: str, data_dir=None) -> ImageData:
         elif name in ("mnist", "fashion-mnist", "kmnist"):
             _IMAGE_CACHE[key] = load_mnist_like(name, data_dir)
         else:
-            raise DataError(f"Unknown image data set {name!r}; choose one of {', '.join(image_datasets())}")
+            raise said(DataError, "err.unknown_images", name=repr(name), choices=", ".join(image_datasets()))
     return _IMAGE_CACHE[key]

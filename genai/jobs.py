@@ -28,6 +28,7 @@ from collections import Counter, deque
 import torch
 
 from genai import checkpoints, data as datamod, device as devmod
+from genai.locales import Words, said
 from genai.trainer import Control, Event, TrainSpec, check_spec, train
 
 ACTIVE = ("queued", "training", "paused")
@@ -115,7 +116,7 @@ class Job:
             with self._cond:
                 if self.status in ACTIVE:  # train() returned without done/error: should not happen
                     self.status, self.ended = "failed", time.time()
-                    self.message = self.message or "The run ended without a result."
+                    self.message = self.message or Words("err.no_result")
                 self._cond.notify_all()
             if self.runner is not None:
                 self.runner._finished(self)
@@ -318,9 +319,7 @@ class JobRunner:
         with self._lock:
             mine = [j for j in self._jobs.values() if j.owner == owner and j.active]
             if len(mine) >= self.per_session:
-                raise RunnerBusy(f"You already have {len(mine)} runs queued or training (at most "
-                                 f"{self.per_session} each, so that everyone in the class gets a turn). "
-                                 "Stop or cancel one, then start this one.")
+                raise said(RunnerBusy, "err.runs_per_session", n=len(mine), most=self.per_session)
             job_id = f"{spec.family}-{time.strftime('%H%M%S')}-{next(self._ids)}"
             spec.name = spec.name or job_id
             control = None
@@ -373,7 +372,7 @@ class JobRunner:
             self._queue.remove(job)
             self._data.pop(job.id, None)
         job.emit(Event("done", 0, {"status": "cancelled", "checkpoint": None, "metrics": {}}))
-        job.message = "Cancelled while waiting in the queue."
+        job.message = Words("status.cancelled_in_queue")
         return True
 
     def _finished(self, job: Job) -> None:
@@ -441,7 +440,7 @@ class JobRunner:
     def get(self, job_id: str, owner: str | None = None) -> Job:
         job = self._jobs.get(job_id)
         if job is None or (owner is not None and job.owner != owner):
-            raise KeyError(f"No run {job_id!r} in this session")
+            raise said(KeyError, "err.no_such_run", name=repr(job_id))
         return job
 
     def jobs(self, owner: str | None = None) -> list[Job]:
@@ -454,7 +453,7 @@ class JobRunner:
     def watch(self, token: str) -> Job:
         job = next((j for j in self.jobs() if token and j.share_token == token), None)
         if job is None:
-            raise KeyError("No shared run with that link on this server (it may have been restarted).")
+            raise said(KeyError, "err.no_shared_run")
         return job
 
     def stop_owner(self, owner: str) -> None:

@@ -14,6 +14,7 @@ import torch
 
 from genai import checkpoints, data as datamod, device as devmod, distributed, models
 from genai.distributed import Dist
+from genai.locales import Words, said
 
 KINDS = ("log", "metrics", "samples", "checkpoint", "done", "error")
 
@@ -89,42 +90,38 @@ def check_spec(spec: TrainSpec) -> None:
     for name, hi in (("steps", MAX_STEPS), ("batch_size", MAX_BATCH)):
         v = getattr(spec, name)
         if isinstance(v, bool) or not isinstance(v, int) or not 1 <= v <= hi:
-            raise ValueError(f"{name.replace('_', ' ').capitalize()} must be a whole number from 1 to {hi:,} "
-                             f"(got {v!r})")
+            raise said(ValueError, "err.spec_whole", name=Words(f"field.{name}"), hi=f"{hi:,}", value=repr(v))
     if isinstance(spec.seed, bool) or not isinstance(spec.seed, int) or not 0 <= spec.seed <= MAX_SEED:
-        raise ValueError(f"The seed must be a whole number from 0 to {MAX_SEED} (got {spec.seed!r})")
+        raise said(ValueError, "err.spec_seed", max=MAX_SEED, value=repr(spec.seed))
     config = models.make_config(spec.family, spec.preset, **spec.overrides)  # unknown settings refused
     numeric = {f.name for f in fields(config) if f.type in ("float", "int", float, int)}
     for name, v in vars(config).items():
         if name in numeric and (isinstance(v, bool) or not isinstance(v, (int, float))):
-            raise ValueError(f"{name} must be a number (got {v!r})")
+            raise said(ValueError, "err.spec_number", name=name, value=repr(v))
         if name not in numeric:
             continue
         if not math.isfinite(v):
-            raise ValueError(f"{name} must be a number, not {v}")
+            raise said(ValueError, "err.spec_number", name=name, value=v)
         if name == "lr" or name.startswith("lr_"):
             if not 0 < v <= 1:
-                raise ValueError(f"The learning rate {name} must be above 0 and at most 1 (got {v:g}); "
-                                 "1e-4 to 2e-3 is usual here")
+                raise said(ValueError, "err.spec_lr", name=name, value=f"{v:g}")
         elif name == "min_lr" and not 0 <= v <= 1:
-            raise ValueError(f"min_lr must be from 0 to 1 (got {v:g})")
+            raise said(ValueError, "err.spec_min_lr", value=f"{v:g}")
 
 
 def diverged_message(spec: TrainSpec, step: int, bad: str, kept_step: int | None) -> str:
     """Why a run stopped when its loss left the numbers, what is kept, and what to try."""
     lrs = {k: v for k, v in spec.overrides.items() if k == "lr" or k.startswith("lr_")}
-    cause = (f"the learning rate is the usual cause ({', '.join(f'{k} = {v:g}' for k, v in lrs.items())}): "
-             "try a lower learning rate, ten times smaller" if lrs else "try a lower learning rate")
-    kept = (f"Its checkpoint from step {kept_step} is kept: choose the run under Checkpoint to sample it, or "
-            "resume it from the monitor with a lower learning rate." if kept_step is not None
-            else "No checkpoint had been saved yet.")
-    return f"Training diverged at step {step} ({bad}), so it was stopped; {cause}. {kept}"
+    cause = (Words("train.cause_lr", lrs=", ".join(f"{k} = {v:g}" for k, v in lrs.items())) if lrs
+             else Words("train.cause_lower_lr"))
+    kept = Words("train.kept", step=kept_step) if kept_step is not None else Words("train.none_kept")
+    return Words("train.diverged", step=step, bad=bad, cause=cause, kept=kept)
 
 
 def out_of_memory_message(spec: TrainSpec, where: str) -> str:
     smaller = max(1, spec.batch_size // 2)
-    return (f"The {where} ran out of memory with a batch of {spec.batch_size}. Try a batch size of {smaller} "
-            "(or a smaller preset); other runs and the page go on.")
+    return Words("train.out_of_memory_gpu" if where == "GPU" else "train.out_of_memory", batch=spec.batch_size,
+                 smaller=smaller)
 
 
 def load_data(family: str, dataset: str):
@@ -294,6 +291,8 @@ def train(spec: TrainSpec, emit: Callable[[Event], None], control: Control | Non
         emit(Event("error", step, out_of_memory_message(spec, "computer")))
         return ckpt
     except Exception as e:  # the run fails with a message; the server and other runs go on
-        msg = str(e) if isinstance(e, (datamod.DataError, checkpoints.CheckpointError, ValueError)) else f"{type(e).__name__}: {e}"
+        first = e.args[0] if e.args else None  # catalogue text keeps its key: the page says it in its language
+        msg = (first if isinstance(first, Words) else str(e)
+               if isinstance(e, (datamod.DataError, checkpoints.CheckpointError, ValueError)) else f"{type(e).__name__}: {e}")
         emit(Event("error", step, msg))
         return ckpt

@@ -112,7 +112,7 @@ def test_text_streams_and_stops(page):
     page.get_by_role("button", name="Continue").click()
     out = panel(page).get_by_role("textbox", name="Prompt and continuation")
     expect(out).to_have_value(re.compile(r"^ROMEO:.{20,}", re.S), timeout=60_000)
-    panel(page).get_by_role("button", name="Stop").first.click()
+    panel(page).get_by_role("button", name="Stop").first.click(no_wait_after=True)  # no navigation to wait for
     page.wait_for_timeout(1500)
     n = len(out.input_value())
     page.wait_for_timeout(1500)
@@ -134,7 +134,7 @@ def test_train_then_stop_then_monitor(page):
         page.wait_for_timeout(500)
     page.wait_for_timeout(1000)
     shot(page, "gan_training")
-    p.get_by_role("button", name="Stop", exact=True).click()
+    p.get_by_role("button", name="Stop", exact=True).click(no_wait_after=True)
     expect(p.get_by_text(re.compile(r"stopped, step \d+")).first).to_be_visible(timeout=60_000)
     tab(page, "Training monitor")
     run = panel(page).get_by_text(re.compile(r"^gan-")).filter(visible=True).first

@@ -9,7 +9,7 @@ import urllib.request
 import pytest
 
 from genai.ui.i18n import lang_of, t
-from genai.ui.locales import LOCALES
+from genai.locales import LOCALES
 
 EN = LOCALES["en"]
 # text that is the same in every language: names, symbols, formulas
@@ -95,3 +95,80 @@ def test_run_time_text_follows_the_language_of_the_request(url):
     page = Client(url, verbose=False, headers={"Accept-Language": "en-US", "X-Genai-Lang": "zh-CN"})
     status = list(page.submit("digits", "tiny", "bce", 1e-3, 1e-3, 8, 8, 20, 0, None, api_name="/train"))[-1][0]
     assert "已完成" in status, status
+
+
+def test_a_refused_upload_and_a_bad_number_answer_in_the_language_of_the_request(url, tmp_path):
+    from gradio_client import Client, handle_file
+
+    bad = tmp_path / "not_an_image.png"
+    bad.write_bytes(b"these bytes are no image")
+    for lang, expect in (("zh-CN,zh;q=0.9", "不是可读取的图像"), ("en-US", "is not a readable image")):
+        client = Client(url, verbose=False, headers={"Accept-Language": lang})
+        with pytest.raises(Exception, match=expect):
+            client.predict("your images (upload)", "tiny", "bce", 1e-3, 1e-3, 8, 8, 20, 0,
+                           [handle_file(str(bad)), handle_file(str(bad))], api_name="/train")
+    zh = Client(url, verbose=False, headers={"Accept-Language": "zh-CN"})
+    with pytest.raises(Exception, match="必须在 0 到"):  # a check of the page's own (common.seed_of)
+        zh.predict("gan_dcgan_mnist", 8, -1, "any", api_name="/sample")
+    with pytest.raises(Exception, match="学习率 lr_g 必须大于 0"):  # the core's one check of settings
+        zh.predict("digits", "tiny", "bce", 0, 1e-3, 8, 8, 20, 0, None, api_name="/train")
+    info = zh.predict("gan_dcgan_mnist", 8, 1, "any", api_name="/sample")[1]
+    assert "类别熵" in info and "步" in info, info  # the info line too
+
+
+def test_a_link_chooses_the_page_language_for_the_session(url):
+    def page(query="", cookie=None):
+        req = urllib.request.Request(url + query, headers={"Cookie": cookie} if cookie else {})
+        with urllib.request.urlopen(req, timeout=30) as r:
+            return r.read().decode(), r.headers.get("set-cookie")
+
+    html, cookie = page("?lang=zh-CN")
+    assert 'navigator, k, {get: () => v}' in html and '"zh-CN"' in html.split("</script>")[0], html[:300]
+    assert cookie.startswith("genai_lang=zh-CN")
+    html, _ = page("", cookie="genai_lang=zh-CN")  # a reload keeps the choice
+    assert '"zh-CN"' in html.split("</script>")[0]
+    for plain in (page("")[0], page("?lang=xx-YY")[0], page("", cookie="genai_lang=<script>")[0]):
+        assert "navigator, k" not in plain  # no choice, or not a language the app has: the browser's own
+    config = json.load(urllib.request.urlopen(url + "config", timeout=30))
+    switch = [c for c in config["components"] if c["type"] == "html"]
+    assert any('href="?lang=zh-CN"' in c["props"]["value"] for c in switch)
+
+
+def test_core_errors_keep_their_key_across_processes_and_translate():
+    import pickle
+
+    from genai.locales import EN, Words, in_language, said
+    from genai.trainer import TrainSpec, check_spec, diverged_message
+
+    with pytest.raises(ValueError) as e:
+        check_spec(TrainSpec(family="gan", preset="tiny", dataset="digits", steps=0, batch_size=8))
+    assert str(e.value).startswith("Steps must be a whole number") and in_language(e.value, "zh-CN").startswith("步数")
+    spec = TrainSpec(family="gan", preset="tiny", dataset="digits", steps=9, batch_size=8, overrides={"lr_g": 5.0})
+    msg = pickle.loads(pickle.dumps(diverged_message(spec, 5, "loss = nan", 2)))  # as it crosses the pipe
+    assert isinstance(msg, Words) and "diverged at step 5" in msg
+    zh = in_language(msg, "zh-CN")
+    assert "第 5 步发散" in zh and "lr_g = 5" in zh and "第 2 步的检查点" in zh, zh
+    assert in_language("plain text", "zh-CN") == "plain text"
+    with pytest.raises(KeyError):
+        said(ValueError, "err.no_such_key_anywhere")
+    assert all(k in EN for k in ("train.diverged", "train.kept"))
+
+
+# calls that name a catalogue key in the code: each key must be in the catalogue
+KEY_CALL = re.compile(r"""\b(?:said\(\w+(?:\.\w+)?, |error\(|Words\(|L\(|tr\(|t\()f?["']([\w.]+)["']""")
+
+
+def test_every_key_the_code_names_is_in_the_catalogue_and_no_page_error_is_english_only():
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1] / "genai"
+    missing, raw = [], []
+    for path in root.rglob("*.py"):
+        if "locales" in path.parts:
+            continue
+        source = path.read_text("utf-8")
+        missing += [(path.name, k) for k in KEY_CALL.findall(source) if k not in EN and not k.endswith(".")]
+        # a message for the page written in the code itself, not taken from the catalogue
+        raw += [(path.name, m) for m in re.findall(r"gr\.Error\(\s*f?[\"'][^\"']*", source)]
+    assert not missing, missing
+    assert not raw, raw

@@ -111,3 +111,20 @@ def test_cli_runs_are_listed_for_everyone_and_ui_runs_only_for_their_owner(tmp_p
         train(tiny_spec(tmp_path, name=name, steps=2, out=str(log / "checkpoint")), lambda e: None, log_dir=log, owner=owner)
     assert [r["name"] for r in runlog.list_disk_runs(tmp_path, owner="bob")] == ["cli-run"]
     assert sorted(r["name"] for r in runlog.list_disk_runs(tmp_path, owner="alice")) == ["alice-run", "cli-run"]
+
+
+def test_a_tabs_curves_send_the_page_a_few_hundred_points_however_long_the_run():
+    from types import SimpleNamespace
+
+    from genai.ui.common import MAX_POINTS, curves
+
+    rows = [{"step": s, "loss": 1.0 / s} for s in range(1, 20_001)]
+    rows += [{"step": s, "heldout": 2.0} for s in (500, 1000)]  # a rare series keeps every point
+    df = curves(SimpleNamespace(rows=rows), ["loss", "heldout", "absent"])
+    loss = df[df.series == "loss"]
+    assert len(loss) <= MAX_POINTS + 1  # a browser redraws every point on every update
+    assert loss.step.iloc[0] == 1 and loss.step.iloc[-1] == 20_000  # the whole run, up to now
+    assert loss.step.is_monotonic_increasing
+    assert df[df.series == "heldout"].step.tolist() == [500, 1000]
+    short = curves(SimpleNamespace(rows=rows[:30]), ["loss"])
+    assert short.step.tolist() == list(range(1, 31))

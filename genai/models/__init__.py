@@ -16,12 +16,14 @@ import importlib
 from dataclasses import asdict, fields
 from pathlib import Path
 
+from genai.locales import said
+
 FAMILIES = {"gan": "genai.models.gan", "vae": "genai.models.vae", "gpt": "genai.models.gpt", "lm": "genai.models.lm"}
 
 
 def family_module(family: str):
     if family not in FAMILIES:
-        raise ValueError(f"Unknown model family {family!r}; choose one of {', '.join(FAMILIES)}")
+        raise said(ValueError, "err.unknown_family", name=repr(family), choices=", ".join(FAMILIES))
     return importlib.import_module(FAMILIES[family])
 
 
@@ -29,12 +31,12 @@ def make_config(family: str, preset: str | None = None, **overrides):
     """A family's config from a named preset plus overrides; unknown fields are refused."""
     mod = family_module(family)
     if preset and preset not in mod.PRESETS:
-        raise ValueError(f"Unknown {family} preset {preset!r}; choose one of {', '.join(mod.PRESETS)}")
+        raise said(ValueError, "err.unknown_preset", family=family, name=repr(preset), choices=", ".join(mod.PRESETS))
     base = dict(mod.PRESETS[preset]) if preset else {}
     names = {f.name for f in fields(mod.Config)}
     bad = sorted(set(overrides) - names)
     if bad:
-        raise ValueError(f"{family} has no setting(s) {', '.join(bad)}")
+        raise said(ValueError, "err.unknown_setting", family=family, names=", ".join(bad))
     base.update({k: v for k, v in overrides.items() if v is not None})
     return mod.Config(**base)
 

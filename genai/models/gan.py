@@ -18,6 +18,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from genai.locales import said
+
 FAMILY = "gan"
 LOSSES = ("bce", "hinge", "wgan-gp")
 ARCHS = ("mlp", "dcgan")
@@ -194,7 +196,7 @@ class Model(nn.Module):
 
     def prepare(self, data):
         if self.config.conditional and int(data.train_y.min()) < 0:
-            raise ValueError("A conditional GAN needs labelled images; this data set has no labels")
+            raise said(ValueError, "err.conditional_needs_labels")
 
     def make_batch(self, data, batch_size, generator):
         x, y = data.batch(batch_size, generator)

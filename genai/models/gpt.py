@@ -33,6 +33,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from genai.locales import said
+
 FAMILY = "gpt"
 ARCHS = ("gpt", "lstm")
 SPECIALS = ("<unk>", "<pad>", "<bos>", "<eos>")  # ids 0..3; characters follow from id 4
@@ -328,13 +330,12 @@ class Model(nn.Module):
         if not self.config.vocab:
             chars = sorted(set(data.train))
             if not chars:
-                raise ValueError("The training text is empty")
+                raise said(ValueError, "err.text_empty")
             self.config.vocab = chars
             self._build()
         train, _ = self._ids(data)
         if len(train) < self.config.block_size + 1:
-            raise ValueError(f"The training text ({len(train)} characters) is shorter than one window of "
-                             f"block_size + 1 = {self.config.block_size + 1} characters")
+            raise said(ValueError, "err.text_shorter_than_window", n=len(train), window=self.config.block_size + 1)
 
     def configure_optimizers(self):
         """AdamW with weight decay on the 2-D weights (matmuls and embeddings) only, as nanoGPT:

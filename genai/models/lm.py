@@ -28,6 +28,7 @@ from pathlib import Path
 import torch
 import torch.nn as nn
 
+from genai.locales import Words, said
 from genai.models import gpt
 
 FAMILY = "lm"
@@ -111,10 +112,8 @@ def load_pretrained_hub(model_id_or_path: str, device=None):
     except (OSError, ValueError) as e:  # no connection, no such repository, no safetensors weights
         if local:
             raise ValueError(f"{name} is not a loadable causal language model folder ({e})") from None
-        why = ("not found on the Hugging Face Hub" if online else
-               "offline: the Hugging Face Hub cannot be reached and it is not in the local cache")
-        raise RuntimeError(f"Could not load {name!r} ({why}; {type(e).__name__}). "
-                           "The shipped model still works.") from None
+        why = Words("lm.not_on_hub" if online else "lm.offline")
+        raise said(RuntimeError, "err.hub_load", name=repr(name), why=why, kind=type(e).__name__) from None
     model.eval()
     return (model.to(device) if device is not None else model), tok
 
@@ -131,8 +130,8 @@ def check_hub_size(name: str, limit: int | None = None) -> None:
         return
     total = getattr(getattr(info, "safetensors", None), "total", None)
     if total and total > limit:
-        raise RuntimeError(f"{name} has {total / 1e9:.1f} billion parameters, more than this server loads "
-                           f"({limit / 1e6:,.0f} million; GENAI_MAX_HUB_PARAMS). Try distilgpt2 or gpt2.")
+        raise said(RuntimeError, "err.hub_too_large", name=name, billions=f"{total / 1e9:.1f}",
+                   millions=f"{limit / 1e6:,.0f}")
 
 
 def load_base(base: str):
@@ -244,8 +243,7 @@ class Model(nn.Module):
     def prepare(self, data):
         train, held = self._ids(data)
         if len(train) < self.block + 1:
-            raise ValueError(f"The training text ({len(train)} tokens) is shorter than one window of "
-                             f"{self.block + 1} tokens")
+            raise said(ValueError, "err.text_shorter_than_window_tokens", n=len(train), window=self.block + 1)
         self.chars_per_token = max(len(data.train), 1) / max(len(train), 1)
 
     def configure_optimizers(self):

@@ -20,6 +20,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from genai.locales import said
+
 FAMILY = "vae"
 ARCHS = ("conv", "mlp")
 PIXELS = 28 * 28
@@ -38,7 +40,7 @@ class Config:
 
     def __post_init__(self):
         if not self.beta >= 0:  # also refuses NaN
-            raise ValueError(f"β must be 0 or more (1 is the plain VAE; got {self.beta})")
+            raise said(ValueError, "err.beta", value=self.beta)
 
 
 PRESETS = {
@@ -270,7 +272,7 @@ class Model(nn.Module):
         if steps < 2:
             raise ValueError("Interpolation needs at least 2 steps")
         if mode not in ("linear", "slerp"):
-            raise ValueError(f"Unknown interpolation {mode!r}; choose linear or slerp")
+            raise said(ValueError, "err.linear_or_slerp")
         z1, z2 = z1.reshape(-1), z2.reshape(-1)
         t = torch.linspace(0, 1, steps)
         if mode == "linear":

@@ -11,7 +11,9 @@ from genai import checkpoints, device as devmod
 from genai.jobs import JobRunner
 from genai.ui import gan_tab, monitor_tab, text_tab, vae_tab
 from genai.ui.common import owner
-from genai.ui.i18n import HEAD, I18N, L, t as tr
+from starlette.middleware import Middleware
+
+from genai.ui.i18n import HEAD, I18N, L, PageLanguage, speak_the_page, switch_html, t as tr
 
 
 
@@ -31,8 +33,9 @@ def warm_up(runner: JobRunner) -> None:
 # how the page is served, for app.py, the benchmarks and the tests alike: uploads capped; no run
 # history in the browser (it keeps users' inputs in localStorage, on a shared lab computer too);
 # the monitoring page closed; footer links to the API and settings only
+# the page in the language its link chose (?lang=zh-CN), kept for the browser session
 LAUNCH = dict(max_file_size="50mb", run_history=False, enable_monitoring=False, footer_links=["api", "settings"],
-              show_error=True, i18n=I18N)
+              show_error=True, i18n=I18N, head=HEAD, app_kwargs={"middleware": [Middleware(PageLanguage)]})
 # requests that may wait in the queue at once: a class of 30 each with a few in flight fits; past
 # it a student is told "the queue is full" at once instead of the server taking on work it cannot do
 QUEUE_MAX = int(os.environ.get("GENAI_QUEUE_MAX", 0) or 0) or 256
@@ -52,7 +55,8 @@ def build_app(runner: JobRunner | None = None) -> gr.Blocks:
     if checkpoints.RUNS_DIR.is_dir():  # what a server killed mid-save left behind
         checkpoints.remove_stale_temp(checkpoints.RUNS_DIR)
     runner = runner or JobRunner()
-    with gr.Blocks(title="Generative AI Lab", delete_cache=(600, 3600), head=HEAD) as demo:
+    with gr.Blocks(title="Generative AI Lab", delete_cache=(600, 3600)) as demo:
+        gr.HTML(switch_html())
         gr.Markdown(L("app.intro"))
         gr.Markdown(L("app.language"))
         device_line = gr.Markdown(f"**Device:** {devmod.describe(runner.device)}", elem_id="device-line")
@@ -77,6 +81,7 @@ def build_app(runner: JobRunner | None = None) -> gr.Blocks:
 
         demo.unload(on_close)
     hide_value_loaders(demo)
+    speak_the_page(demo)  # errors in each page's own language
     demo.queue(max_size=QUEUE_MAX)
     threading.Thread(target=warm_up, args=(runner,), name="warm-up", daemon=True).start()
     demo.runner = runner

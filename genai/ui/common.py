@@ -14,7 +14,7 @@ import gradio as gr
 import pandas as pd
 
 from genai.jobs import Job, JobRunner, RunnerBusy
-from genai.ui.i18n import EN, lang_of, t as tr
+from genai.ui.i18n import EN, L, error, lang_of, page_error, say, t as tr
 
 COMPUTE = "compute"  # the concurrency_id of every compute-heavy event (sampling, encoding)
 # how many of them run at once: one a core (each uses one torch thread beside the server). Every
@@ -22,6 +22,8 @@ COMPUTE = "compute"  # the concurrency_id of every compute-heavy event (sampling
 # event runs first: a default of 1 there would serialise the whole class's requests.
 COMPUTE_LIMIT = max(2, os.cpu_count() or 1)
 HEAVY = dict(concurrency_id=COMPUTE, concurrency_limit=COMPUTE_LIMIT)  # an event's **HEAVY
+# a curve plot's axis and legend titles (its columns are step, value, series), in the page's language
+AXES = dict(x_title=L("plot.step"), y_title=L("plot.value"), color_title=L("plot.series"))
 
 
 SCRATCH_MAX_AGE = 3600  # seconds a GIF or zip made for a download is kept on the server
@@ -50,12 +52,21 @@ def owner(request: gr.Request | None) -> str:
     return getattr(request, "session_hash", None) or "local"
 
 
+MAX_POINTS = 250  # points per series in a curve plot sent to the page
+
+
 def curves(job: Job | None, keys: list[str]) -> pd.DataFrame:
     """Long-format metrics (step, value, series) for a gr.LinePlot, only the given keys."""
     rows = []
     if job is not None:
-        for r in list(job.rows):
-            rows += [(r["step"], float(r[k]), k) for k in keys if k in r]
+        got = list(job.rows)
+        for k in keys:
+            mine = [(r["step"], float(r[k]), k) for r in got if k in r]
+            # a page redraws each plot on every update: thousands of points froze a browser on a
+            # loaded 2-core machine (its Stop button took no click), and a plot 1,000 px wide
+            # shows no more than a few hundred anyway. Every k-th point, and the newest.
+            stride = max(1, -(-len(mine) // MAX_POINTS))
+            rows += mine[::stride] + (mine[-1:] if (len(mine) - 1) % stride else [])
     # typed even when empty: the plot fixes its axis types from the first frame it is sent
     return pd.DataFrame(rows, columns=["step", "value", "series"]).astype({"step": "int64", "value": "float64", "series": "str"})
 
@@ -82,8 +93,9 @@ def status_line(job: Job | None, lang: str | None = None) -> str:
         return tr("status.queued", lang, name=name, place=place, waiting=waiting, when=when)
     if job.status == "cancelled":
         return tr("status.cancelled", lang, name=name)
-    rate = tr("status.rate", lang, rate=job.items_per_s) if job.items_per_s else ""
-    msg = f" - {job.message}" if job.status == "failed" else ""
+    unit = "status.rate_text" if job.spec.family in ("gpt", "lm") else "status.rate"  # windows or images
+    rate = tr(unit, lang, rate=job.items_per_s) if job.items_per_s else ""
+    msg = f" - {say(job.message, lang)}" if job.status == "failed" else ""
     return tr("status.line", lang, name=name, status=status, step=job.step, total=job.total, rate=rate,
               elapsed=fmt_seconds(job.elapsed()), eta=fmt_seconds(job.eta()), msg=msg)
 
@@ -93,7 +105,7 @@ def start_or_error(runner: JobRunner, spec, request, data=None) -> Job:
     try:
         job = runner.start(spec, owner(request), data=data)
     except (RunnerBusy, ValueError) as e:
-        raise gr.Error(str(e)) from None
+        raise page_error(e) from None
     job.lang = lang_of(request)  # its status lines speak the language of the page that started it
     return job
 
@@ -105,17 +117,17 @@ def number(value, name: str, lo: float, hi: float, *, whole: bool = False):
     """A number from the page or the API, checked against the range its control shows. A browser's
     slider cannot send NaN, infinity, text or 1e300; the API can: each gets a message naming it."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise gr.Error(f"{name} must be a number, not {str(value)[:40]!r}")
+        raise error("err.not_a_number", name=name, value=repr(str(value)[:40]))
     if not math.isfinite(value):
-        raise gr.Error(f"{name} must be a finite number, not {value}")
+        raise error("err.not_finite", name=name, value=value)
     if whole and value != int(value):
-        raise gr.Error(f"{name} must be a whole number, not {value:g}")
+        raise error("err.not_whole", name=name, value=f"{value:g}")
     if not lo <= value <= hi:
-        raise gr.Error(f"{name} must be from {lo:g} to {hi:g}, not {value:g}")
+        raise error("err.out_of_range", name=name, lo=f"{lo:g}", hi=f"{hi:g}", value=f"{value:g}")
     return int(value) if whole else float(value)
 
 
-def seed_of(value, what: str = "The seed") -> int:
+def seed_of(value, what: str = "seed") -> int:
     """A seed from the page or the API: a whole number torch can take, or a clear message."""
     from genai.trainer import MAX_SEED
 
@@ -124,9 +136,9 @@ def seed_of(value, what: str = "The seed") -> int:
         if seed != float(value or 0):
             raise ValueError
     except (TypeError, ValueError, OverflowError):
-        raise gr.Error(f"{what} must be a whole number (got {value!r})") from None
+        raise error("err.seed_not_whole", name=what, value=repr(value)) from None
     if not 0 <= seed <= MAX_SEED:
-        raise gr.Error(f"{what} must be from 0 to {MAX_SEED} (got {seed})")
+        raise error("err.seed_range", name=what, max=MAX_SEED, value=seed)
     return seed
 
 
@@ -180,7 +192,7 @@ def toggle_pause(runner: JobRunner, job_id: str | None, request) -> str:
     """The tabs' Pause / resume button."""
     job = find_job(runner, job_id, request)
     if job is None:
-        raise gr.Error("No run to pause: start one first.")
+        raise error("err.no_run_to_pause")
     job.resume() if job.status == "paused" else job.pause()
     return status_line(job)
 
@@ -200,7 +212,7 @@ def run_choices(runner: JobRunner, request, family: str) -> list[tuple[str, str]
     """(label, value) of this session's runs of ``family`` that saved a checkpoint. The value is
     the run's unguessable key, sent only to this session's page: runs belong to the browser
     session that started them, and no path of the server is shown or taken."""
-    return [(f"your run: {job.name}", RUN + job.key) for job in runner.jobs(owner(request))
+    return [(tr("ui.your_run", request, name=job.name), RUN + job.key) for job in runner.jobs(owner(request))
             if job.spec.family == family and job.checkpoint]
 
 
@@ -214,12 +226,11 @@ def checkpoint_file(runner: JobRunner, value: str | None, families: tuple[str, .
     if value.startswith(RUN):
         job = next((j for j in runner.jobs() if j.key == value[len(RUN):]), None)
         if job is None or job.spec.family not in families or not job.checkpoint:
-            raise gr.Error("That run is not one of this page's (or has no checkpoint yet): "
-                           "choose one from the list.")
+            raise error("err.not_your_run")
         return job.checkpoint
     for family in families:  # shipped ones only: runs on disk are other sessions' and the CLI's
         try:
             return str(checkpoints.find(value, family, runs_dir=os.devnull).path)
         except checkpoints.CheckpointError:
             pass
-    raise gr.Error(f"No checkpoint called {value[:80]!r}: choose one from the list.")
+    raise error("err.no_checkpoint_called", name=repr(value[:80]))

@@ -10,10 +10,10 @@ import torch
 from genai import checkpoints, data as datamod, images, models
 from genai.models import gan
 from genai.trainer import MAX_BATCH, MAX_STEPS, TrainSpec, check_spec
-from genai.ui.common import (HEAVY, INF, checkpoint_file, curves, find_job, number, run_choices, scratch_file,
+from genai.ui.common import (AXES, HEAVY, INF, checkpoint_file, curves, find_job, number, run_choices, scratch_file,
                              seed_of, start_or_error, status_line, stop_job, stream_closed, toggle_pause,
                              updates, waiting)
-from genai.ui.i18n import L
+from genai.ui.i18n import L, error, page_error, t as tr
 
 
 
@@ -53,13 +53,17 @@ def checkpoint_choices(runner, request) -> list[tuple[str, str]]:
     return out
 
 
-def describe_checkpoint(meta: dict) -> str:
+def describe_checkpoint(meta: dict, request=None) -> str:
+    """The info line under the samples, in the page's language."""
     c, m = meta["config"], meta.get("metrics", {})
-    kind = ("conditional " if c.get("conditional") else "") + {"mlp": "MLP GAN", "dcgan": "DCGAN"}[c["arch"]]
-    parts = [f"{kind}, {c['loss']} loss, z = {c['z_dim']}", f"trained {meta.get('step', 0)} steps on {meta.get('dataset', '?')}"]
+    kind = {"mlp": "MLP GAN", "dcgan": "DCGAN"}[c["arch"]]
+    kind = tr("gan.info_conditional", request, kind=kind) if c.get("conditional") else kind
+    parts = [tr("gan.info_model", request, kind=kind, loss=c["loss"], z=c["z_dim"]),
+             tr("common.info_trained", request, steps=meta.get("step", 0), dataset=meta.get("dataset", "?"))]
     if "fid" in m:
-        parts.append(f"FID {m['fid']:.2f}, class entropy {m['class_entropy']:.3f}, confident {m['confident']:.0%}")
-    return "; ".join(parts)
+        parts.append(tr("gan.info_quality", request, fid=f"{m['fid']:.2f}", entropy=f"{m['class_entropy']:.3f}",
+                        confident=f"{m['confident']:.0%}"))
+    return tr("common.info_sep", request).join(parts)
 
 
 def first_grid(runner):
@@ -120,11 +124,12 @@ def build(runner) -> None:
     with gr.Row():
         live = gr.Image(type="pil", label=L("gan.live"), format="png", height=380)
         with gr.Column():
-            loss_plot = gr.LinePlot(x="step", y="value", color="series", title=L("gan.losses_plot"), height=190)
-            d_plot = gr.LinePlot(x="step", y="value", color="series", title=L("gan.d_plot"), height=190)
+            loss_plot = gr.LinePlot(x="step", y="value", color="series", title=L("gan.losses_plot"), height=190, **AXES)
+            d_plot = gr.LinePlot(x="step", y="value", color="series", title=L("gan.d_plot"), height=190, **AXES)
     with gr.Row():
-        fid_plot = gr.LinePlot(x="step", y="value", color="series", title=L("gan.fid_plot"), height=220)
-        hist = gr.BarPlot(x="class", y="share", title=L("gan.hist_plot"), height=220, y_lim=[0, 1])
+        fid_plot = gr.LinePlot(x="step", y="value", color="series", title=L("gan.fid_plot"), height=220, **AXES)
+        hist = gr.BarPlot(x="class", y="share", title=L("gan.hist_plot"), height=220, y_lim=[0, 1],
+                          x_title=L("plot.digit"), y_title=L("plot.share"))
     with gr.Row():
         replay = gr.Slider(0, 1, 0, step=1, label=L("gan.replay"))
         gif_btn = gr.Button(L("gan.export_gif"))
@@ -135,28 +140,28 @@ def build(runner) -> None:
     def on_sample(checkpoint, n_samples, seed, digit, request: gr.Request):
         path = checkpoint_file(runner, checkpoint, ("gan",))
         if not path:
-            raise gr.Error("Choose a checkpoint first (or train one below).")
+            raise error("err.choose_checkpoint_or_train")
         try:
             model, meta = load_model(path, runner.device)
         except (checkpoints.CheckpointError, OSError) as e:
-            raise gr.Error(str(e)) from None
+            raise page_error(e) from None
         n_samples = number(n_samples, "n_samples", 1, 100, whole=True)
         g = torch.Generator().manual_seed(seed_of(seed))
         labels = int(digit) if (digit not in (None, "any") and model.config.conditional) else None
         x = model.sample(n_samples, generator=g, labels=labels)
-        return images.grid_image(x, nrow=10 if n_samples > 64 else 8, scale=3), describe_checkpoint(meta)
+        return images.grid_image(x, nrow=10 if n_samples > 64 else 8, scale=3), describe_checkpoint(meta, request)
 
-    def on_walk(checkpoint, from_seed, to_seed, n_frames):
+    def on_walk(checkpoint, from_seed, to_seed, n_frames, request: gr.Request):
         path = checkpoint_file(runner, checkpoint, ("gan",))
         if not path:
-            raise gr.Error("Choose a checkpoint first.")
+            raise error("err.choose_checkpoint")
         n_frames = number(n_frames, "n_frames", 3, 32, whole=True)
         try:
             model, _ = load_model(path, runner.device)
         except (checkpoints.CheckpointError, OSError) as e:
-            raise gr.Error(str(e)) from None
-        ga = torch.Generator().manual_seed(seed_of(from_seed, "From seed"))
-        gb = torch.Generator().manual_seed(seed_of(to_seed, "To seed"))
+            raise page_error(e) from None
+        ga = torch.Generator().manual_seed(seed_of(from_seed, "from_seed"))
+        gb = torch.Generator().manual_seed(seed_of(to_seed, "to_seed"))
         za = torch.randn(1, model.config.z_dim, generator=ga)
         zb = torch.randn(1, model.config.z_dim, generator=gb)
         t = torch.linspace(0, 1, n_frames).unsqueeze(1)
@@ -202,11 +207,11 @@ def build(runner) -> None:
             if data is None:
                 data = datamod.load_images(dataset)
             if gan.PRESETS[preset].get("conditional") and int(data.train_y.min()) < 0:
-                raise ValueError("The conditional GAN needs labelled images; choose a labelled data set")
+                raise error("err.conditional_needs_labels")
         except gr.Error:  # already a message for the page (gr.Error is a ValueError)
             raise
         except (datamod.DataError, ValueError, TypeError) as e:
-            raise gr.Error(str(e)) from None
+            raise page_error(e) from None
         job = start_or_error(runner, spec, request, data=data)
         sent = 0
         try:
@@ -225,7 +230,7 @@ def build(runner) -> None:
     def on_stop(jid, request: gr.Request):
         job = stop_job(runner, jid, request)
         if job is None:
-            return "No run to stop.", gr.skip()
+            return tr("common.no_run_to_stop", request), gr.skip()
         return status_line(job), gr.Dropdown(choices=checkpoint_choices(runner, request))
 
     def on_replay(jid, i, request: gr.Request):
@@ -233,12 +238,12 @@ def build(runner) -> None:
         if job is None or not job.media:
             return gr.skip()
         step, img = job.media[min(number(i, "i", 0, 1e9, whole=True), len(job.media) - 1)]
-        return gr.Image(value=img, label=f"Fixed-noise samples at step {step}")
+        return gr.Image(value=img, label=tr("gan.live_at", request, step=step))
 
     def on_gif(jid, request: gr.Request):
         job = find_job(runner, jid, request)
         if job is None or not job.media:
-            raise gr.Error("Train a run first: its sample history becomes the GIF.")
+            raise error("err.gif_needs_run")
         path = scratch_file(f"{job.name}.gif")
         return images.to_gif([img for _, img in job.media], path, duration_ms=150)
 

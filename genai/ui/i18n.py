@@ -1,4 +1,4 @@
-"""The page in several languages (genai/ui/locales/, one file each).
+"""The page in several languages (genai/locales/, one file each).
 
 Two halves, one catalogue:
 - what the page renders (labels, buttons, explanations) is given to Gradio as ``L(key)``, and
@@ -8,13 +8,21 @@ Two halves, one catalogue:
   request)``, in the language of that same page: a small script in the page's head adds the
   page's current language (``<html lang>``, which Gradio keeps in step with its locale) to every
   request as ``X-Genai-Lang``; a request without it (an API client) follows ``Accept-Language``.
-A key missing in a language falls back to English.
+A key missing in a language falls back to English. Errors follow the same page: the core and the
+tabs raise them from the catalogue (``genai.locales.said``), in English, and ``speak_the_page``
+wraps every event of the app so that the message reaches the page in its language.
 """
 from __future__ import annotations
 
+import functools
+import inspect
+import json
+from http.cookies import SimpleCookie
+from urllib.parse import parse_qs
+
 import gradio as gr
 
-from genai.ui.locales import LOCALES, NAMES
+from genai.locales import LOCALES, NAMES, Words, in_language, said, text
 
 EN = LOCALES["en"]
 I18N = gr.I18n(**LOCALES)
@@ -40,7 +48,7 @@ def L(key: str):
     """A catalogue entry for a component's label, info, value or title (Gradio translates it in
     the browser)."""
     if key not in EN:
-        raise KeyError(f"no string {key!r} in genai/ui/locales/en.py")
+        raise KeyError(f"no string {key!r} in genai/locales/en.py")
     return I18N(key)
 
 
@@ -65,8 +73,120 @@ def lang_of(request: gr.Request | str | None) -> str:
 
 def t(key: str, request: gr.Request | str | None = None, **kw) -> str:
     """The text for ``key`` in the request's language, filled in with ``kw``."""
-    text = LOCALES[lang_of(request)].get(key) or EN[key]
-    return text.format(**kw) if kw else text
+    return text(key, lang_of(request), **kw)
 
 
-__all__ = ["HEAD", "I18N", "L", "NAMES", "lang_of", "t"]
+def say(thing, request: gr.Request | str | None = None):
+    """Catalogue text (``Words``, an error said from it) in the request's language; else as is."""
+    return in_language(thing, lang_of(request))
+
+
+def error(key: str, **fields) -> gr.Error:
+    """A message for the page, from the catalogue (English until ``speak_the_page`` translates it)."""
+    return said(gr.Error, key, **fields)
+
+
+def page_error(e: BaseException) -> gr.Error:
+    """An error of the core, as a message for the page (keeping its catalogue key)."""
+    first = e.args[0] if e.args else None
+    return gr.Error(first if isinstance(first, Words) else str(e))
+
+
+def _translated(e: Exception, args, kwargs) -> Exception:
+    first = e.args[0] if e.args else None
+    if not isinstance(first, Words):
+        return e
+    request = next((a for a in (*args, *kwargs.values()) if isinstance(a, gr.Request)), None)
+    return gr.Error(say(first, request), duration=getattr(e, "duration", 10), title=getattr(e, "title", "Error"))
+
+
+def speaking(fn):
+    """``fn`` with its catalogue errors written in the language of the request it was given."""
+    if inspect.isgeneratorfunction(fn):
+        @functools.wraps(fn)
+        def gen(*args, **kwargs):
+            try:
+                yield from fn(*args, **kwargs)
+            except Exception as e:
+                if (mine := _translated(e, args, kwargs)) is e:
+                    raise
+                raise mine from None
+        return gen
+
+    @functools.wraps(fn)
+    def call(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except Exception as e:
+            if (mine := _translated(e, args, kwargs)) is e:
+                raise
+            raise mine from None
+    return call
+
+
+def speak_the_page(demo: gr.Blocks) -> None:
+    """Every event handler of ``demo`` answers errors in its page's language (those that take the
+    request: the others answer in English)."""
+    for block_fn in demo.fns.values():
+        if block_fn.fn is not None and not inspect.iscoroutinefunction(block_fn.fn):
+            block_fn.fn = speaking(block_fn.fn)
+
+
+COOKIE = "genai_lang"
+
+
+def switch_html() -> str:
+    """The page's language links: each reloads the page in that language (``PageLanguage``)."""
+    links = " · ".join(f'<a href="?lang={code}" lang="{code}">{name}</a>' for code, name in NAMES.items())
+    return f'<div id="language-switch" style="text-align:right">🌐 {links}</div>'
+
+
+class PageLanguage:
+    """ASGI middleware: the page in the language its link chose (``/?lang=zh-CN``), kept for the
+    browser session by a cookie. Gradio takes its locale from ``navigator.language`` once, as the
+    page starts, before any of the app's own scripts run; so the page is sent with a first script
+    that gives ``navigator.language`` the chosen language. Without a choice the page is untouched
+    (it follows the browser), and nothing but the page itself is rewritten."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        lang = self.chosen(scope) if scope["type"] == "http" and scope["path"] == "/" else None
+        if lang is None:
+            return await self.app(scope, receive, send)
+        start, body = {}, []
+
+        async def rewrite(message):
+            if message["type"] == "http.response.start":
+                start.update(message)
+                return
+            body.append(message.get("body", b""))
+            if message.get("more_body"):
+                return
+            page = b"".join(body)
+            headers = [(k, v) for k, v in start.get("headers", []) if k.lower() != b"content-length"]
+            if any(k.lower() == b"content-type" and v.startswith(b"text/html") for k, v in headers):
+                code = json.dumps(lang)
+                first = (f"<script>for (const [k, v] of [['language', {code}], ['languages', [{code}]]])"
+                         f" Object.defineProperty(navigator, k, {{get: () => v}});</script>").encode()
+                page = page.replace(b"<head>", b"<head>" + first, 1)
+                headers.append((b"set-cookie", f"{COOKIE}={lang}; Path=/; SameSite=Lax".encode()))
+            headers.append((b"content-length", str(len(page)).encode()))
+            await send({**start, "headers": headers})
+            await send({"type": "http.response.body", "body": page})
+
+        await self.app(scope, receive, rewrite)
+
+    @staticmethod
+    def chosen(scope) -> str | None:
+        """The language a link asked for, else the one this browser chose before, else None."""
+        asked = parse_qs(scope.get("query_string", b"").decode("latin-1")).get("lang", [None])[0]
+        if asked is None:
+            jar = SimpleCookie(dict(scope.get("headers") or []).get(b"cookie", b"").decode("latin-1"))
+            asked = jar[COOKIE].value if COOKIE in jar else None
+        return asked if asked in LOCALES else None
+
+
+__all__ = ["HEAD", "I18N", "L", "NAMES", "PageLanguage", "error", "lang_of", "page_error", "say", "speak_the_page",
+           "switch_html", "t"]

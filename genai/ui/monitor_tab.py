@@ -10,24 +10,30 @@ import pandas as pd
 
 from genai import checkpoints, data as datamod, monitor
 from genai.trainer import MAX_STEPS, TrainSpec
-from genai.ui.common import fmt_seconds, number, owner, scratch_file, start_or_error
-from genai.ui.i18n import L
+from genai.ui.common import AXES, fmt_seconds, number, owner, scratch_file, start_or_error
+from genai.ui.i18n import EN, L, error, lang_of, say, t as tr
 
-COLUMNS = ["run", "model", "data", "status", "step", "images|tokens/s", "elapsed", "ETA", "device", "memory"]
+# the runs table's columns, by catalogue key (monitor.col_run, ...)
+COLUMNS = ["run", "model", "data", "status", "step", "speed", "elapsed", "eta", "device", "memory"]
 PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#17becf"]
 LIGHT = ["#aec7e8", "#ffbb78", "#98df8a", "#ff9896", "#c5b0d5", "#c49c94", "#f7b6d2", "#9edae5"]
 MAX_POINTS = 600  # per run and metric; the page stays smooth
 
 
-def table(views) -> pd.DataFrame:
+def table(views, lang: str = "en") -> pd.DataFrame:
+    """The runs table, its headers, statuses and messages in ``lang``."""
     def who(v):
-        return " (watching)" if v.get("watching") else " (shared)" if v.get("shared") else ""
+        return (tr("monitor.watching", lang) if v.get("watching") else tr("monitor.shared", lang)
+                if v.get("shared") else "")
 
-    rows = [[v["name"] + who(v), v["family"], v["dataset"],
-             v["status"] + (f": {v['message']}" if v["status"] == "failed" else ""),
+    def status(v):
+        word = tr(f"status.{v['status']}", lang) if f"status.{v['status']}" in EN else v["status"]
+        return word + (f": {say(v['message'], lang)}" if v["status"] == "failed" else "")
+
+    rows = [[v["name"] + who(v), v["family"], v["dataset"], status(v),
              f"{v['step']} / {v['total']}", f"{v['items_per_s']:,.0f}", fmt_seconds(v["elapsed"]),
              fmt_seconds(v["eta"]), v["device"], v["memory"]] for v in views]
-    return pd.DataFrame(rows, columns=COLUMNS)
+    return pd.DataFrame(rows, columns=[tr(f"monitor.col_{c}", lang) for c in COLUMNS])
 
 
 def curve_frame(views, names, metric, weight, log_scale):
@@ -62,14 +68,15 @@ def build(runner) -> None:
     gr.Markdown(L("monitor.intro"))
     watch_note = gr.Markdown()  # "You are watching ...", for a page opened with a share link
     keep = gr.Checkbox(False, label=L("monitor.keep"))
-    runs = gr.Dataframe(pd.DataFrame(columns=COLUMNS), label=L("monitor.runs"), interactive=False, wrap=True)
+    runs = gr.Dataframe(pd.DataFrame(columns=[tr(f"monitor.col_{c}") for c in COLUMNS]), label=L("monitor.runs"),
+                        interactive=False, wrap=True)
     with gr.Row():
         # any value is let through (an API user names a run): the handlers check it is one to see
         pick = gr.Dropdown([], multiselect=True, label=L("monitor.compare"), allow_custom_value=True)
         metric = gr.Dropdown([], label=L("monitor.metric"))
         weight = gr.Slider(0, 0.99, 0.6, step=0.01, label=L("monitor.smoothing"))
         log_scale = gr.Checkbox(False, label=L("monitor.log"))
-    curve = gr.LinePlot(x="step", y="value", color="series", height=320, label=L("monitor.curves"))
+    curve = gr.LinePlot(x="step", y="value", color="series", height=320, label=L("monitor.curves"), **AXES)
     gr.Markdown(L("monitor.one_run"))
     with gr.Row():
         focus = gr.Dropdown([], label=L("monitor.run"), allow_custom_value=True)
@@ -102,14 +109,14 @@ def build(runner) -> None:
     def the_view(name, request):
         v = next((v for v in views_of(request) if v["name"] == name), None)
         if v is None:
-            raise gr.Error("Choose a run first.")
+            raise error("err.choose_run")
         return v
 
     def refresh(chosen_runs, metric_name, smoothing, log_y, run, seen, request: gr.Request):
         views = views_of(request)
         seen = dict(seen or {})
         out = {}
-        tab = table(views)
+        tab = table(views, lang_of(request))
         sig = tab.to_json()
         out[runs] = tab if sig != seen.get("table") else gr.skip()
         seen["table"] = sig
@@ -132,7 +139,7 @@ def build(runner) -> None:
         if moved != seen.get("curve"):
             seen["curve"] = moved
             df, colors = curve_frame(views, chosen_runs, metric_name, smoothing, log_y) if metric_name else (None, {})
-            title = ("log10 " if log_y else "") + (metric_name or "")
+            title = ("log10 " if log_y else "") + (metric_name or "")  # a metric's name, as the runs log it
             out[curve] = (gr.LinePlot(value=df, color_map=colors, colors_in_legend=list(colors), y_title=title)
                           if df is not None else gr.skip())
         else:
@@ -155,15 +162,17 @@ def build(runner) -> None:
         if m is None:
             return None, ""
         if isinstance(m, str):
-            return gr.Image(value=None, label="Samples"), gr.Textbox(value=m, label=f"Text sample at step {s}")
-        return gr.Image(value=m, label=f"Samples at step {s}"), gr.Textbox(value="", label="Text sample")
+            return (gr.Image(value=None, label=tr("monitor.samples", request)),
+                    gr.Textbox(value=m, label=tr("monitor.text_at", request, step=s)))
+        return (gr.Image(value=m, label=tr("monitor.samples_at", request, step=s)),
+                gr.Textbox(value="", label=tr("monitor.text_sample", request)))
 
     def show_settings(chosen_runs, request: gr.Request):
         views = [v for v in views_of(request) if v["name"] in (chosen_runs or [])]
         if not views:
             return None
         cols, rows = monitor.settings_table(views)
-        df = pd.DataFrame(rows, columns=["setting"] + cols).astype(str)
+        df = pd.DataFrame(rows, columns=[tr("monitor.setting", request)] + cols).astype(str)
         differs = df[cols].nunique(axis=1) > 1
         return df.style.apply(lambda r: ["background-color: #fff3b0" if differs[r.name] else "" for _ in r], axis=1)
 
@@ -172,45 +181,45 @@ def build(runner) -> None:
             v = the_view(run, request)
             job = v["job"]
             if job is None:
-                raise gr.Error(f"{run} was started from the command line: control it there.")
+                raise error("err.cli_run", run=run)
             if v["watching"]:
-                raise gr.Error(f"{run} is someone else's shared run: you can watch it and fork it, "
-                               "but only the person who started it can pause or stop it.")
+                raise error("err.watched_run_control", run=run)
             getattr(job, action)()
-            return f"{run}: {job.status}"
+            return f"{run}: {tr(f'status.{job.status}', request)}"
         return handler
 
     def restart(run, changes, n_steps, request: gr.Request, fork_run: bool):
         v = the_view(run, request)
         if v["watching"] and not fork_run:
-            raise gr.Error(f"{run} is someone else's shared run: fork it to train a run of your own.")
+            raise error("err.watched_run_resume", run=run)
         if v["status"] in ("training", "paused", "queued") and not fork_run:
-            raise gr.Error("Stop the run first; then resume it from its checkpoint.")
+            raise error("err.stop_first")
         if fork_run and v["job"] is not None:  # a live run saves its weights as they are now
             v["checkpoint"] = monitor.fork_checkpoint(v["job"])
         if not v["checkpoint"] or not Path(v["checkpoint"]).exists():
-            raise gr.Error(f"{run} has no checkpoint to start from yet (a queued run has not started).")
+            raise error("err.no_checkpoint_yet", run=run)
         spec = dict(v["spec"])
         if spec["dataset"] not in datamod.DATASETS:
-            raise gr.Error(f"{run} trained on uploaded data, which is not kept: start a new run in its tab.")
+            raise error("err.uploaded_data_gone", run=run)
         overrides = {}
         if fork_run:
             try:
                 overrides = json.loads(changes or "{}")
                 assert isinstance(overrides, dict)
             except (json.JSONDecodeError, AssertionError):
-                raise gr.Error('Fork settings must be a JSON object, e.g. {"lr_d": 0.0002}') from None
+                raise error("err.fork_settings") from None
         steps_left = (number(n_steps or 0, "n_steps", 0, MAX_STEPS, whole=True) if fork_run
                       else v["total"] - v["step"])
         if steps_left <= 0:
-            raise gr.Error(f"{run} already finished all its steps; fork it to train more.")
+            raise error("err.all_steps_done", run=run)
         if fork_run:  # a copy of the checkpoint: the run it came from goes on overwriting its own
             v["checkpoint"] = str(checkpoints.copy_to(v["checkpoint"], checkpoints.RUNS_DIR / "forks"))
         new = TrainSpec(**{**spec, "overrides": overrides, "init_from": v["checkpoint"], "steps": steps_left,
                            "name": "", "out": ""})
         job = start_or_error(runner, new, request)
-        what = f"forked with {overrides}" if fork_run else f"resumed from step {v['step']}"
-        return f"{job.name}: {run} {what}."
+        if fork_run:
+            return tr("monitor.forked", request, name=job.name, run=run, changes=json.dumps(overrides))
+        return tr("monitor.resumed", request, name=job.name, run=run, step=v["step"])
 
     def resume_from(run, request: gr.Request):
         return restart(run, None, None, request, fork_run=False)
@@ -226,15 +235,13 @@ def build(runner) -> None:
     def on_share(run, request: gr.Request):
         v = the_view(run, request)
         if v["job"] is None or v["watching"]:
-            raise gr.Error("Only a run you started in this page can be shared.")
+            raise error("err.share_own_runs")
         token = v["job"].share()
         headers = dict(request.headers) if request else {}
         host = headers.get("x-forwarded-host") or headers.get("host") or "localhost:7860"
         scheme = headers.get("x-forwarded-proto") or ("https" if host.endswith(".hf.space") else "http")
         link = f"{scheme}://{host}/?watch={token}"
-        return (f"**{run}** is shared with the class. Link: [{link}]({link}) (also under *Runs* in every "
-                "student's monitor, marked *watching*). Watchers see it live and can fork it; only you can "
-                "pause or stop it.")
+        return tr("monitor.shared_note", request, run=run, link=link)
 
     def on_watch_link(request: gr.Request):
         """A page opened with ?watch=TOKEN: show that run in this monitor."""
@@ -244,11 +251,10 @@ def build(runner) -> None:
         try:
             job = runner.watch(token)
         except KeyError as e:
-            return gr.skip(), gr.skip(), gr.skip(), str(e.args[0])
+            return gr.skip(), gr.skip(), gr.skip(), say(e.args[0], request)
         return (gr.Tabs(selected="monitor"), gr.Dropdown(choices=[job.name], value=[job.name]),
                 gr.Dropdown(choices=[job.name], value=job.name),
-                f"You are watching **{job.name}**, shared with the class: it updates live. *Fork as a new run* "
-                "trains a copy of your own.")
+                tr("monitor.watching_note", request, name=job.name))
 
     def on_keep(flag, request: gr.Request):
         # for this session's runs, the ones it has and the ones it starts later

@@ -14,10 +14,11 @@ import pandas as pd
 
 from genai import checkpoints, data as datamod, models, zerogpu
 from genai.trainer import MAX_BATCH, MAX_STEPS, TrainSpec, check_spec
-from genai.ui.common import (HEAVY, INF, checkpoint_file, curves, find_job, number, run_choices, seed_of,
+from genai.ui.common import (AXES, HEAVY, INF, checkpoint_file, curves, find_job, number, run_choices, seed_of,
                              start_or_error, status_line, stop_job, stream_closed, Throttle, toggle_pause,
                              updates, waiting)
-from genai.ui.i18n import L
+from genai.locales import said
+from genai.ui.i18n import L, error, page_error, say, t as tr
 
 LATEX = [{"left": "$$", "right": "$$", "display": True}, {"left": "$", "right": "$", "display": False}]
 HUB = "Hugging Face Hub model (id below)"
@@ -41,7 +42,7 @@ def load_model(path: str, device):
             check_base(meta["config"].get("base"))
         model, meta = models.from_checkpoint(path, None, device)
         if meta["family"] not in TEXT_FAMILIES:
-            raise checkpoints.CheckpointError(f"{Path(path).name} is a {meta['family']} checkpoint, not a text model")
+            raise said(checkpoints.CheckpointError, "err.not_text_model", name=Path(path).name, family=meta["family"])
         _MODELS[key] = model, meta
     return _MODELS[key]
 
@@ -52,13 +53,12 @@ def as_hub_id(value) -> str:
     working offline): a student must not make the server read paths of their choosing."""
     name = (value or "").strip()
     if not name:
-        raise gr.Error("Type a Hugging Face Hub model id, such as distilgpt2 or openai-community/gpt2.")
+        raise error("err.hub_id_empty")
     if os.environ.get("GENAI_LOCAL_MODELS") == "1" and Path(name).expanduser().is_dir():
         return name
     if ".." in name or not HUB_ID.match(name) or Path(name).exists():
         shown = name if len(name) <= 60 else name[:57] + "..."
-        raise gr.Error(f"{shown!r} is not a Hugging Face Hub model id: give one like distilgpt2 or "
-                       "openai-community/gpt2 (this server does not load models from folders).")
+        raise error("err.not_hub_id", name=repr(shown))
     return name
 
 
@@ -85,7 +85,7 @@ def load_hub(model_id: str, device):
         except gr.Error:  # already a message for the page (gr.Error is a ValueError)
             raise
         except (RuntimeError, ValueError, OSError) as e:
-            raise gr.Error(str(e)) from None
+            raise page_error(e) from None
         _MODELS[key] = model, {"family": "lm", "config": asdict(model.config), "step": 0}
     return _MODELS[key]
 
@@ -118,19 +118,22 @@ def checkpoint_choices(runner, request) -> list[tuple[str, str]]:
     return out + [(L("text.hub_choice"), HUB)]
 
 
-def describe(meta: dict) -> str:
+def describe(meta: dict, request=None) -> str:
+    """The model's info line, in the page's language."""
     c, m = meta["config"], meta.get("metrics", {})
+    trained = tr("common.info_trained", request, steps=meta.get("step", 0), dataset=meta.get("dataset", "?"))
     if meta["family"] == "lm":
-        how = f"LoRA rank {c['lora_r']}" if c["lora"] else "every weight"
-        held = (f", held-out loss {m['loss']:.3f} nats/token = {m['loss_per_char']:.3f} nats/char"
+        how = tr("text.info_lora", request, r=c["lora_r"]) if c["lora"] else tr("text.info_full", request)
+        held = (tr("text.info_heldout_tokens", request, loss=f"{m['loss']:.3f}", per_char=f"{m['loss_per_char']:.3f}")
                 if "loss_per_char" in m else "")
         base = Path(c["base"]).stem if c["base"].endswith(".safetensors") else c["base"]  # a char GPT checkpoint
         if not meta.get("step"):
-            return f"{base}, pretrained (not fine-tuned here)"
-        return f"{base} fine-tuned ({how}); {meta['step']} steps on {meta.get('dataset', '?')}{held}"
-    kind = f"char GPT, {c['n_layer']} layers x {c['n_embd']}" if c["arch"] == "gpt" else f"char LSTM, {c['lstm_layers']} x {c['lstm_hidden']}"
-    held = f", held-out loss {m['loss']:.3f} nats/char" if "loss" in m else ""
-    return f"{kind}, context {c['block_size']}; {meta.get('step', 0)} steps on {meta.get('dataset', '?')}{held}"
+            return tr("text.info_pretrained", request, base=base)
+        return tr("text.info_fine_tuned", request, base=base, how=how, trained=trained, held=held)
+    kind = (tr("text.info_gpt", request, layers=c["n_layer"], width=c["n_embd"]) if c["arch"] == "gpt"
+            else tr("text.info_lstm", request, layers=c["lstm_layers"], width=c["lstm_hidden"]))
+    held = tr("text.info_heldout", request, loss=f"{m['loss']:.3f}") if "loss" in m else ""
+    return tr("text.info_char", request, kind=kind, context=c["block_size"], trained=trained, held=held)
 
 
 def fine_tune_spec(path: str, hub: str, lora: bool, rank: int, lr: float, common: dict) -> TrainSpec:
@@ -139,7 +142,7 @@ def fine_tune_spec(path: str, hub: str, lora: bool, rank: int, lr: float, common
     schedule = {"lr": lr, "min_lr": lr / 10, "warmup_steps": 10, "decay_steps": common["steps"]}
     adapters = {"lora": bool(lora), "lora_r": int(rank), "lora_alpha": 2.0 * int(rank)}
     if not path:
-        raise ValueError("Choose a model above first")
+        raise error("err.choose_model_above")
     if path == HUB:
         return TrainSpec(**common, family="lm", preset="lora" if lora else "full",
                          overrides={"base": as_hub_id(hub), **schedule, **adapters})
@@ -161,7 +164,7 @@ def text_in(prompt) -> str:
     tokenizer should see removed (NUL and other control characters but tab and newline).
     Zero-width and right-to-left characters stay: they are text, and a model reads them as such."""
     if prompt is not None and not isinstance(prompt, str):
-        raise gr.Error("The prompt must be text")
+        raise error("err.prompt_not_text")
     prompt = (prompt or "")[-MAX_PROMPT:]
     return "".join(c for c in prompt if c in "\t\n" or not unicodedata.category(c) == "Cc")
 
@@ -196,7 +199,8 @@ def build(runner) -> None:
     gr.Markdown(L("text.probs_title"))
     with gr.Row():
         probs = gr.HighlightedText(label=L("text.continuation"), show_legend=False, combine_adjacent=False, scale=3)
-        alts = gr.BarPlot(x="token", y="probability", title=L("text.alts"),
+        alts = gr.BarPlot(x="token", y="probability", title=L("text.alts"), x_title=L("plot.token"),
+                          y_title=L("plot.probability"),
                           y_lim=[0, 1], height=240, scale=2)
     with gr.Row():
         t_outs = [gr.Textbox(label=L(f"text.temperature_{tau}"), lines=8, interactive=False) for tau in ("05", "10", "15")]
@@ -227,7 +231,7 @@ def build(runner) -> None:
     status = gr.Markdown(L("common.no_run"))
     with gr.Row():
         loss_plot = gr.LinePlot(x="step", y="value", color="series", height=260,
-                                title=L("text.loss_plot"))
+                                title=L("text.loss_plot"), **AXES)
         sample_box = gr.Textbox(label=L("text.sample_box"), lines=10, interactive=False)
     replay = gr.Slider(0, 1, 0, step=1, label=L("text.replay"))
     gr.Markdown(L("text.fine_tune_experiment"))
@@ -241,28 +245,28 @@ def build(runner) -> None:
         if path == HUB:
             return load_hub(as_hub_id(hub), runner.device)
         if not path:
-            raise gr.Error("Choose a model first.")
+            raise error("err.choose_model")
         try:
             return load_model(path, runner.device)
         except gr.Error:  # already a message for the page (gr.Error is a ValueError)
             raise
         except (checkpoints.CheckpointError, OSError, ValueError) as e:
-            raise gr.Error(str(e)) from None
+            raise page_error(e) from None
 
-    def on_model(path):
+    def on_model(path, request: gr.Request):
         try:
             path = file_of(path)
         except gr.Error as e:
-            return gr.Textbox(visible=False), e.message
+            return gr.Textbox(visible=False), say(e, request)
         if path == HUB:
-            return gr.Textbox(visible=True), "A pretrained model from the Hugging Face Hub (needs internet the first time)."
+            return gr.Textbox(visible=True), tr("text.info_hub", request)
         if not path:
             return gr.Textbox(visible=False), ""
         try:
             _, meta = load_model(path, runner.device)
         except (checkpoints.CheckpointError, OSError, ValueError) as e:
-            return gr.Textbox(visible=False), f"Cannot load: {e}"
-        return gr.Textbox(visible=False), describe(meta)
+            return gr.Textbox(visible=False), tr("text.cannot_load", request, why=say(e, request))
+        return gr.Textbox(visible=False), describe(meta, request)
 
     def on_continue(checkpoint, hub_model, prompt, max_new_tokens, temperature, top_k, top_p, seed,
                     request: gr.Request):
@@ -290,13 +294,14 @@ def build(runner) -> None:
             dist = {"dist": dist, "start": start_at}
         yield prompt + new, view, dist
 
-    def on_select(state, evt: gr.SelectData):
+    def on_select(state, evt: gr.SelectData, request: gr.Request):
         if not state:
-            raise gr.Error("Continue a prompt first.")
+            raise error("err.continue_first")
         d = state["dist"][state["start"] + evt.index]
         rows = [(repr(c)[1:-1] if c not in ("<unk>", "<pad>", "<bos>", "<eos>") else c, p) for c, p in d["top"]]
         return gr.BarPlot(value=pd.DataFrame(rows, columns=["token", "probability"]).astype({"token": "str", "probability": "float64"}),
-                          title=f"After ...{state_context(state, evt.index)!r}: chosen {d['char']!r} had p = {d['p']:.3f} (rank {d['rank']})")
+                          title=tr("text.alts_after", request, context=repr(state_context(state, evt.index)),
+                                   char=repr(d["char"]), p=f"{d['p']:.3f}", rank=d["rank"]))
 
     def state_context(state, i):
         dist = state["dist"]
@@ -334,7 +339,7 @@ def build(runner) -> None:
                 elif text:
                     data = datamod.load_user_text(text)
                 else:
-                    raise datamod.DataError("Upload a .txt file or paste some text first")
+                    raise said(datamod.DataError, "err.no_text_given")
             else:
                 data = datamod.load_text(SHAKESPEARE)
             steps = number(steps, "steps", 1, MAX_STEPS, whole=True)
@@ -353,7 +358,7 @@ def build(runner) -> None:
         except gr.Error:  # already a message for the page (gr.Error is a ValueError)
             raise
         except (datamod.DataError, checkpoints.CheckpointError, ValueError, TypeError) as e:
-            raise gr.Error(str(e)) from None
+            raise page_error(e) from None
         job = start_or_error(runner, spec, request, data=data)
         try:
             yield job.id, *snapshot(job), gr.skip()
@@ -366,7 +371,7 @@ def build(runner) -> None:
     def snapshot(job):
         df = curves(job, ["loss", "heldout_loss", "heldout_loss_per_char"])
         text = job.media[-1][1] if job.media else gr.skip()
-        return (status_line(job).replace("images/s", "windows/s"), df if len(df) else gr.skip(), text,
+        return (status_line(job), df if len(df) else gr.skip(), text,
                 gr.Slider(maximum=max(len(job.media) - 1, 1), value=max(len(job.media) - 1, 0)))
 
     def on_pause(jid, request: gr.Request):
@@ -375,7 +380,7 @@ def build(runner) -> None:
     def on_stop(jid, request: gr.Request):
         job = stop_job(runner, jid, request)
         if job is None:
-            return "No run to stop.", gr.skip()
+            return tr("common.no_run_to_stop", request), gr.skip()
         return status_line(job), gr.Dropdown(choices=checkpoint_choices(runner, request))
 
     def on_replay(jid, i, request: gr.Request):
@@ -383,7 +388,7 @@ def build(runner) -> None:
         if job is None or not job.media:
             return gr.skip()
         step, text = job.media[min(number(i, "i", 0, 1e9, whole=True), len(job.media) - 1)]
-        return gr.Textbox(value=text, label=f"Sample at step {step}")
+        return gr.Textbox(value=text, label=tr("text.sample_at", request, step=step))
 
     ckpt.change(on_model, ckpt, [hub_id, info], api_visibility="private")
     gen = go.click(on_continue, [ckpt, hub_id, prompt, max_new, temperature, top_k, top_p, seed],

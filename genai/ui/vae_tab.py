@@ -15,18 +15,13 @@ from genai.trainer import MAX_BATCH, MAX_STEPS, TrainSpec, check_spec
 from genai.ui.common import (HEAVY, INF, RUN, checkpoint_file, curves, number, run_choices, scratch_file,
                              seed_of, start_or_error, status_line, stop_job, stream_closed, toggle_pause,
                              updates, waiting)
-from genai.ui.i18n import L, lang_of, t as tr
+from genai.locales import Words
+from genai.ui.i18n import L, error, lang_of, page_error, t as tr
 
 LATEX = [{"left": "$$", "right": "$$", "display": True}, {"left": "$", "right": "$", "display": False}]
 
 
 
-MAP_HELP = """Click anywhere on the **map** to decode that point, or move the sliders. The scatter
-shows where the encoder puts held-out digits (their means $\\mu$), coloured by class: hover a point
-to read it."""
-
-DIGIT_TIP = "draw a digit first — click the brush tool, then draw (or click a digit in the gallery above)"
-NO_CKPT = "No VAE checkpoint yet: train one under “Train a VAE live” below, then pick it in the Checkpoint menu."
 MAP_N, MAP_PAD = 15, 1  # the map's grid: n x n decoded cells, 1 px apart
 MAP_POINTS = 1000  # held-out digits in the scatter
 SLIDERS = 4  # latent dimensions with a slider
@@ -47,11 +42,11 @@ def load_model(path: str, device) -> tuple[torch.nn.Module, dict]:
 def need_model(path, device) -> tuple[torch.nn.Module, dict]:
     """load_model, with every way it can fail said in the page."""
     if not path:
-        raise gr.Error(NO_CKPT)
+        raise error("vae.no_ckpt")
     try:
         return load_model(path, device)
     except (checkpoints.CheckpointError, OSError) as e:
-        raise gr.Error(str(e)) from None
+        raise page_error(e) from None
 
 
 def shipped() -> list[checkpoints.CheckpointInfo]:
@@ -148,7 +143,7 @@ def latents(path: str, model, meta) -> dict:
     mu = model.encode(x)[0].double()
     zd = mu.shape[1]
     if zd < 2:
-        raise gr.Error(f"A latent map needs at least 2 latent dimensions; this VAE has {zd}.")
+        raise error("err.map_needs_2d", z_dim=zd)
     if zd == 2:
         center, axes, explained = torch.zeros(2, dtype=torch.float64), torch.eye(2, dtype=torch.float64), 1.0
     else:  # PCA of the means: the plane in which they spread most
@@ -196,13 +191,13 @@ def digit_image(model, z: torch.Tensor):
     return images.grid_image(model.decode(z.reshape(1, -1)), scale=8, pad=0)
 
 
-def slider_updates(model, z: torch.Tensor) -> list:
+def slider_updates(model, z: torch.Tensor, request=None) -> list:
     """The sliders show the first dims of z (both of a 2-D z); the rest are hidden."""
     zd = model.config.z_dim
     out = []
     for i in range(SLIDERS):
         if i < zd:
-            label = f"z{i + 1}" + ("" if zd == 2 else f" (latent dimension {i + 1} of {zd})")
+            label = f"z{i + 1}" if zd == 2 else tr("vae.slider_of", request, i=i + 1, z_dim=zd)
             out.append(gr.Slider(value=round(float(z[i]), 2), label=label, visible=True))
         else:
             out.append(gr.Slider(value=0, visible=False))
@@ -313,11 +308,11 @@ def build(runner) -> None:
                         height=380)
         with gr.Column():
             recon_plot = gr.LinePlot(x="step", y="value", color="series", height=190,
-                                     title=L("vae.recon_plot"), y_title=L("vae.nats"))
+                                     title=L("vae.recon_plot"), y_title=L("vae.nats"), x_title=L("plot.step"), color_title=L("plot.series"))
             kl_plot = gr.LinePlot(x="step", y="value", color="series", height=190,
-                                  title=L("vae.kl_plot"), y_title=L("vae.nats"))
+                                  title=L("vae.kl_plot"), y_title=L("vae.nats"), x_title=L("plot.step"), color_title=L("plot.series"))
     loss_plot = gr.LinePlot(x="step", y="value", color="series", height=220,
-                            title=L("vae.loss_plot"), y_title=L("vae.nats"))
+                            title=L("vae.loss_plot"), y_title=L("vae.nats"), x_title=L("plot.step"), color_title=L("plot.series"))
     gr.Markdown(L("vae.experiment"), latex_delimiters=LATEX)
 
     # -------------------------------------------------------------- handlers
@@ -340,20 +335,20 @@ def build(runner) -> None:
         try:
             return sketch.sketch_to_mnist(comp)
         except sketch.EmptySketch:
-            raise gr.Error(f"Digit {name} is empty: {DIGIT_TIP}.") from None
+            raise error("err.digit_empty", name=name, tip=Words("vae.digit_tip")) from None
         except ValueError as e:
-            raise gr.Error(f"Digit {name}: {e}") from None
+            raise error("err.digit_bad", name=name, why=str(e)) from None
 
     def on_pick(to, evt: gr.SelectData):
         d = sketch.mnist_to_sketch(gallery_digit(evt.index))
         value = {"background": d, "layers": [], "composite": d}
         return (value, gr.skip(), "B") if to == "A" else (gr.skip(), value, "A")
 
-    def on_interpolate(checkpoint, digit_a, digit_b, n_frames, mode):
+    def on_interpolate(checkpoint, digit_a, digit_b, n_frames, mode, request: gr.Request):
         model, _ = need_model(file_of(checkpoint), runner.device)
         n_frames = number(n_frames, "n_frames", 3, 32, whole=True)
         if mode not in ("linear", "slerp"):
-            raise gr.Error("Choose linear or slerp.")
+            raise error("err.linear_or_slerp")
         pair = np.stack([pad_digit(digit_a, "A"), pad_digit(digit_b, "B")])
         x = torch.from_numpy(pair).float().div_(255).unsqueeze(1)
         mu, _ = model.encode(x)  # the code of a digit: the encoder's mean
@@ -366,54 +361,49 @@ def build(runner) -> None:
                 images.grid_image(torch.stack([x[1], rec[1]]), nrow=2, scale=4),
                 images.grid_image(walk, nrow=n_frames, scale=3), images.to_gif(frames_, gif_path, bounce=True))
 
-    def map_outputs(model, meta, path, z):
+    def map_outputs(model, meta, path, z, request):
         e, zd = latents(path, model, meta), model.config.z_dim
         lim = float(torch.distributions.Normal(0.0, 1.0).icdf(torch.tensor(1 - 0.5 / MAP_N)))
         if zd == 2:
-            kind = (f"**2-D latent**: the axes are z1 and z2 themselves; the map decodes a {MAP_N}×{MAP_N} grid "
-                    f"spaced by the prior's quantiles (equal areas, equal prior mass), so it spans ±{lim:.1f}, "
-                    f"the middle {1 - 1 / MAP_N:.0%} of N(0, 1) on each axis.")
+            kind = tr("vae.map_2d", request, n=MAP_N, lim=f"{lim:.1f}", middle=f"{1 - 1 / MAP_N:.0%}")
         else:
-            kind = (f"**{zd}-D latent**, seen through its first two principal components (they hold "
-                    f"{e['explained']:.0%} of the spread of the held-out means); the map decodes a {MAP_N}×{MAP_N} "
-                    f"grid in that plane around their mean, ±{lim:.1f} standard deviations along each. The sliders "
-                    f"change the first {min(SLIDERS, zd)} of the {zd} dimensions; the others keep the chosen point's "
-                    "values.")
-        info_ = f"{kind} Held-out digits from *{e['dataset']}*. {MAP_HELP}"
+            kind = tr("vae.map_pca", request, z_dim=zd, explained=f"{e['explained']:.0%}", n=MAP_N,
+                      lim=f"{lim:.1f}", sliders=min(SLIDERS, zd))
+        info_ = f"{kind} {tr('vae.map_data', request, dataset=e['dataset'])} {tr('vae.map_help', request)}"
         plots = (gr.ScatterPlot(value=e["df"], visible=True), gr.ScatterPlot(visible=False))
-        return (e["map"], *(plots if zd == 2 else plots[::-1]), info_, *slider_updates(model, z), z.tolist(),
-                digit_image(model, z))
+        return (e["map"], *(plots if zd == 2 else plots[::-1]), info_, *slider_updates(model, z, request),
+                z.tolist(), digit_image(model, z))
 
-    def on_map(checkpoint):
+    def on_map(checkpoint, request: gr.Request):
         path = file_of(checkpoint)
         model, meta = need_model(path, runner.device)
         z = latents(path, model, meta)["mu"][0]  # start at the first held-out digit's code
-        return map_outputs(model, meta, path, z)
+        return map_outputs(model, meta, path, z, request)
 
-    def on_checkpoint_map(value):  # the menu changed: redraw quietly, errors stay in the info line
+    def on_checkpoint_map(value, request: gr.Request):  # the menu changed: redraw quietly; errors go to the info line
         if not value:
             return (gr.skip(),) * len(map_outs)
         try:
-            return on_map(value)
+            return on_map(value, request)
         except gr.Error:
             return (gr.skip(),) * len(map_outs)
 
-    def on_map_click(path, evt: gr.SelectData):
+    def on_map_click(path, evt: gr.SelectData, request: gr.Request):
         path = file_of(path)
         model, meta = need_model(path, runner.device)
         e = latents(path, model, meta)
         a, b = click_to_normal(*evt.index[:2])
         z = map_z(e, torch.tensor([a]), torch.tensor([b]))[0]
-        return (*slider_updates(model, z), z.tolist(), digit_image(model, z))
+        return (*slider_updates(model, z, request), z.tolist(), digit_image(model, z))
 
-    def on_start_digit(path, evt: gr.SelectData):
+    def on_start_digit(path, evt: gr.SelectData, request: gr.Request):
         path = file_of(path)
         model, _ = need_model(path, runner.device)
         x = torch.from_numpy(gallery_digit(one_per_class()[evt.index])).float().div(255)
         z = model.encode(x)[0][0]
-        return (*slider_updates(model, z), z.tolist(), digit_image(model, z))
+        return (*slider_updates(model, z, request), z.tolist(), digit_image(model, z))
 
-    def on_decode(checkpoint, full, z_1, z_2, z_3, z_4):
+    def on_decode(checkpoint, full, z_1, z_2, z_3, z_4, request: gr.Request):
         # z_1..z_4: the first SLIDERS coordinates; the rest come from the point clicked (full)
         model, _ = need_model(file_of(checkpoint), runner.device)
         zd = model.config.z_dim
@@ -429,15 +419,14 @@ def build(runner) -> None:
         p = {**vae.Config().__dict__, **vae.PRESETS[name]}
         return p["z_dim"], p["lr"], vae.LESSON["steps"] if name == "lesson" else gr.skip()
 
-    def named(df, names):
-        df["series"] = df["series"].map(names)
+    def named(df, metric, lang):  # the curves' names, in the language of the page that started the run
+        df["series"] = df["series"].map({metric: tr("plot.train", lang), f"heldout_{metric}": tr("plot.heldout", lang)})
         return df
 
     def snapshot(job, sent_media: int):
         img = job.media[-1][1] if len(job.media) > sent_media else gr.skip()
-        plots = [named(curves(job, ["recon", "heldout_recon"]), {"recon": "train", "heldout_recon": "held-out"}),
-                 named(curves(job, ["kl", "heldout_kl"]), {"kl": "train", "heldout_kl": "held-out"}),
-                 named(curves(job, ["loss", "heldout_loss"]), {"loss": "train", "heldout_loss": "held-out"})]
+        plots = [named(curves(job, [m, f"heldout_{m}"]), m, getattr(job, "lang", "en"))
+                 for m in ("recon", "kl", "loss")]
         # an empty first frame would fix the plot's series (colours) to none: send nothing yet
         plots = [df if len(df) else gr.skip() for df in plots]
         return (status_line(job), *plots, img)
@@ -453,7 +442,7 @@ def build(runner) -> None:
     def on_train(dataset, preset, z_dim, beta, lr, steps, batch_size, seed, request: gr.Request):
         try:
             if beta is None or lr is None:
-                raise ValueError("Give β and the learning rate (1 and 1e-3 are a good start)")
+                raise error("err.give_beta_lr")
             steps = number(steps, "steps", 1, MAX_STEPS, whole=True)
             spec = TrainSpec(family="vae", preset=preset, dataset=dataset,
                              overrides=dict(z_dim=number(z_dim, "z_dim", 2, 64, whole=True),
@@ -466,7 +455,7 @@ def build(runner) -> None:
         except gr.Error:  # already a message for the page (gr.Error is a ValueError)
             raise
         except (datamod.DataError, ValueError, TypeError) as e:
-            raise gr.Error(str(e)) from None
+            raise page_error(e) from None
         job = start_or_error(runner, spec, request, data=data)
         sent = 0
         try:
@@ -485,7 +474,7 @@ def build(runner) -> None:
     def on_stop(jid, request: gr.Request):
         job = stop_job(runner, jid, request)
         if job is None:
-            return "No run to stop.", gr.skip()
+            return tr("common.no_run_to_stop", request), gr.skip()
         return status_line(job), menu_with(job, request)
 
     map_outs = [map_img, scatter_z, scatter_pc, map_info, *zs, base, point]
