@@ -134,7 +134,8 @@ def test_train_then_stop_then_monitor(page):
         page.wait_for_timeout(500)
     page.wait_for_timeout(1000)
     shot(page, "gan_training")
-    p.get_by_role("button", name="Stop", exact=True).click(no_wait_after=True)
+    # a 2-core machine training, serving and drawing at once took up to 30 s to take this click
+    p.get_by_role("button", name="Stop", exact=True).click(no_wait_after=True, timeout=120_000)
     expect(p.get_by_text(re.compile(r"stopped, step \d+")).first).to_be_visible(timeout=60_000)
     tab(page, "Training monitor")
     run = panel(page).get_by_text(re.compile(r"^gan-")).filter(visible=True).first
