@@ -33,6 +33,20 @@ def test_every_language_has_every_key_with_the_same_placeholders(code):
             assert strings[key] != en, f"{key} is not translated"
 
 
+@pytest.mark.parametrize("code", list(LOCALES))
+def test_every_text_fills_in_whatever_its_fields_are_called(code):
+    # fields named like the helpers' own parameters (kind, key, lang) once broke every message
+    # that used them: "said() got multiple values for argument 'kind'"
+    from genai.locales import Words, in_language, said
+
+    for key, en in EN.items():
+        if fields(en):  # a field with a format (such as {rate:.1f}) gets a number
+            values = {n: 7.25 if spec else f"<{n}>" for _, n, spec, _ in string.Formatter().parse(en) if n}
+            e = said(RuntimeError, key, **values)
+            assert isinstance(e, RuntimeError) and str(e) == Words(key, **values), key
+            assert all(v in in_language(e, code) for v in values.values() if isinstance(v, str)), key
+
+
 def test_chinese_text_is_chinese_and_keeps_the_equations():
     zh = LOCALES["zh-CN"]
     for key in ("gan.explain", "vae.explain", "text.explain"):

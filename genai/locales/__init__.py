@@ -17,7 +17,7 @@ for _info in pkgutil.iter_modules(__path__):
 EN = LOCALES["en"]
 
 
-def text(key: str, lang: str = "en", **fields) -> str:
+def text(key: str, lang: str = "en", /, **fields) -> str:
     """The text for ``key`` in ``lang`` (English where that language lacks it), filled in with
     ``fields``; a field that is itself catalogue text (``Words``, an error ``said``) follows ``lang``."""
     if key not in EN:
@@ -31,7 +31,7 @@ class Words(str):
     """A catalogue text with its fields: the English text as a string (what the CLI, logs and
     tests read), which a page can write again in its own language (``in_language``)."""
 
-    def __new__(cls, key: str, **fields):
+    def __new__(cls, key: str, /, **fields):
         self = super().__new__(cls, text(key, "en", **fields))
         self.key, self.fields = key, fields
         return self
@@ -44,7 +44,7 @@ def _words(key, fields):
     return Words(key, **fields)
 
 
-def said(kind: type[BaseException], key: str, **fields) -> BaseException:
+def said(kind: type[BaseException], key: str, /, **fields) -> BaseException:
     """An error of type ``kind`` saying the catalogue's ``key`` (in English; ``in_language``
     writes it in another)."""
     return kind(Words(key, **fields))

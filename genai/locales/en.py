@@ -369,7 +369,7 @@ run. Watchers cannot pause, stop or change it; *Fork* gives them a run of their 
     'err.text_too_short': 'The text is too short to train on: {n} characters, at least {least} needed',
     'err.unknown_images': 'Unknown image data set {name}; choose one of {choices}',
     'err.spec_whole': '{name} must be a whole number from 1 to {hi} (got {value})',
-    'err.spec_number': '{name} must be a number (got {value})',
+    'err.spec_number': '{name} must be a number, not {value}',
     'err.spec_lr': 'The learning rate {name} must be above 0 and at most 1 (got {value}); 1e-4 to 2e-3 is usual here',
     'err.spec_min_lr': 'min_lr must be from 0 to 1 (got {value})',
     'err.unknown_family': 'Unknown model family {name}; choose one of {choices}',

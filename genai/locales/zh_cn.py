@@ -286,7 +286,7 @@ $$p(x_1, \dots, x_T) = \prod_{t=1}^{T} p(x_t \mid x_{<t})$$
     'err.text_too_short': '文本太短，无法训练：只有 {n} 个字符，至少需要 {least} 个',
     'err.unknown_images': '未知的图像数据集 {name}；请从 {choices} 中选择',
     'err.spec_whole': '{name} 必须是 1 到 {hi} 之间的整数（收到的是 {value}）',
-    'err.spec_number': '{name} 必须是数字（收到的是 {value}）',
+    'err.spec_number': '{name} 必须是数字，而不是 {value}',
     'err.spec_lr': '学习率 {name} 必须大于 0 且不超过 1（收到的是 {value}）；这里常用 1e-4 到 2e-3',
     'err.spec_min_lr': 'min_lr 必须在 0 到 1 之间（收到的是 {value}）',
     'err.unknown_family': '未知的模型族 {name}；请从 {choices} 中选择',

@@ -71,7 +71,7 @@ def lang_of(request: gr.Request | str | None) -> str:
     return best(headers.get("x-genai-lang") or headers.get("accept-language"))
 
 
-def t(key: str, request: gr.Request | str | None = None, **kw) -> str:
+def t(key: str, request: gr.Request | str | None = None, /, **kw) -> str:
     """The text for ``key`` in the request's language, filled in with ``kw``."""
     return text(key, lang_of(request), **kw)
 
@@ -81,7 +81,7 @@ def say(thing, request: gr.Request | str | None = None):
     return in_language(thing, lang_of(request))
 
 
-def error(key: str, **fields) -> gr.Error:
+def error(key: str, /, **fields) -> gr.Error:
     """A message for the page, from the catalogue (English until ``speak_the_page`` translates it)."""
     return said(gr.Error, key, **fields)
 
