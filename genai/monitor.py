@@ -14,7 +14,7 @@ from pathlib import Path
 from PIL import Image
 
 from genai import device as devmod, models, runlog
-from genai.jobs import Job, JobRunner
+from genai.jobs import ACTIVE, Job, JobRunner
 
 
 def smooth(values: list[float], weight: float) -> list[float]:
@@ -43,7 +43,9 @@ def job_view(job: Job, watching: bool = False) -> dict:
             "family": job.spec.family, "dataset": job.spec.dataset, "status": job.status,
             "step": job.step, "total": job.total, "items_per_s": job.items_per_s, "elapsed": job.elapsed(),
             "eta": job.eta(), "device": devmod.describe(job.device).split(" (")[0],
-            "memory": devmod.memory_in_use(job.device), "rows": job.rows, "media": job.media,
+            # an ended run holds no memory (and a number that moves kept the page redrawing)
+            "memory": devmod.memory_in_use(job.device) if job.status in ACTIVE else "-",
+            "rows": job.rows, "media": job.media,
             "spec": asdict(job.spec), "checkpoint": job.checkpoint, "job": job, "message": job.message}
 
 

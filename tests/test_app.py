@@ -81,6 +81,26 @@ def test_monitor_shows_only_this_sessions_runs(app_url):
     assert not set(mine) & set(run_names(b))
 
 
+def test_the_monitor_polls_while_a_run_can_move_and_then_stops(app_url):
+    # each poll costs the student's page (measured: 10 frames a second on an idle monitor that
+    # went on polling), so the poll switches its timer off once nothing of the session can move
+    client = Client(app_url, verbose=False)
+
+    def poll():
+        out = client.predict([], None, 0.6, False, None, api_name="/monitor_poll")
+        return out[0], out[-1].get("active")  # the runs table (or no change), the timer's switch
+
+    client.submit("digits", "tiny", "bce", 1e-3, 1e-3, 8, 8, 5000, 0, None, api_name="/train")
+    deadline = time.time() + 60
+    while "training" not in str(poll()[0]):
+        assert time.time() < deadline, "the run never started"
+        time.sleep(0.2)
+    assert [poll()[1] for _ in range(3)] == [None] * 3  # training: the timer stays on
+    client.predict(api_name="/stop")
+    switches = [poll()[1] for _ in range(4)]
+    assert False in switches, switches
+
+
 def test_bad_numbers_through_the_api_get_a_message(app_url):
     client = Client(app_url, verbose=False)
     with pytest.raises(Exception, match="learning rate lr_g must be above 0 and at most 1"):

@@ -9,6 +9,7 @@ import gradio as gr
 import pandas as pd
 
 from genai import checkpoints, data as datamod, monitor
+from genai.jobs import ACTIVE
 from genai.trainer import MAX_STEPS, TrainSpec
 from genai.ui.common import AXES, fmt_seconds, number, owner, scratch_file, start_or_error
 from genai.ui.i18n import EN, L, error, lang_of, say, t as tr
@@ -17,7 +18,7 @@ from genai.ui.i18n import EN, L, error, lang_of, say, t as tr
 COLUMNS = ["run", "model", "data", "status", "step", "speed", "elapsed", "eta", "device", "memory"]
 PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#17becf"]
 LIGHT = ["#aec7e8", "#ffbb78", "#98df8a", "#ff9896", "#c5b0d5", "#c49c94", "#f7b6d2", "#9edae5"]
-MAX_POINTS = 600  # per run and metric; the page stays smooth
+MAX_POINTS = 150  # per run and metric: the page stays smooth (common.curves)
 
 
 def table(views, lang: str = "en") -> pd.DataFrame:
@@ -100,7 +101,7 @@ def build(runner) -> None:
         export_file = gr.File(label=L("monitor.export_file"))
     note = gr.Markdown()
     last = gr.State({})  # what this page was last sent, to send only changes
-    timer = gr.Timer(0.5)
+    timer = gr.Timer(0.5, active=False)  # on while the tab is shown (app.py)
 
     # -------------------------------------------------------------- handlers
     def views_of(request):
@@ -151,6 +152,12 @@ def build(runner) -> None:
             out[step] = gr.Slider(minimum=0, maximum=max(fv["media"][-1][0], 1), value=fv["media"][-1][0])
         else:
             out[step] = gr.skip()
+        # each poll costs the page (Gradio copies its state on every event: 10 frames a second
+        # on a page that had trained), so polling stops once nothing can move; showing the tab
+        # again, or starting a run from it, starts it again
+        quiet = all(isinstance(v, dict) and v.get("__type__") == "update" and len(v) == 1 for v in out.values())
+        out[timer] = (gr.Timer(active=False) if quiet and not any(v["status"] in ACTIVE for v in views)
+                      else gr.skip())
         out[last] = seen
         return out
 
@@ -247,20 +254,20 @@ def build(runner) -> None:
         """A page opened with ?watch=TOKEN: show that run in this monitor."""
         token = dict(request.query_params or {}).get("watch") if request else None
         if not token:
-            return gr.skip(), gr.skip(), gr.skip(), gr.skip()
+            return gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip()
         try:
             job = runner.watch(token)
         except KeyError as e:
-            return gr.skip(), gr.skip(), gr.skip(), say(e.args[0], request)
+            return gr.skip(), gr.skip(), gr.skip(), say(e.args[0], request), gr.skip()
         return (gr.Tabs(selected="monitor"), gr.Dropdown(choices=[job.name], value=[job.name]),
                 gr.Dropdown(choices=[job.name], value=job.name),
-                tr("monitor.watching_note", request, name=job.name))
+                tr("monitor.watching_note", request, name=job.name), gr.Timer(active=True))
 
     def on_keep(flag, request: gr.Request):
         # for this session's runs, the ones it has and the ones it starts later
         (runner.keep_owners.add if flag else runner.keep_owners.discard)(owner(request))
 
-    outputs = [runs, pick, metric, focus, curve, step, last]
+    outputs = [runs, pick, metric, focus, curve, step, last, timer]
     timer.tick(refresh, [pick, metric, weight, log_scale, focus, last], outputs, api_name="monitor_poll",
                concurrency_limit=None, show_progress="hidden")
     for ctl in (pick, metric, weight, log_scale):
@@ -271,12 +278,14 @@ def build(runner) -> None:
                 concurrency_limit=None, show_progress="hidden")
     focus.change(show_media, [focus, step], [media_img, media_text], concurrency_limit=None,
                  api_visibility="private")
+    poll_again = dict(fn=lambda: gr.Timer(active=True), inputs=None, outputs=timer, queue=False,
+                      show_progress="hidden", api_visibility="private")  # a run started or resumed here
     pause.click(control("pause"), focus, note, api_name="monitor_pause")
-    resume.click(control("resume"), focus, note, api_name="monitor_resume")
+    resume.click(control("resume"), focus, note, api_name="monitor_resume").success(**poll_again)
     stop.click(control("stop"), focus, note, api_name="monitor_stop")
-    resume_ck.click(resume_from, focus, note, api_name="monitor_resume_checkpoint")
-    fork.click(fork_from, [focus, fork_set, fork_steps], note, api_name="monitor_fork")
+    resume_ck.click(resume_from, focus, note, api_name="monitor_resume_checkpoint").success(**poll_again)
+    fork.click(fork_from, [focus, fork_set, fork_steps], note, api_name="monitor_fork").success(**poll_again)
     export.click(on_export, focus, export_file, api_name="monitor_export")
     keep.change(on_keep, keep, None, api_name="monitor_keep_alive")
     share.click(on_share, focus, note, api_name="monitor_share")
-    return on_watch_link, [pick, focus, watch_note]
+    return on_watch_link, [pick, focus, watch_note, timer], timer
