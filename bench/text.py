@@ -3,6 +3,7 @@ GENAI_DATA_DIR).
 
     python bench/text.py train130 --preset cpu-fast     # held-out loss after 130 s of training
     python bench/text.py train130 --preset baby --clock wall
+    python bench/text.py side130                        # nanoGPT's baby config and cpu-fast at once
     python bench/text.py steptime --preset small        # ms per training step, parameters, MB
     python bench/text.py generate --checkpoint PATH     # tokens/s and time to first token, p50
     python bench/text.py finetune --modes lora,full     # LoRA against every weight on a new text
@@ -91,6 +92,22 @@ def train_for(a) -> None:
                                 dataset="tinyshakespeare", metrics={"loss": loss},
                                 extra={"preset": a.preset, "seconds": spent, "batch_size": bs})
         print(f"# saved {path}")
+
+
+def side130(a) -> None:
+    """nanoGPT's "baby" configuration (its README's CPU run: 4 layers, 4 heads, 128 wide, context
+    64, batch 12, lr 1e-3 with 100 warm-up steps and cosine decay to 1e-4 by step 2,000, beta2 0.99,
+    no dropout: the `baby` preset) and the project's preset, trained at once for the same time,
+    one process and one thread each: the comparison a teacher who knows nanoGPT would make."""
+    import subprocess
+
+    cmd = [sys.executable, __file__, "train130", "--seconds", str(a.seconds), "--clock", a.clock]
+    sets = [x for kv in a.set or [] for x in ("--set", kv)]
+    procs = [subprocess.Popen(cmd + ["--preset", "baby"], stdout=subprocess.PIPE, text=True),
+             subprocess.Popen(cmd + ["--preset", a.preset] + sets, stdout=subprocess.PIPE, text=True)]
+    for proc in procs:
+        out, _ = proc.communicate()
+        print(out.strip().splitlines()[-1])
 
 
 def steptime(a) -> None:
@@ -224,6 +241,11 @@ def main() -> None:
     t.add_argument("--curve", type=float, default=0, help="also print the held-out loss every this many s")
     t.add_argument("--eval-blocks", type=int, default=500)
     t.add_argument("--out", default="", help="save a genai checkpoint here")
+    b = sub.add_parser("side130", help="nanoGPT's baby config and a preset, trained at once")
+    b.add_argument("--preset", default="cpu-fast")
+    b.add_argument("--seconds", type=float, default=130)
+    b.add_argument("--clock", choices=["cpu", "wall"], default="cpu")
+    b.add_argument("--set", action="append", help="config override of the preset, key=value (repeatable)")
     s = sub.add_parser("steptime", help="ms per training step")
     s.add_argument("--preset", default="baby,cpu-fast,small,lstm", help="comma-separated")
     s.add_argument("--reps", type=int, default=20)
@@ -253,10 +275,10 @@ def main() -> None:
     f.add_argument("--tmp", default="/tmp", help="where the checkpoints are written (to measure their size)")
     a = p.parse_args()
     print(f"# torch {torch.__version__}, {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}")
-    if a.cmd == "train130":
+    if a.cmd in ("train130", "side130"):
         print("| preset | overrides | parameters | batch | steps | ms/step | training s | held-out loss | wall s |")
         print("|---|---|---|---|---|---|---|---|---|")
-        train_for(a)
+        side130(a) if a.cmd == "side130" else train_for(a)
     elif a.cmd == "steptime":
         steptime(a)
     elif a.cmd == "finetune":

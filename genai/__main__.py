@@ -135,7 +135,12 @@ def cmd_sample(args) -> int:
         return 0
     kw = {"labels": args.digit} if args.digit is not None and meta["family"] == "gan" else {}
     x = model.sample(args.n, generator=g, **kw)
-    images.grid_image(x, nrow=args.nrow).save(args.out)
+    if args.out.endswith(".npy"):  # the raw samples, for one's own measures: (N, H, W) in [0, 1]
+        import numpy as np
+
+        np.save(args.out, x.float().clamp(0, 1)[:, 0].numpy())
+    else:
+        images.grid_image(x, nrow=args.nrow).save(args.out)
     print(f"wrote {args.n} samples from {args.checkpoint} ({meta['family']}, step {meta['step']}) to {args.out}")
     return 0
 
@@ -213,7 +218,8 @@ def main(argv=None) -> int:
     s.add_argument("--seed", type=int, default=0)
     s.add_argument("--digit", type=int, help="conditional GAN: the class to draw")
     s.add_argument("--prompt", default="\n", help="text models: the prompt")
-    s.add_argument("--out", default="samples.png")
+    s.add_argument("--out", default="samples.png", help="image models: a PNG grid, or FILE.npy for the raw "
+                   "samples, an (N, 28, 28) array in [0, 1]")
     s.set_defaults(fn=cmd_sample)
 
     ls = sub.add_parser("list", help="list checkpoints and data sets")

@@ -9,6 +9,7 @@ import os
 import re
 import shutil
 import tempfile
+import time
 from pathlib import Path
 
 import pytest
@@ -59,7 +60,8 @@ def shot(page, name):
 
 
 def tab(page, name):
-    page.get_by_role("tab", name=name).click()
+    # no navigation follows a tab's click; waiting for one hung 30 s on a loaded machine
+    page.get_by_role("tab", name=name).click(no_wait_after=True)
 
 
 def panel(page):
@@ -103,20 +105,38 @@ def test_vae_draw_and_interpolate(page):
     shot(page, "vae_tab")
 
 
-def test_text_streams_and_stops(page):
+def slowed(stream_pieces, seconds):
+    """The text tab's stream with a pause before each piece: the shipped model draws 1,000
+    characters in about 2.5 s, less than a loaded machine may take to carry a click."""
+    def pieces(model, **kw):
+        inner = stream_pieces(model, **kw)
+        try:
+            for piece in inner:
+                time.sleep(seconds)
+                yield piece
+        finally:
+            inner.close()  # as the tab closes its stream: the generation thread ends too
+    return pieces
+
+
+def test_text_streams_and_stops(page, monkeypatch):
+    from genai.ui import text_tab
+
+    monkeypatch.setattr(text_tab, "stream_pieces", slowed(text_tab.stream_pieces, 0.03))  # 30 s for 1,000
     tab(page, "Text continuation")
+    out = panel(page).get_by_role("textbox", name="Prompt and continuation")
+    expect(out).to_have_value(re.compile(r"^ROMEO:.{100,}", re.S), timeout=60_000)  # shown on opening
     prompt = panel(page).get_by_role("textbox", name="Prompt", exact=True)
-    prompt.fill("ROMEO:")
+    prompt.fill("JULIET:")
     panel(page).get_by_label("Max new tokens").first.fill("1000")
     panel(page).get_by_label("Max new tokens").first.press("Enter")
     page.get_by_role("button", name="Continue").click()
-    out = panel(page).get_by_role("textbox", name="Prompt and continuation")
-    expect(out).to_have_value(re.compile(r"^ROMEO:.{20,}", re.S), timeout=60_000)
+    expect(out).to_have_value(re.compile(r"^JULIET:.{20,}", re.S), timeout=60_000)
     panel(page).get_by_role("button", name="Stop").first.click(no_wait_after=True)  # no navigation to wait for
     page.wait_for_timeout(1500)
     n = len(out.input_value())
     page.wait_for_timeout(1500)
-    assert len(out.input_value()) == n < len("ROMEO:") + 1000  # stopped before the end
+    assert len(out.input_value()) == n < len("JULIET:") + 1000  # stopped before the end
     shot(page, "text_tab")
 
 

@@ -2,6 +2,7 @@ import os
 import re
 import subprocess
 
+import numpy as np
 import pytest
 import sys
 from pathlib import Path
@@ -30,6 +31,13 @@ def test_train_then_sample(tmp_path):
     r = run("sample", str(ck) + ".safetensors", "--n", "16", "--out", str(out))
     assert r.returncode == 0, r.stderr
     assert out.stat().st_size > 100
+    for name in ("gan_dcgan_mnist", "vae_conv-16d_mnist"):  # every image family: the raw samples too
+        npy = tmp_path / f"{name}.npy"
+        r = run("sample", f"checkpoints/{name}.safetensors", "--n", "5", "--seed", "3", "--out", str(npy))
+        assert r.returncode == 0, r.stderr
+        x = np.load(npy)
+        assert x.shape == (5, 28, 28) and x.dtype == np.float32 and 0 <= x.min() < x.max() <= 1
+        assert x.std(axis=0).mean() > 0.01  # five different images
 
 
 def test_bad_input_is_a_message_not_a_traceback(tmp_path):

@@ -45,6 +45,16 @@ def test_continue_streams_and_shades_each_token(app, client):
     assert all(0 <= d["class_or_confidence"] <= 1 for d in shaded)
 
 
+def test_the_tab_opens_on_the_default_prompts_continuation(app, client):
+    from genai.jobs import JobRunner
+    from genai.ui import text_tab
+
+    shown = text_tab.first_continuation(JobRunner(max_active=1))
+    assert shown.startswith("ROMEO:") and len(shown) > len("ROMEO:") + 20
+    # what Continue gives with the tab's defaults (300 characters, temperature 0.8, seed 0)
+    assert shown == client.predict(app["ckpt"], "", "ROMEO:", 300, 0.8, 0, 1.0, 0, api_name="/continue")[0]
+
+
 def test_same_seed_same_text_and_three_temperatures(app, client):
     a = client.predict(app["ckpt"], "", "JULIET:", 30, 1.0, 0, 1.0, 7, api_name="/continue")[0]
     b = client.predict(app["ckpt"], "", "JULIET:", 30, 1.0, 0, 1.0, 7, api_name="/continue")[0]

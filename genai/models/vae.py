@@ -36,7 +36,9 @@ class Config:
     beta: float = 1.0  # weight of the KL term; 1 is the ELBO
     lr: float = 1e-3
     shift: int = 0  # augmentation: move each training image by up to this many pixels (0: off)
-    deep: bool = False  # conv: a 3x3 convolution more at each resolution, in the encoder and the decoder
+    deep: bool = False  # conv: a 3x3 convolution more at each resolution; MLP: a second hidden layer (width/2)
+    decay_steps: int = 0  # cosine decay of the learning rate from lr to min_lr by this step; 0: constant
+    min_lr: float = 0.0
 
     def __post_init__(self):
         if not self.beta >= 0:  # also refuses NaN
@@ -69,6 +71,9 @@ class Encoder(nn.Module):
         if c.arch == "mlp":
             self.features = nn.Sequential(nn.Flatten(), nn.Linear(PIXELS, w), nn.ReLU(True))
             feat = w
+            if c.deep:
+                self.features.extend([nn.Linear(w, w // 2), nn.ReLU(True)])
+                feat = w // 2
         elif c.deep:
             self.features = nn.Sequential(
                 # input: 1 x 28 x 28
@@ -105,7 +110,10 @@ class Decoder(nn.Module):
     def __init__(self, c: Config):
         super().__init__()
         w = c.width
-        if c.arch == "mlp":
+        if c.arch == "mlp" and c.deep:
+            self.net = nn.Sequential(nn.Linear(c.z_dim, w // 2), nn.ReLU(True), nn.Linear(w // 2, w), nn.ReLU(True),
+                                     nn.Linear(w, PIXELS))
+        elif c.arch == "mlp":
             self.net = nn.Sequential(nn.Linear(c.z_dim, w), nn.ReLU(True), nn.Linear(w, PIXELS))
         elif c.deep:
             self.net = nn.Sequential(
@@ -218,8 +226,21 @@ class Model(nn.Module):
         logits = self.decoder(reparameterize(mu, logvar, eps))
         return vae_loss(logits, x, mu, logvar)
 
+    def lr_at(self, step: int) -> float:
+        """Cosine decay from lr to min_lr by ``decay_steps`` (Loshchilov & Hutter 2017, "SGDR",
+        without restarts), then min_lr; a constant lr when decay_steps is 0."""
+        c = self.config
+        if c.decay_steps <= 0:
+            return c.lr
+        t = min(1.0, step / c.decay_steps)
+        return c.min_lr + 0.5 * (1 + math.cos(math.pi * t)) * (c.lr - c.min_lr)
+
     def train_step(self, batch, opts) -> dict[str, float]:
         x = batch  # (B, 1, 28, 28) in [0, 1]
+        if self.config.decay_steps:  # the step count is Adam's own, so a resumed run goes on where it was
+            done = next(iter(opts["opt"].state.values()), {}).get("step", 0)
+            for g in opts["opt"].param_groups:
+                g["lr"] = self.lr_at(int(done))
         opts["opt"].zero_grad(set_to_none=True)
         eps = torch.randn(x.size(0), self.config.z_dim, device=x.device)
         recon, kl = self._losses(x, eps)

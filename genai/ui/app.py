@@ -26,6 +26,7 @@ def warm_up(runner: JobRunner) -> None:
                 tab.load_model(str(c.path), runner.device)
         for c in checkpoints.list_checkpoints("gpt", runs_dir=os.devnull):
             text_tab.load_model(str(c.path), runner.device)
+        text_tab.first_continuation(runner)  # what the text tab shows on opening
     except Exception as e:  # noqa: BLE001 - only a head start: a request loads what it needs itself
         print(f"warm-up skipped: {type(e).__name__}: {e}", file=sys.stderr)
 

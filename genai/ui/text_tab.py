@@ -47,6 +47,25 @@ def load_model(path: str, device):
     return _MODELS[key]
 
 
+FIRST_PROMPT, FIRST_NEW, FIRST_TEMPERATURE = "ROMEO:", 300, 0.8  # the tab's defaults
+_FIRST: dict[tuple, str] = {}
+
+
+def first_continuation(runner) -> str:
+    """What the output box shows before anyone clicks, as the GAN and VAE tabs open on samples:
+    the first shipped model continuing the default prompt with the default settings and seed 0,
+    generated once and kept for every page (thirty students opening the page cost one)."""
+    found = checkpoints.list_checkpoints("gpt", runs_dir=os.devnull)
+    if not found:
+        return ""
+    path = str(found[0].path)
+    key = (path, os.path.getmtime(path))
+    if key not in _FIRST:
+        model, _ = load_model(path, runner.device)
+        _FIRST[key] = FIRST_PROMPT + model.generate(FIRST_PROMPT, FIRST_NEW, temperature=FIRST_TEMPERATURE, seed=0)
+    return _FIRST[key]
+
+
 def as_hub_id(value) -> str:
     """The Hub box's text as a Hub model id, refused with a message when it is not one. A folder on
     the server's disk is a model only where its operator allows it (GENAI_LOCAL_MODELS=1, for
@@ -184,18 +203,19 @@ def build(runner) -> None:
             ckpt = gr.Dropdown(choices, value=choices[0][1], label=L("text.model"))
             hub_id = gr.Textbox("distilgpt2", label=L("text.hub_id"), visible=False)
             info = gr.Markdown()
-            max_new = gr.Slider(1, MAX_NEW, 300, step=1, label=L("text.max_new"))
-            temperature = gr.Slider(0, 2, 0.8, step=0.05, label=L("text.temperature"))
+            max_new = gr.Slider(1, MAX_NEW, FIRST_NEW, step=1, label=L("text.max_new"))
+            temperature = gr.Slider(0, 2, FIRST_TEMPERATURE, step=0.05, label=L("text.temperature"))
             top_k = gr.Slider(0, 100, 0, step=1, label=L("text.top_k"))
             top_p = gr.Slider(0.05, 1, 1, step=0.05, label=L("text.top_p"))
             seed = gr.Number(0, label=L("common.seed"))
         with gr.Column(scale=2):
-            prompt = gr.Textbox("ROMEO:", label=L("text.prompt"), lines=3, max_length=MAX_PROMPT)
+            prompt = gr.Textbox(FIRST_PROMPT, label=L("text.prompt"), lines=3, max_length=MAX_PROMPT)
             with gr.Row():
                 go = gr.Button(L("text.continue"), variant="primary")
                 stop = gr.Button(L("common.stop"), variant="stop")
                 three = gr.Button(L("text.three"))
-            output = gr.Textbox(label=L("text.output"), lines=12, interactive=False)
+            output = gr.Textbox(lambda: first_continuation(runner), label=L("text.output"), lines=12,
+                                interactive=False)
     gr.Markdown(L("text.probs_title"))
     with gr.Row():
         probs = gr.HighlightedText(label=L("text.continuation"), show_legend=False, combine_adjacent=False, scale=3)
