@@ -298,7 +298,7 @@ def build(runner) -> None:
         # a Hub model is where a GPU pays: on ZeroGPU it generates inside a spaces.GPU call
         pieces = stream_pieces_on_gpu(model, **kw) if checkpoint == HUB else stream_pieces(model, **kw)
         new = ""
-        throttle = Throttle(0.1)  # ten updates a second read as a stream; each costs the server
+        throttle = Throttle(0.25)  # four updates a second read as a stream; each costs the server and the page
         try:
             for piece in pieces:
                 new += piece
