@@ -17,6 +17,8 @@ import random
 import numpy as np
 import torch
 
+from genai.locales import Words
+
 
 def pick_device() -> torch.device:
     forced = os.environ.get("GENAI_DEVICE", "").strip()
@@ -60,10 +62,11 @@ def describe(device: torch.device | None = None) -> str:
     if device.type == "cuda":
         name = torch.cuda.get_device_name(device)
         amp = "bf16 autocast" if native_bf16(device) else "fp32"
-        return f"CUDA GPU: {name} ({amp})"
+        return Words("device.cuda", name=name, amp=amp)
     if device.type == "mps":
-        return "Apple GPU (MPS, fp32)"
-    return f"CPU ({torch.get_num_threads()} training thread(s) of {os.cpu_count()} cores, fp32)"
+        return Words("device.mps")
+    # catalogue text: English here and in the CLI, the page's language in the page
+    return Words("device.cpu", threads=torch.get_num_threads(), cores=os.cpu_count())
 
 
 def configure_threads(beside_server: bool) -> int:
