@@ -64,8 +64,8 @@ def curves(job: Job | None, keys: list[str]) -> pd.DataFrame:
             mine = [(r["step"], float(r[k]), k) for r in got if k in r]
             # a page redraws (and Gradio's page copies) each plot on every update: thousands of
             # points froze a browser on a loaded 2-core machine (its Stop button took no click);
-            # measured at step 2,000 of a GAN run: 250 points a series, 25 frames a second;
-            # 60 points, 49. Every k-th point, and the newest.
+            # measured at step 2,000 of a GAN run: 250 points a series, 16-32 frames a second;
+            # 120 points, 42-51 (BENCHMARKS.md). Every k-th point, and the newest.
             stride = max(1, -(-len(mine) // MAX_POINTS))
             rows += mine[::stride] + (mine[-1:] if (len(mine) - 1) % stride else [])
     # typed even when empty: the plot fixes its axis types from the first frame it is sent
