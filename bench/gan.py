@@ -34,13 +34,15 @@ def quality(n: int = 2000):
     q = metrics.SampleQuality(metrics.load_classifier(), ds, n_real=2000)
     floor = q.score(ds.train_x[:n].float() / 255)
     print(f"noise floor (2,000 real training digits vs the 2,000 held-out): FID {floor['fid']:.1f}, "
-          f"class entropy {floor['class_entropy']:.4f}, confident {floor['confident']:.3f}")
-    print("| checkpoint | FID | FID / floor | class entropy | confident > 0.9 |")
-    print("|---|---|---|---|---|")
+          f"class entropy {floor['class_entropy']:.4f}, confident {floor['confident']:.3f}, "
+          f"Inception Score {floor['inception_score']:.2f}")
+    print("| checkpoint | FID | FID / floor | class entropy | confident > 0.9 | Inception Score |")
+    print("|---|---|---|---|---|---|")
     for c in checkpoints.list_checkpoints("gan", runs_dir=os.devnull):
         model, _ = models.from_checkpoint(c.path)
         s = q.score(model.sample(n, generator=torch.Generator().manual_seed(0)))
-        print(f"| {c.name} | {s['fid']:.1f} | {s['fid'] / floor['fid']:.2f} | {s['class_entropy']:.4f} | {s['confident']:.3f} |")
+        print(f"| {c.name} | {s['fid']:.1f} | {s['fid'] / floor['fid']:.2f} | {s['class_entropy']:.4f} | {s['confident']:.3f} "
+              f"| {s['inception_score']:.2f} |")
 
 
 def matmul_gflops(reps: int = 10) -> float:

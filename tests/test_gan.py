@@ -55,6 +55,22 @@ def test_fid_is_zero_for_identical_sets_and_grows_with_shift():
     assert collapsed == 0 and confident == 1
 
 
+def test_inception_score_is_the_number_of_clear_and_equally_drawn_classes():
+    # exp(E KL(p(y|x) || p(y))): ten confident, equally drawn classes give 10; one class, or
+    # images the classifier cannot tell apart, give 1; two clear classes give 2
+    sure = torch.eye(10) * 50
+    assert metrics.inception_score(sure.repeat(5, 1)) == pytest.approx(10, rel=1e-6)
+    assert metrics.inception_score(sure[[3] * 50]) == pytest.approx(1, rel=1e-6)
+    assert metrics.inception_score(torch.zeros(50, 10)) == pytest.approx(1, rel=1e-6)
+    assert metrics.inception_score(sure[[1, 7] * 25]) == pytest.approx(2, rel=1e-6)
+    # checked against the definition written out, for random logits
+    logits = torch.randn(64, 10, generator=torch.Generator().manual_seed(0)).double()
+    p = logits.softmax(1)
+    py = p.mean(0)
+    want = math.exp(sum(float((p[i] * (p[i] / py).log()).sum()) for i in range(64)) / 64)
+    assert metrics.inception_score(logits) == pytest.approx(want, rel=1e-9)
+
+
 @pytest.mark.skipif(not metrics.CLASSIFIER.exists(), reason="needs the shipped classifier")
 def test_short_training_on_digits_lowers_fid(digits):
     torch.manual_seed(0)

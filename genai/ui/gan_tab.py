@@ -63,6 +63,8 @@ def describe_checkpoint(meta: dict, request=None) -> str:
     if "fid" in m:
         parts.append(tr("gan.info_quality", request, fid=f"{m['fid']:.2f}", entropy=f"{m['class_entropy']:.3f}",
                         confident=f"{m['confident']:.0%}"))
+        if "inception_score" in m:  # checkpoints scored since the score was added
+            parts.append(tr("gan.info_is", request, score=f"{m['inception_score']:.2f}"))
     return tr("common.info_sep", request).join(parts)
 
 
