@@ -24,6 +24,9 @@ import torch.nn.functional as F
 from genai import checkpoints
 
 CLASSIFIER = checkpoints.SHIPPED_DIR / "mnist_classifier.safetensors"
+# the FID of 2,000 real training digits against the 2,000 held-out ones (`bench/gan.py quality`):
+# the noise floor, what a generator that drew real digits would score
+FID_FLOOR = {"mnist": 142.8}
 
 
 @dataclass

@@ -100,3 +100,17 @@ def test_spectral_norm_and_ema_round_trip(digits, tmp_path):
     again, _ = models.from_checkpoint(path)
     z = torch.randn(6, model.config.z_dim)
     assert torch.equal(model.generate_from(z, labels=2), again.generate_from(z, labels=2))
+
+
+def test_the_tab_opens_with_the_unconditional_gan_closest_to_real_digits_and_says_how_close():
+    from genai import checkpoints
+    from genai.ui import gan_tab
+
+    found = gan_tab.shipped()
+    metas = [checkpoints.read_meta(c.path) for c in found]
+    unconditional = [m["metrics"]["fid"] for m in metas if not m["config"].get("conditional")]
+    first = metas[0]
+    assert not first["config"].get("conditional") and first["metrics"]["fid"] == min(unconditional)
+    times = first["metrics"]["fid"] / metrics.FID_FLOOR["mnist"]
+    assert f"its FID is {times:.1f} times that of real digits" in gan_tab.describe_checkpoint(first)
+    assert f"FID 是真实数字彼此之间 FID 的 {times:.1f} 倍" in gan_tab.describe_checkpoint(first, "zh-CN")

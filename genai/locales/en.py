@@ -272,6 +272,7 @@ run. Watchers cannot pause, stop or change it; *Fork* gives them a run of their 
     'gan.info_model': '{kind}, {loss} loss, z = {z}',
     'common.info_trained': 'trained {steps} steps on {dataset}',
     'gan.info_is': 'Inception Score {score} (real digits 9.8)',
+    'gan.info_close': 'its FID is {times} times that of real digits against each other (1 would be as close as real digits)',
     'gan.info_quality': 'FID {fid}, class entropy {entropy}, confident {confident}',
     'common.info_sep': '; ',
     'err.choose_checkpoint_or_train': 'Choose a checkpoint first (or train one below).',

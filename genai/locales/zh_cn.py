@@ -189,6 +189,7 @@ $$p(x_1, \dots, x_T) = \prod_{t=1}^{T} p(x_t \mid x_{<t})$$
     'gan.info_model': '{kind}，{loss} 损失，z = {z}',
     'common.info_trained': '在 {dataset} 上训练了 {steps} 步',
     'gan.info_is': 'Inception 分数 {score}（真实数字为 9.8）',
+    'gan.info_close': '它的 FID 是真实数字彼此之间 FID 的 {times} 倍（1 表示和真实数字一样接近）',
     'gan.info_quality': 'FID {fid}，类别熵 {entropy}，高置信度占比 {confident}',
     'common.info_sep': '；',
     'err.choose_checkpoint_or_train': '请先选择一个检查点（或在下方训练一个）。',

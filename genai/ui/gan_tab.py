@@ -7,7 +7,7 @@ import gradio as gr
 import pandas as pd
 import torch
 
-from genai import checkpoints, data as datamod, images, models
+from genai import checkpoints, data as datamod, images, metrics, models
 from genai.models import gan
 from genai.trainer import MAX_BATCH, MAX_STEPS, TrainSpec, check_spec
 from genai.ui.common import (AXES, HEAVY, INF, checkpoint_file, curves, find_job, number, run_choices, scratch_file,
@@ -32,10 +32,16 @@ def load_model(path: str, device) -> tuple[torch.nn.Module, dict]:
 
 
 def shipped() -> list[checkpoints.CheckpointInfo]:
-    """Shipped GAN checkpoints, the DCGAN first: the tab opens with it."""
+    """Shipped GAN checkpoints, the unconditional one closest to real digits (by FID) first: the
+    tab opens with it."""
     found = checkpoints.list_checkpoints("gan", runs_dir=os.devnull)
-    # a damaged file in the folder must not be what the tab opens with (it stays listed, and says why)
-    return sorted(found, key=lambda c: (not loads(c), c.name != "gan_dcgan_mnist"))
+
+    def rank(c):  # a damaged file must not be what the tab opens with (it stays listed, and says why)
+        if not loads(c):
+            return (True, True, 0.0)
+        meta = checkpoints.read_meta(c.path)
+        return (False, bool(meta["config"].get("conditional")), meta.get("metrics", {}).get("fid", float("inf")))
+    return sorted(found, key=rank)
 
 
 def loads(info: checkpoints.CheckpointInfo) -> bool:
@@ -63,6 +69,8 @@ def describe_checkpoint(meta: dict, request=None) -> str:
     if "fid" in m:
         parts.append(tr("gan.info_quality", request, fid=f"{m['fid']:.2f}", entropy=f"{m['class_entropy']:.3f}",
                         confident=f"{m['confident']:.0%}"))
+        if meta.get("dataset") in metrics.FID_FLOOR:  # in words: how close to real digits
+            parts.append(tr("gan.info_close", request, times=f"{m['fid'] / metrics.FID_FLOOR[meta['dataset']]:.1f}"))
         if "inception_score" in m:  # checkpoints scored since the score was added
             parts.append(tr("gan.info_is", request, score=f"{m['inception_score']:.2f}"))
     return tr("common.info_sep", request).join(parts)
