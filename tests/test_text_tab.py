@@ -64,8 +64,11 @@ def test_same_seed_same_text_and_three_temperatures(app, client):
 
 
 def test_unseen_characters_and_long_prompts_are_handled(app, client):
-    text = client.predict(app["ckpt"], "", "Zß€🙂 " * 1000, 10, 0.8, 0, 1.0, 1, api_name="/continue")[0]
+    text, shaded = client.predict(app["ckpt"], "", "Zß€🙂 " * 1000, 10, 0.8, 0, 1.0, 1, api_name="/continue")
     assert len(text) > 10
+    # the prompt is cut to its last 2,000 characters; every new character is still shaded
+    new = text[len(("Zß€🙂 " * 1000)[-2000:]):]
+    assert 0 < len(new) <= 10 and "".join(d["token"] for d in shaded) == new
 
 
 def test_train_on_pasted_text_and_refuse_bad_text(app, client):

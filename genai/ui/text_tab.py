@@ -27,6 +27,7 @@ SHAKESPEARE, UPLOAD = "tinyshakespeare", "your text (upload or paste)"
 HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]{0,95}(/[A-Za-z0-9][\w.-]{0,95})?$")
 MAX_PROMPT = 2000  # characters; the model itself reads only the last part that fits its context
 MAX_NEW = 1000
+SHADE_CONTEXT = 256  # characters of the prompt read again for the probability view (the char GPT sees 128)
 FINE_TUNE = "fine-tune the chosen model"
 TEXT_FAMILIES = ("gpt", "lm")  # the char models, and pretrained transformers fine-tuned here
 _MODELS: dict[tuple, object] = {}
@@ -308,8 +309,12 @@ def build(runner) -> None:
             pieces.close()  # Stop, or a closed tab: the generation ends with the stream
         view, dist = gr.skip(), None
         if new:
-            dist = model.next_token_distribution(prompt + new, top=5)
-            start_at = max(len(model.encode(prompt)) - 1, 0)  # the first new token's entry
+            # the new text and the SHADE_CONTEXT characters before it: the view shades only the
+            # new text, and reading all of a long prompt cost seconds (27 s for 2,000 characters)
+            # while the model reads only the first 2,000 characters, so it missed the new ones
+            before = prompt[-SHADE_CONTEXT:]
+            dist = model.next_token_distribution(before + new, top=5)
+            start_at = max(len(model.encode(before)) - 1, 0)  # the first new token's entry
             view = shading(dist, start_at)
             dist = {"dist": dist, "start": start_at}
         yield prompt + new, view, dist
