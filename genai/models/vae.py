@@ -36,7 +36,7 @@ class Config:
     beta: float = 1.0  # weight of the KL term; 1 is the ELBO
     lr: float = 1e-3
     shift: int = 0  # augmentation: move each training image by up to this many pixels (0: off)
-    deep: bool = False  # conv: a 3x3 convolution more at each resolution; MLP: a second hidden layer (width/2)
+    deep: bool = False  # conv: a 3x3 convolution more at each resolution, in the encoder and the decoder
     decay_steps: int = 0  # cosine decay of the learning rate from lr to min_lr by this step; 0: constant
     min_lr: float = 0.0
 
@@ -72,9 +72,6 @@ class Encoder(nn.Module):
         if c.arch == "mlp":
             self.features = nn.Sequential(nn.Flatten(), nn.Linear(PIXELS, w), nn.ReLU(True))
             feat = w
-            if c.deep:
-                self.features.extend([nn.Linear(w, w // 2), nn.ReLU(True)])
-                feat = w // 2
         elif c.deep:
             self.features = nn.Sequential(
                 # input: 1 x 28 x 28
@@ -111,10 +108,7 @@ class Decoder(nn.Module):
     def __init__(self, c: Config):
         super().__init__()
         w = c.width
-        if c.arch == "mlp" and c.deep:
-            self.net = nn.Sequential(nn.Linear(c.z_dim, w // 2), nn.ReLU(True), nn.Linear(w // 2, w), nn.ReLU(True),
-                                     nn.Linear(w, PIXELS))
-        elif c.arch == "mlp":
+        if c.arch == "mlp":
             self.net = nn.Sequential(nn.Linear(c.z_dim, w), nn.ReLU(True), nn.Linear(w, PIXELS))
         elif c.deep:
             self.net = nn.Sequential(

@@ -51,10 +51,6 @@ def hide_value_loaders(demo: gr.Blocks) -> None:
             fn.api_visibility = "private"
 
 
-def timer_on(active: bool):
-    return lambda: gr.Timer(active=active)
-
-
 def build_app(runner: JobRunner | None = None) -> gr.Blocks:
     devmod.configure_threads(beside_server=True)
     if checkpoints.RUNS_DIR.is_dir():  # what a server killed mid-save left behind
@@ -77,7 +73,7 @@ def build_app(runner: JobRunner | None = None) -> gr.Blocks:
         # the monitor polls only while it is shown: its hidden table and plot, redrawn twice a
         # second, slowed the page a student trains in (measured: 60 -> 43 frames a second)
         for page in (gan_page, vae_page, text_page, monitor_page):
-            page.select(timer_on(page is monitor_page), None, poll,
+            page.select(monitor_tab.timer_on(page is monitor_page), None, poll,
                         queue=False, show_progress="hidden", api_visibility="private")
         # a page opened with a teacher's share link (?watch=...) opens the monitor on that run
         demo.load(on_watch_link, None, [tabs, *watch_outputs], api_visibility="private")

@@ -65,6 +65,11 @@ def curve_frame(views, names, metric, weight, log_scale):
     return out, colors
 
 
+def timer_on(active: bool):
+    """A handler that turns the monitor's polling on or off (app.py: as its tab is shown or left)."""
+    return lambda: gr.Timer(active=active)
+
+
 def build(runner) -> None:
     gr.Markdown(L("monitor.intro"))
     watch_note = gr.Markdown()  # "You are watching ...", for a page opened with a share link
@@ -278,7 +283,7 @@ def build(runner) -> None:
                 concurrency_limit=None, show_progress="hidden")
     focus.change(show_media, [focus, step], [media_img, media_text], concurrency_limit=None,
                  api_visibility="private")
-    poll_again = dict(fn=lambda: gr.Timer(active=True), inputs=None, outputs=timer, queue=False,
+    poll_again = dict(fn=timer_on(True), inputs=None, outputs=timer, queue=False,
                       show_progress="hidden", api_visibility="private")  # a run started or resumed here
     pause.click(control("pause"), focus, note, api_name="monitor_pause")
     resume.click(control("resume"), focus, note, api_name="monitor_resume").success(**poll_again)
