@@ -30,7 +30,10 @@ def cmd_train(args) -> int:
 
     if not distributed.launched():  # under torchrun, distributed.setup shares the cores out
         devmod.configure_threads(beside_server=False)
-    args.dataset = args.dataset or ("tinyshakespeare" if args.family in ("gpt", "lm") else "digits")
+    from genai import models
+
+    kind = models.data_kind(args.family)
+    args.dataset = args.dataset or ("tinyshakespeare" if kind == "text" else "digits")
     bad = [kv for kv in args.set if "=" not in kv]
     if bad:
         raise ValueError(f"--set takes FIELD=VALUE, such as --set lr_g=2e-4 (got {bad[0]!r})")
@@ -53,7 +56,6 @@ def cmd_train(args) -> int:
     if data is None:  # a named data set: known, and of the family's kind, before the run starts
         from genai import data as datamod
 
-        kind = "text" if args.family in ("gpt", "lm") else "image"
         known = [n for n, d in datamod.DATASETS.items() if d.kind == kind]
         if args.dataset not in known:
             raise ValueError(f"Unknown {kind} data set {args.dataset!r}; choose one of {', '.join(known)}"
@@ -125,15 +127,16 @@ def cmd_sample(args) -> int:
     if not 0 <= args.seed <= MAX_SEED:
         raise ValueError(f"--seed must be from 0 to {MAX_SEED} (got {args.seed})")
     model, meta = models.from_checkpoint(args.checkpoint)
-    if args.digit is not None and not (meta["family"] == "gan" and model.config.conditional):
-        raise ValueError("--digit is for a conditional GAN; this checkpoint draws any digit")
+    conditional = getattr(model.config, "conditional", False)
+    if args.digit is not None and not conditional:
+        raise ValueError("--digit is for a conditional model (GAN or diffusion); this checkpoint draws any digit")
     if args.digit is not None and not 0 <= args.digit < model.config.n_classes:
         raise ValueError(f"--digit must be from 0 to {model.config.n_classes - 1} (got {args.digit})")
     g = torch.Generator().manual_seed(args.seed)
-    if meta["family"] in ("gpt", "lm"):
+    if models.data_kind(meta["family"]) == "text":
         print(model.sample(args.n, generator=g, prompt=args.prompt))
         return 0
-    kw = {"labels": args.digit} if args.digit is not None and meta["family"] == "gan" else {}
+    kw = {"labels": args.digit} if args.digit is not None else {}
     x = model.sample(args.n, generator=g, **kw)
     if args.out.endswith(".npy"):  # the raw samples, for one's own measures: (N, H, W) in [0, 1]
         import numpy as np
@@ -193,7 +196,9 @@ def main(argv=None) -> int:
     sub = p.add_subparsers(dest="cmd", required=True)
 
     t = sub.add_parser("train", help="train a model and save a checkpoint")
-    t.add_argument("family", choices=["gan", "vae", "gpt", "lm"])
+    from genai.models import FAMILIES
+
+    t.add_argument("family", choices=list(FAMILIES))
     t.add_argument("--preset")
     t.add_argument("--dataset", help="a named data set (default: digits for images, tinyshakespeare for text)")
     t.add_argument("--text", metavar="FILE", help="text models: train on this UTF-8 text file (last 10%% held out)")
@@ -216,7 +221,7 @@ def main(argv=None) -> int:
     s.add_argument("--n", type=int, default=64)
     s.add_argument("--nrow", type=int, default=8)
     s.add_argument("--seed", type=int, default=0)
-    s.add_argument("--digit", type=int, help="conditional GAN: the class to draw")
+    s.add_argument("--digit", type=int, help="conditional models: the class to draw")
     s.add_argument("--prompt", default="\n", help="text models: the prompt")
     s.add_argument("--out", default="samples.png", help="image models: a PNG grid, or FILE.npy for the raw "
                    "samples, an (N, 28, 28) array in [0, 1]")

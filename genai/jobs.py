@@ -27,18 +27,15 @@ from collections import Counter, deque
 
 import torch
 
-from genai import checkpoints, data as datamod, device as devmod
+from genai import checkpoints, data as datamod, device as devmod, models
 from genai.locales import Words, said
 from genai.trainer import Control, Event, TrainSpec, check_spec, train
 
 ACTIVE = ("queued", "training", "paused")
 RUNNING = ("training", "paused")
 # wall seconds a step takes (evaluations and start-up included) before a run of that kind has
-# finished on this server: the lesson presets as measured alone on one thread of this machine
-# (GAN 22 s for 4,500 steps, VAE 6 s for 2,000, GPT 58 s for 1,200), else a family's rough
-# figure. The first finished run of a kind replaces the guess.
-GUESS_S_PER_STEP = {("gan", "lesson"): 0.005, ("vae", "lesson"): 0.003, ("gpt", "lesson"): 0.049,
-                    "gan": 0.03, "vae": 0.01, "gpt": 0.04, "lm": 0.3}
+# finished on this server: each family's SECONDS_PER_STEP, by preset (None: any other preset).
+# The first finished run of a kind replaces the guess.
 GUESS_OVERHEAD_S = 2.0  # the training process starting, the data loading
 
 
@@ -236,8 +233,8 @@ class Job:
 
 
 def _guess(job: Job) -> float:
-    spec = job.spec
-    return GUESS_S_PER_STEP.get((spec.family, spec.preset)) or GUESS_S_PER_STEP.get(spec.family, 0.05)
+    table = getattr(models.family_module(job.spec.family), "SECONDS_PER_STEP", {})
+    return table.get(job.spec.preset) or table.get(None, 0.05)
 
 
 def default_max_runs(device: torch.device) -> int:
@@ -259,7 +256,7 @@ def _mp_context():
     if "forkserver" not in mp.get_all_start_methods():
         return mp.get_context("spawn")
     ctx = mp.get_context("forkserver")
-    ctx.set_forkserver_preload(["genai.trainer", "genai.models.gan", "genai.models.vae", "genai.models.gpt"])
+    ctx.set_forkserver_preload(["genai.trainer", *models.FAMILIES.values()])
     return ctx
 
 

@@ -125,8 +125,7 @@ def out_of_memory_message(spec: TrainSpec, where: str) -> str:
 
 
 def load_data(family: str, dataset: str):
-    kind = "text" if family in ("gpt", "lm") else "image"
-    if kind == "text":
+    if models.data_kind(family) == "text":
         return datamod.load_text(dataset)
     return datamod.load_images(dataset)
 

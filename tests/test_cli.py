@@ -94,7 +94,7 @@ CLI_ROWS = [  # (arguments, what stderr must say); each exits with code 2 and no
     (["sample", "checkpoints/gan_mlp_mnist.safetensors", "--n", "1000000000"], "--n must be from 1 to 1000"),
     (["sample", "checkpoints/gan_mlp_mnist.safetensors", "--seed", "-3"], "--seed must be from 0"),
     (["sample", "checkpoints/gan_cdcgan_mnist.safetensors", "--digit", "11"], "--digit must be from 0 to 9"),
-    (["sample", "checkpoints/gan_mlp_mnist.safetensors", "--digit", "3"], "--digit is for a conditional GAN"),
+    (["sample", "checkpoints/gan_mlp_mnist.safetensors", "--digit", "3"], "--digit is for a conditional model"),
     (["sample", "checkpoints/gan_mlp_mnist.safetensors", "--out", "/no/such/folder/x.png"], "No such file"),
     (["sample", "README.md"], "no such checkpoint|sidecar"),
 ]

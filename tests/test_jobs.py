@@ -241,7 +241,7 @@ def test_closing_the_tab_stops_runs_unless_asked_to_keep_them(tmp_path):
 def test_guessed_estimates_follow_how_slowly_the_running_runs_go(tmp_path, monkeypatch):
     from genai import jobs
 
-    monkeypatch.setitem(jobs.GUESS_S_PER_STEP, ("gan", "tiny"), 1e-5)  # far faster than the truth
+    monkeypatch.setitem(gan.SECONDS_PER_STEP, "tiny", 1e-5)  # far faster than the truth
     runner = JobRunner(max_active=1, per_session=5)
     blocker = long_run(runner, tmp_path / "b", steps=600)  # trusted a tenth of the way in: 60 steps
     wait_for(lambda: blocker.step >= 60)

@@ -1,6 +1,7 @@
 """The words of the app, one module per language, each with CODE (the browser's locale code, e.g.
 "zh-CN"), NAME and STRINGS (key -> text, the keys of en.py). Adding a language is adding one file
-here. No Gradio in this package: the core raises its user-facing errors from the same catalogue
+here. A model family may keep its page's words in files of its own (``<language>_<family>.py``,
+with CODE and STRINGS only): files of one CODE are merged, so a new tab changes no file here. No Gradio in this package: the core raises its user-facing errors from the same catalogue
 (``said``), in English, and the page shows them in its own language (``message``); the CLI
 stays English."""
 from __future__ import annotations
@@ -12,8 +13,12 @@ LOCALES: dict[str, dict[str, str]] = {}
 NAMES: dict[str, str] = {}
 for _info in pkgutil.iter_modules(__path__):
     _mod = importlib.import_module(f"{__name__}.{_info.name}")
-    LOCALES[_mod.CODE] = _mod.STRINGS
-    NAMES[_mod.CODE] = _mod.NAME
+    _dupes = set(LOCALES.get(_mod.CODE, {})) & set(_mod.STRINGS)
+    if _dupes:
+        raise KeyError(f"{_info.name}.py repeats keys of {_mod.CODE}: {', '.join(sorted(_dupes))}")
+    LOCALES.setdefault(_mod.CODE, {}).update(_mod.STRINGS)
+    if hasattr(_mod, "NAME"):
+        NAMES[_mod.CODE] = _mod.NAME
 EN = LOCALES["en"]
 
 

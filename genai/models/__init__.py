@@ -8,23 +8,31 @@
     preview() -> PIL image or text              # what the UI shows while training
     make_batch(data, batch_size, generator)     # a training batch from a data set
 
-Families are imported lazily so that starting the app does not import what it does not show.
+and names ``FAMILY`` and ``DATA_KIND`` ("image" or "text"). A new family is a new file here: the
+list below is this folder's modules. Families are imported lazily so that starting the app does
+not import what it does not show.
 """
 from __future__ import annotations
 
 import importlib
+import pkgutil
 from dataclasses import asdict, fields
 from pathlib import Path
 
 from genai.locales import said
 
-FAMILIES = {"gan": "genai.models.gan", "vae": "genai.models.vae", "gpt": "genai.models.gpt", "lm": "genai.models.lm"}
+FAMILIES = {m.name: f"{__name__}.{m.name}" for m in pkgutil.iter_modules(__path__)}
 
 
 def family_module(family: str):
     if family not in FAMILIES:
         raise said(ValueError, "err.unknown_family", name=repr(family), choices=", ".join(FAMILIES))
     return importlib.import_module(FAMILIES[family])
+
+
+def data_kind(family: str) -> str:
+    """What a family trains on: "image" or "text"."""
+    return family_module(family).DATA_KIND
 
 
 def make_config(family: str, preset: str | None = None, **overrides):

@@ -21,6 +21,7 @@ import torch.nn.functional as F
 from genai.locales import said
 
 FAMILY = "gan"
+DATA_KIND = "image"
 LOSSES = ("bce", "hinge", "wgan-gp")
 ARCHS = ("mlp", "dcgan")
 
@@ -61,6 +62,9 @@ PRESETS = {
 }
 # the lesson length: recognisable digits in about 20 s of one core (bench/classroom.py)
 LESSON = dict(preset="lesson", steps=4500, batch_size=64)
+# seconds a step takes on this server, for the queue's estimates (genai/jobs.py): the lesson as
+# measured alone on one thread (22 s for 4,500 steps), None for any other preset (a rough figure)
+SECONDS_PER_STEP = {"lesson": 0.005, None: 0.03}
 
 
 class Generator(nn.Module):

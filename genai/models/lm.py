@@ -32,6 +32,9 @@ from genai.locales import Words, said
 from genai.models import gpt
 
 FAMILY = "lm"
+DATA_KIND = "text"
+# seconds a step takes on this server, for the queue's estimates (genai/jobs.py): a rough figure
+SECONDS_PER_STEP = {None: 0.3}
 EVAL_BLOCKS = 100
 # the largest Hub model a page may load: fp32 weights take 4 bytes a parameter, a full fine-tune
 # with AdamW about 16 (weights, gradients, two moments), so 800 M (gpt2-large) needs 3 GB to run

@@ -13,6 +13,7 @@ from pathlib import Path
 import gradio as gr
 import pandas as pd
 
+from genai import models
 from genai.jobs import Job, JobRunner, RunnerBusy
 from genai.ui.i18n import EN, L, error, lang_of, page_error, say, t as tr
 
@@ -94,7 +95,8 @@ def status_line(job: Job | None, lang: str | None = None) -> str:
         return tr("status.queued", lang, name=name, place=place, waiting=waiting, when=when)
     if job.status == "cancelled":
         return tr("status.cancelled", lang, name=name)
-    unit = "status.rate_text" if job.spec.family in ("gpt", "lm") else "status.rate"  # windows or images
+    text = models.data_kind(job.spec.family) == "text"
+    unit = "status.rate_text" if text else "status.rate"  # windows or images
     rate = tr(unit, lang, rate=job.items_per_s) if job.items_per_s else ""
     msg = f" - {say(job.message, lang)}" if job.status == "failed" else ""
     return tr("status.line", lang, name=name, status=status, step=job.step, total=job.total, rate=rate,

@@ -52,6 +52,12 @@ def loads(info: checkpoints.CheckpointInfo) -> bool:
         return False
 
 
+def warm_up(runner) -> None:
+    """Load the shipped checkpoints before the first student asks (genai/ui/app.py)."""
+    for c in shipped():
+        load_model(str(c.path), runner.device)
+
+
 def checkpoint_choices(runner, request) -> list[tuple[str, str]]:
     """Shipped GAN checkpoints, then this session's runs."""
     out = [(c.name, c.name) for c in shipped()]

@@ -52,6 +52,13 @@ FIRST_PROMPT, FIRST_NEW, FIRST_TEMPERATURE = "ROMEO:", 300, 0.8  # the tab's def
 _FIRST: dict[tuple, str] = {}
 
 
+def warm_up(runner) -> None:
+    """Load the shipped char models, and make the continuation the tab opens with (genai/ui/app.py)."""
+    for c in checkpoints.list_checkpoints("gpt", runs_dir=os.devnull):
+        load_model(str(c.path), runner.device)
+    first_continuation(runner)
+
+
 def first_continuation(runner) -> str:
     """What the output box shows before anyone clicks, as the GAN and VAE tabs open on samples:
     the first shipped model continuing the default prompt with the default settings and seed 0,

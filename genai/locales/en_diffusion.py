@@ -1,0 +1,87 @@
+"""English words of the Diffusion tab (merged into en.py's catalogue: genai/locales/__init__.py)."""
+CODE = "en"
+
+STRINGS = {
+    'app.tab_diffusion': 'Diffusion',
+    'diffusion.explain': r"""
+### How a diffusion model learns
+The **forward process** destroys a digit in $T = 1000$ small steps of Gaussian noise; after the
+last one nothing of it is left. At any step $t$ it has a closed form (Ho et al., 2020, eq. 4):
+
+$$x_t = \sqrt{\bar\alpha_t}\,x_0 + \sqrt{1-\bar\alpha_t}\,\epsilon, \qquad \epsilon \sim \mathcal{N}(0, I)$$
+
+A network $\epsilon_\theta$ (a small U-Net) sees the noisy $x_t$, the step $t$ and the digit's label $y$,
+and learns to tell which noise was added, by the **simplified loss** (eq. 14):
+
+$$L_\text{simple} = \mathbb{E}_{t,\,x_0,\,\epsilon}\,\big\|\,\epsilon - \epsilon_\theta(x_t, t, y)\,\big\|^2$$
+
+To draw, the **reverse process** starts from pure noise and removes a little of the predicted noise at
+each step. The full chain (DDPM) takes all 1,000 steps; **DDIM** (Song et al., 2021) jumps along the
+same path in a few. **Classifier-free guidance** (Ho & Salimans, 2022) asks the one network twice,
+with the label and without it, and pushes away from the unlabelled guess:
+$\hat\epsilon = \epsilon_\theta(x_t, t, \varnothing) + s\,\big(\epsilon_\theta(x_t, t, y) - \epsilon_\theta(x_t, t, \varnothing)\big)$
+($s$ = 0: any digit; 1: the asked-for digit; above 1: more of it).
+""",
+    'diffusion.digit_each': 'each digit in turn (0-9 by columns)',
+    'diffusion.guidance': 'Guidance scale s',
+    'diffusion.guidance_info': '0 ignores the label, 1 follows it, 2-4 gives clean digits, 8 overdoes it',
+    'diffusion.steps': 'Sampling steps (DDIM)',
+    'diffusion.steps_info': 'Fewer steps are faster; 1 step gives a blurred average digit',
+    'diffusion.sampler': 'Sampler',
+    'diffusion.ddim': 'DDIM (the steps above)',
+    'diffusion.ddpm': 'DDPM (all 1,000 steps: slow)',
+    'diffusion.samples': 'Samples',
+    'diffusion.reverse_title': 'The reverse process, step by step',
+    'diffusion.reverse_help': 'Eight digits drawn from pure noise with the settings above. Left: $x_t$ as it is now; right: the network\'s guess of the finished digit $\\hat x_0$ at this step. Below: each digit along the chain, from noise (left) to digit (right).',
+    'diffusion.reverse': 'Denoise step by step',
+    'diffusion.x_t': 'x_t now',
+    'diffusion.x_t_at': 'x_t after step {i} of {total} (t = {t})',
+    'diffusion.x0_hat': 'The predicted finished digit x̂₀',
+    'diffusion.chain': 'Along the chain: noise → digit',
+    'diffusion.forward_title': 'The forward process: what the network learns to undo',
+    'diffusion.forward_help': r"""Pick a held-out digit and a step $t$: the digit is noised to $x_t$ in one go
+(eq. 4 above). Training shows the network millions of such pairs and asks it for the noise.""",
+    'diffusion.which_digit': 'Held-out digit (0-9)',
+    'diffusion.t': 'Step t',
+    'diffusion.noisy': 'x_t',
+    'diffusion.forward_strip': 'The same digit and noise at t = 0 … 999',
+    'diffusion.forward_info': 'At t = {t}: √ᾱ = {signal} of the digit is left and the noise has standard deviation {noise}; the digit carries {share} of the signal\'s power. Strip: t = {ts}.',
+    'diffusion.compare_steps_title': 'Steps against quality and time',
+    'diffusion.compare_steps_help': 'The same ten starting noises, drawn with 1, 2, 5, 10, 25 and 50 DDIM steps (one row each), timed; the digit classifier says how many it reads as the asked-for digit.',
+    'diffusion.compare_steps': 'Compare step counts',
+    'diffusion.steps_grid': 'Rows: 1, 2, 5, 10, 25, 50 steps; columns: digits 0-9',
+    'diffusion.steps_table': 'Time and quality',
+    'diffusion.col_steps': 'steps',
+    'diffusion.col_seconds': 'seconds (10 digits)',
+    'diffusion.col_read': 'read as asked',
+    'diffusion.families_title': 'GAN vs VAE vs diffusion',
+    'diffusion.families_table': 'The shipped image models on the same 2,000 held-out digits and classifier (python bench/diffusion.py compare)',
+    'diffusion.col_model': 'model',
+    'diffusion.col_fid_floor': 'FID / real digits\' own',
+    'diffusion.col_class_entropy': 'class entropy',
+    'diffusion.col_confident': 'confident > 0.9',
+    'diffusion.col_inception_score': 'Inception Score',
+    'diffusion.col_params_m': 'parameters (M)',
+    'diffusion.col_train_min': 'training (CPU minutes)',
+    'diffusion.col_draw64_s': '64 digits (s, one CPU thread)',
+    'diffusion.families_takeaway': 'What to take from it: the GAN and the VAE draw a digit in one pass of a network, so they are hundreds of times faster than diffusion, which runs its network once (twice with guidance) per step. Diffusion buys its quality and its easy control (ask for a digit, turn the guidance up) with that time, which is why so much work on image generators goes into samplers that need fewer steps.',
+    'diffusion.train_title': '### Train a diffusion model live',
+    'diffusion.preset_info': 'lesson / cpu-fast (the small U-Net, a higher learning rate), small (the shipped model), medium (for a GPU), tiny (tests)',
+    'diffusion.live': 'Digits 0-9 by columns, from fixed noise, as training goes',
+    'diffusion.loss_plot': 'Noise-prediction loss (eq. 14)',
+    'diffusion.info_model': 'conditional diffusion, U-Net width {width}, T = {T}, {schedule} schedule, guidance {guidance:g}',
+    'diffusion.info_match': 'asked-for digit {share}',
+    'diffusion.took': '{n} digits in {seconds} s ({steps} {sampler} steps)',
+    'diffusion.experiment': r"""
+**Guided experiment: guidance and steps.** Choose the digit 4 and seed 1. Sample with guidance
+$s$ = 0, 1, 3 and 8. At 0 the label is ignored and any digit comes out; at 1 mostly fours, some
+of them ragged; at 3 clean fours; at 8 thick, over-drawn strokes that all look alike: guidance
+trades variety for fidelity. Then set $s$ = 3 and open *Steps against quality and time*: one step
+gives a blurred average digit (the network's guess of $x_0$ from pure noise), and past 10-25
+steps the digits stop changing while the time keeps growing.
+""",
+    'err.p_uncond': 'p_uncond (the share of labels dropped) must be from 0 to 1 (got {value})',
+    'err.digit_choice': 'Choose a digit from 0 to 9, or "each digit in turn" (got {value})',
+    'err.sampler_choice': 'Choose the sampler "ddim" or "ddpm" (got {value})',
+    'err.diffusion_needs_labels': 'The conditional diffusion model needs labelled images; choose a labelled data set',
+}

@@ -1,0 +1,85 @@
+"""扩散模型标签页的简体中文（并入 zh_cn.py 的目录：genai/locales/__init__.py）。术语：扩散模型、
+前向过程、反向过程、去噪、噪声调度、无分类器引导、采样步数。"""
+CODE = "zh-CN"
+
+STRINGS = {
+    'app.tab_diffusion': '扩散模型',
+    'diffusion.explain': r"""
+### 扩散模型如何学习
+**前向过程**用 $T = 1000$ 小步高斯噪声一点点毁掉一个数字；走完最后一步，数字就一点也不剩了。任一步 $t$
+都有闭式解（Ho 等，2020，式 4）：
+
+$$x_t = \sqrt{\bar\alpha_t}\,x_0 + \sqrt{1-\bar\alpha_t}\,\epsilon, \qquad \epsilon \sim \mathcal{N}(0, I)$$
+
+网络 $\epsilon_\theta$（一个小型 U-Net）看到带噪的 $x_t$、步数 $t$ 和数字的标签 $y$，学着说出加进去的是哪份噪声，
+用的是**简化损失**（式 14）：
+
+$$L_\text{simple} = \mathbb{E}_{t,\,x_0,\,\epsilon}\,\big\|\,\epsilon - \epsilon_\theta(x_t, t, y)\,\big\|^2$$
+
+采样时，**反向过程**从纯噪声出发，每一步去掉一点预测出的噪声。完整的链（DDPM）要走全部 1000 步；
+**DDIM**（Song 等，2021）沿同一条路径只跳几步。**无分类器引导**（Ho 和 Salimans，2022）把同一个网络问两次，
+一次带标签、一次不带，再朝远离“不带标签的猜测”的方向推：
+$\hat\epsilon = \epsilon_\theta(x_t, t, \varnothing) + s\,\big(\epsilon_\theta(x_t, t, y) - \epsilon_\theta(x_t, t, \varnothing)\big)$
+（$s$ = 0：任意数字；1：所要的数字；大于 1：更像所要的数字）。
+""",
+    'diffusion.digit_each': '依次画每个数字（按列 0-9）',
+    'diffusion.guidance': '引导强度 s',
+    'diffusion.guidance_info': '0 忽略标签，1 按标签画，2-4 数字清楚，8 用力过猛',
+    'diffusion.steps': '采样步数（DDIM）',
+    'diffusion.steps_info': '步数越少越快；1 步只得到一个模糊的“平均数字”',
+    'diffusion.sampler': '采样器',
+    'diffusion.ddim': 'DDIM（上面的步数）',
+    'diffusion.ddpm': 'DDPM（全部 1000 步：慢）',
+    'diffusion.samples': '样本',
+    'diffusion.reverse_title': '反向过程，一步一步看',
+    'diffusion.reverse_help': '用上面的设置从纯噪声画出八个数字。左：当前的 $x_t$；右：这一步网络对最终数字的猜测 $\\hat x_0$。下方：每个数字沿着链的样子，从噪声（左）到数字（右）。',
+    'diffusion.reverse': '一步一步去噪',
+    'diffusion.x_t': '当前的 x_t',
+    'diffusion.x_t_at': '第 {i} 步（共 {total} 步）之后的 x_t（t = {t}）',
+    'diffusion.x0_hat': '预测出的最终数字 x̂₀',
+    'diffusion.chain': '沿着链：噪声 → 数字',
+    'diffusion.forward_title': '前向过程：网络要学会撤销的东西',
+    'diffusion.forward_help': r"""选一个留出数字和一个步数 $t$：数字一次性被加噪到 $x_t$（上面的式 4）。
+训练时网络看到成百万个这样的样本，并被要求说出其中的噪声。""",
+    'diffusion.which_digit': '留出数字（0-9）',
+    'diffusion.t': '步数 t',
+    'diffusion.noisy': 'x_t',
+    'diffusion.forward_strip': '同一个数字、同一份噪声，t = 0 … 999',
+    'diffusion.forward_info': '在 t = {t}：数字还剩 √ᾱ = {signal}，噪声的标准差为 {noise}；数字占信号功率的 {share}。条带中 t = {ts}。',
+    'diffusion.compare_steps_title': '步数与质量、时间',
+    'diffusion.compare_steps_help': '同样十份起始噪声，分别用 1、2、5、10、25、50 步 DDIM 画出（每行一种），并计时；数字分类器给出其中有几个被认成所要的数字。',
+    'diffusion.compare_steps': '比较不同步数',
+    'diffusion.steps_grid': '行：1、2、5、10、25、50 步；列：数字 0-9',
+    'diffusion.steps_table': '时间与质量',
+    'diffusion.col_steps': '步数',
+    'diffusion.col_seconds': '秒（10 个数字）',
+    'diffusion.col_read': '认作所要数字',
+    'diffusion.families_title': '生成对抗网络、变分自编码器与扩散模型的对比',
+    'diffusion.families_table': '随附的图像模型，在同样 2000 个留出数字上、用同一个分类器测得（python bench/diffusion.py compare）',
+    'diffusion.col_model': '模型',
+    'diffusion.col_fid_floor': 'FID / 真实数字自身的 FID',
+    'diffusion.col_class_entropy': '类别熵',
+    'diffusion.col_confident': '置信度 > 0.9',
+    'diffusion.col_inception_score': 'Inception 分数',
+    'diffusion.col_params_m': '参数（百万）',
+    'diffusion.col_train_min': '训练（CPU 分钟）',
+    'diffusion.col_draw64_s': '64 个数字（秒，单个 CPU 线程）',
+    'diffusion.families_takeaway': '要点：生成对抗网络和变分自编码器画一个数字只需让网络算一遍，所以比扩散模型快几百倍；扩散模型每一步都要算一遍网络（有引导时两遍）。扩散模型用这些时间换来了质量和方便的控制（指定数字、调大引导），这也是为什么图像生成器的大量研究都在做需要更少步数的采样器。',
+    'diffusion.train_title': '### 现场训练扩散模型',
+    'diffusion.preset_info': 'lesson / cpu-fast（小型 U-Net，较高学习率）、small（随附的模型）、medium（适合 GPU）、tiny（测试用）',
+    'diffusion.live': '训练过程中从固定噪声画出的数字，按列 0-9',
+    'diffusion.loss_plot': '噪声预测损失（式 14）',
+    'diffusion.info_model': '条件扩散模型，U-Net 宽度 {width}，T = {T}，{schedule} 噪声调度，引导强度 {guidance:g}',
+    'diffusion.info_match': '所要数字 {share}',
+    'diffusion.took': '{n} 个数字用时 {seconds} 秒（{steps} 步 {sampler}）',
+    'diffusion.experiment': r"""
+**引导实验：引导强度与步数。** 选数字 4、种子 1。分别用引导强度 $s$ = 0、1、3、8 采样。为 0 时标签被忽略，
+画出什么数字都有；为 1 时大多是 4，有些歪歪扭扭；为 3 时是干净的 4；为 8 时笔画又粗又重、彼此相像：引导用多样性换来了
+忠实度。再把 $s$ 设为 3，打开“步数与质量、时间”：1 步只得到一个模糊的平均数字（网络从纯噪声对 $x_0$ 的猜测），
+超过 10 到 25 步后数字几乎不再变化，时间却一直在增加。
+""",
+    'err.p_uncond': 'p_uncond（丢弃标签的比例）必须在 0 到 1 之间（收到 {value}）',
+    'err.digit_choice': '请选择 0 到 9 的数字，或“依次画每个数字”（收到 {value}）',
+    'err.sampler_choice': '请选择采样器 “ddim” 或 “ddpm”（收到 {value}）',
+    'err.diffusion_needs_labels': '条件扩散模型需要带标签的图像；请选择一个带标签的数据集',
+}

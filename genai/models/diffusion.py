@@ -1,0 +1,321 @@
+"""Denoising diffusion for 28x28 images (Ho et al. 2020, "Denoising Diffusion Probabilistic
+Models"), class-conditional with classifier-free guidance (Ho & Salimans 2022), sampled with the
+full DDPM chain or a few-step DDIM (Song et al. 2021, "Denoising Diffusion Implicit Models").
+
+The forward process adds Gaussian noise in T steps with a fixed schedule beta_1..beta_T;
+with alpha_bar_t = prod_{s<=t} (1 - beta_s) it has a closed form (Ho et al. eq. 4):
+
+    x_t = sqrt(alpha_bar_t) * x_0 + sqrt(1 - alpha_bar_t) * eps,   eps ~ N(0, I)
+
+A network eps_theta(x_t, t, y) learns to tell the noise back, by the simplified loss (eq. 14):
+
+    L_simple = E_{t, x_0, eps} || eps - eps_theta(x_t, t, y) ||^2
+
+and sampling runs the chain backwards from pure noise x_T ~ N(0, I). Guidance mixes the
+conditional and unconditional predictions of the one network (Ho & Salimans 2022, eq. 6, written
+with s = 1 + w so that s = 0 is unconditional and s = 1 plain conditional):
+
+    eps_hat = eps_theta(x_t, t, null) + s * (eps_theta(x_t, t, y) - eps_theta(x_t, t, null))
+
+What comes from ``diffusers``: the network (``UNet2DModel``: ResNet blocks, sinusoidal time
+embedding, a class embedding added to it) and the schedules and update rules (``DDPMScheduler``,
+``DDIMScheduler``; the cosine schedule of Nichol & Dhariwal 2021). Written here, because no
+diffusers class does it for a training loop like this one: the loss, dropping labels for
+guidance, the guided noise estimate, the moving average of the weights (as the GAN's), and
+sampling that yields every step so that the page can show the reverse process as it happens.
+A fresh scheduler is made for each call: they keep state (their timesteps), and the page
+samples from one cached model in several threads at once.
+Images are scaled to [-1, 1] inside and returned in [0, 1].
+"""
+from __future__ import annotations
+
+import copy
+import math
+from dataclasses import dataclass
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+from genai.locales import said
+
+FAMILY = "diffusion"
+DATA_KIND = "image"
+SAMPLERS = ("ddim", "ddpm")
+SCHEDULES = ("squaredcos_cap_v2", "linear")
+
+
+@dataclass
+class Config:
+    width: int = 16  # channels at 28x28; 2x at 14x14 and 4x at 7x7
+    layers_per_block: int = 1  # ResNet blocks at each resolution
+    attention: bool = False  # self-attention at 7x7 (and in the middle block)
+    conditional: bool = True  # class label in: ask for a digit, and guidance
+    n_classes: int = 10
+    p_uncond: float = 0.1  # share of training labels dropped, so one network also learns p(x)
+    timesteps: int = 1000  # T
+    beta_schedule: str = "squaredcos_cap_v2"  # cosine (Nichol & Dhariwal 2021), or Ho et al.'s "linear"
+    lr: float = 1e-3
+    decay_steps: int = 0  # cosine decay of the learning rate from lr to min_lr by this step; 0: constant
+    min_lr: float = 0.0
+    ema: float = 0.999  # sample from a moving average of the weights (0 turns it off)
+    sample_steps: int = 10  # DDIM steps the previews, the evaluation and the page use by default
+    guidance: float = 2.0  # s above: 0 unconditional, 1 conditional, > 1 guided
+
+    def __post_init__(self):
+        if not 0 <= self.p_uncond <= 1:  # also refuses NaN
+            raise said(ValueError, "err.p_uncond", value=self.p_uncond)
+
+
+PRESETS = {
+    # the shipped model: ~0.5 M parameters, a CPU draws 64 guided digits in about 2 s (BENCHMARKS.md)
+    "small": dict(width=16, layers_per_block=1),
+    "medium": dict(width=32, layers_per_block=1),  # 4x the compute a step: for a GPU
+    # a student's run: the same network with a higher learning rate (BENCHMARKS.md, diffusion)
+    "cpu-fast": dict(width=16, lr=2e-3, decay_steps=400, min_lr=2e-4, ema=0.99),
+    "lesson": dict(width=16, lr=2e-3, decay_steps=400, min_lr=2e-4, ema=0.99),
+    "tiny": dict(width=4, sample_steps=2),  # tests
+}
+LESSON = dict(preset="lesson", steps=400, batch_size=64)
+
+
+def make_unet(c: Config) -> nn.Module:
+    from diffusers import UNet2DModel
+
+    attn = ("AttnDownBlock2D",) if c.attention else ("DownBlock2D",)
+    return UNet2DModel(
+        sample_size=28, in_channels=1, out_channels=1,
+        # 28x28 (w) -> 14x14 (2w) -> 7x7 (4w), and back up with skip connections
+        block_out_channels=(c.width, 2 * c.width, 4 * c.width), layers_per_block=c.layers_per_block,
+        down_block_types=("DownBlock2D", "DownBlock2D", *attn),
+        up_block_types=(*("AttnUpBlock2D" if c.attention else "UpBlock2D",), "UpBlock2D", "UpBlock2D"),
+        mid_block_type="UNetMidBlock2D" if c.attention else None,
+        norm_num_groups=math.gcd(8, c.width),
+        # label n_classes is "no label": the unconditional half of guidance
+        num_class_embeds=c.n_classes + 1 if c.conditional else None,
+    )
+
+
+def make_scheduler(c: Config, sampler: str = "ddpm"):
+    from diffusers import DDIMScheduler, DDPMScheduler
+
+    kw = dict(num_train_timesteps=c.timesteps, beta_schedule=c.beta_schedule, clip_sample=True)
+    if sampler == "ddpm":
+        return DDPMScheduler(**kw)
+    # "trailing": the few steps start at t = T, pure noise, as sampling assumes (Lin et al. 2024)
+    return DDIMScheduler(**kw, timestep_spacing="trailing")
+
+
+def noise_to(x0: torch.Tensor, t: int, alphas_cumprod: torch.Tensor, generator=None):
+    """Real digits x0 (n, 1, 28, 28) in [0, 1] noised to step t (0..T-1) by the forward process
+    (Ho et al. eq. 4), what the network is trained to undo. Returns (x_t in [0, 1],
+    sqrt(alpha_bar_t): how much of x0 is left)."""
+    if not 0 <= int(t) < len(alphas_cumprod):
+        raise ValueError(f"t must be from 0 to {len(alphas_cumprod) - 1} (got {t})")
+    eps = torch.randn(x0.shape, generator=generator)
+    a = alphas_cumprod[int(t)].float()
+    x_t = a.sqrt() * (x0.float() * 2 - 1) + (1 - a).sqrt() * eps
+    return x_t.add(1).div(2).clamp(0, 1), float(a.sqrt())
+
+
+class Model(nn.Module):
+    family = FAMILY
+
+    def __init__(self, config: Config):
+        super().__init__()
+        if config.width < 1 or config.layers_per_block < 1 or config.timesteps < 2:
+            raise ValueError("A diffusion model needs width >= 1, layers_per_block >= 1 and timesteps >= 2")
+        if config.beta_schedule not in SCHEDULES:
+            raise ValueError(f"Unknown noise schedule {config.beta_schedule!r}; choose one of {', '.join(SCHEDULES)}")
+        self.config = config
+        self.net = make_unet(config)
+        self.net_ema = copy.deepcopy(self.net).requires_grad_(False) if config.ema > 0 else None
+        self.register_buffer("steps_done", torch.zeros((), dtype=torch.long))
+        sched = make_scheduler(config)
+        self.register_buffer("alphas_cumprod", sched.alphas_cumprod.float(), persistent=False)
+        g = torch.Generator().manual_seed(1234)  # fixed noise: the preview shows one x_T over time
+        self.register_buffer("fixed_noise", torch.randn(40, 1, 28, 28, generator=g), persistent=False)
+        self._quality = None
+
+    @property
+    def device(self):
+        return self.fixed_noise.device
+
+    def configure_optimizers(self):
+        return {"opt": torch.optim.Adam(self.net.parameters(), lr=self.config.lr)}
+
+    def prepare(self, data):
+        if self.config.conditional and int(data.train_y.min()) < 0:
+            raise said(ValueError, "err.conditional_needs_labels")
+
+    def make_batch(self, data, batch_size, generator):
+        x, y = data.batch(batch_size, generator)
+        return x.to(self.device) * 2 - 1, y.to(self.device).clamp_min(0)
+
+    def lr_at(self, step: int) -> float:
+        """Cosine decay from lr to min_lr by ``decay_steps`` (Loshchilov & Hutter 2017), then min_lr."""
+        c = self.config
+        if c.decay_steps <= 0:
+            return c.lr
+        t = min(1.0, step / c.decay_steps)
+        return c.min_lr + 0.5 * (1 + math.cos(math.pi * t)) * (c.lr - c.min_lr)
+
+    def noised(self, x0, t, noise):
+        """The forward process in closed form (Ho et al. eq. 4): x0 (B, 1, 28, 28) in [-1, 1], t (B,)."""
+        a = self.alphas_cumprod[t].view(-1, 1, 1, 1)
+        return a.sqrt() * x0 + (1 - a).sqrt() * noise
+
+    def _labels_in(self, y, generator=None):
+        """Training labels with a share p_uncond replaced by "no label" (Ho & Salimans 2022, Alg. 1)."""
+        if not self.config.conditional:
+            return None
+        drop = torch.rand(y.shape, generator=generator).to(y.device) < self.config.p_uncond
+        return torch.where(drop, torch.full_like(y, self.config.n_classes), y)
+
+    def loss(self, x0, y, generator=None):
+        """L_simple (Ho et al. 2020, eq. 14), the mean over pixels and images; x0 in [-1, 1]."""
+        B = x0.size(0)
+        t = torch.randint(0, self.config.timesteps, (B,), generator=generator).to(x0.device)  # (B,)
+        eps = torch.randn(x0.shape, generator=generator).to(x0.device)  # (B, 1, 28, 28)
+        x_t = self.noised(x0, t, eps)
+        eps_pred = self.net(x_t, t, self._labels_in(y, generator)).sample  # (B, 1, 28, 28)
+        return F.mse_loss(eps_pred.float(), eps)
+
+    def train_step(self, batch, opts) -> dict[str, float]:
+        x0, y = batch  # x0: (B, 1, 28, 28) in [-1, 1]; y: (B,)
+        if self.config.decay_steps:  # the step count is Adam's own, so a resumed run goes on where it was
+            done = next(iter(opts["opt"].state.values()), {}).get("step", 0)
+            for g in opts["opt"].param_groups:
+                g["lr"] = self.lr_at(int(done))
+        opts["opt"].zero_grad(set_to_none=True)
+        loss = self.loss(x0, y)
+        loss.backward()
+        opts["opt"].step()
+        self._update_ema()
+        return {"loss": loss.item()}
+
+    @torch.no_grad()
+    def _update_ema(self):
+        self.steps_done += 1
+        if self.net_ema is None:
+            return
+        n = self.steps_done.item()  # warm-up: a short average early on, as the GAN's
+        decay = min(self.config.ema, (1 + n) / (10 + n))
+        for e, p in zip(self.net_ema.parameters(), self.net.parameters()):
+            e.lerp_(p, 1 - decay)
+
+    @property
+    def sampler(self) -> nn.Module:
+        return self.net_ema if self.net_ema is not None else self.net
+
+    def _labels(self, n, labels, generator):
+        if not self.config.conditional:
+            return None
+        if labels is None:
+            labels = torch.randint(self.config.n_classes, (n,), generator=generator)
+        labels = torch.as_tensor(labels, dtype=torch.long)
+        if labels.min() < 0 or labels.max() >= self.config.n_classes:
+            raise ValueError(f"Class labels must lie in 0..{self.config.n_classes - 1}")
+        return labels.expand(n).to(self.device)
+
+    def _eps(self, x, t, y, guidance: float):
+        """The guided noise estimate (eq. 6 of Ho & Salimans 2022, s = 1 + w); one batch of 2B."""
+        net = self.sampler
+        tt = torch.full((len(x),), int(t), device=x.device, dtype=torch.long)
+        if y is None or guidance == 1:
+            return net(x, tt, y).sample
+        null = torch.full_like(y, self.config.n_classes)
+        if guidance == 0:
+            return net(x, tt, null).sample
+        eps_c, eps_u = net(torch.cat([x, x]), torch.cat([tt, tt]), torch.cat([y, null])).sample.chunk(2)
+        return eps_u + guidance * (eps_c - eps_u)
+
+    @torch.no_grad()
+    def reverse(self, n: int, generator: torch.Generator | None = None, labels=None, steps: int | None = None,
+                guidance: float | None = None, sampler: str = "ddim", noise: torch.Tensor | None = None):
+        """The reverse process, one yield a step: (i, t, x_t, predicted x_0), images (n, 1, 28, 28)
+        in [0, 1] on the CPU. DDPM always takes all T steps; DDIM takes ``steps`` (eta = 0, so
+        the path is fixed by x_T). Noise is drawn on the CPU from ``generator``: one seed, one set
+        of digits on any device."""
+        c = self.config
+        if sampler not in SAMPLERS:
+            raise ValueError(f"Unknown sampler {sampler!r}; choose one of {', '.join(SAMPLERS)}")
+        steps = c.timesteps if sampler == "ddpm" else int(steps or c.sample_steps)
+        if not 1 <= steps <= c.timesteps:
+            raise ValueError(f"steps must be from 1 to {c.timesteps} (got {steps})")
+        guidance = c.guidance if guidance is None else float(guidance)
+        was_training = self.training
+        self.eval()
+        sched = make_scheduler(c, sampler)
+        sched.set_timesteps(steps)
+        y = self._labels(n, labels, generator)
+        x = noise if noise is not None else torch.randn(n, 1, 28, 28, generator=generator)  # x_T
+        x = x.to(self.device)
+        try:
+            for i, t in enumerate(sched.timesteps):
+                eps = self._eps(x, t, y, guidance).float()
+                out = sched.step(eps, t, x, generator=generator)
+                x = out.prev_sample
+                yield i, int(t), self.to_image(x), self.to_image(out.pred_original_sample)
+        finally:
+            self.train(was_training)
+
+    @staticmethod
+    def to_image(x):
+        return x.float().add(1).div(2).clamp(0, 1).cpu()
+
+    @torch.no_grad()
+    def sample(self, n: int, generator: torch.Generator | None = None, labels=None, steps: int | None = None,
+               guidance: float | None = None, sampler: str = "ddim") -> torch.Tensor:
+        """n images (n, 1, 28, 28) in [0, 1] on the CPU: the end of ``reverse``."""
+        x = None
+        for _, _, x, _ in self.reverse(n, generator, labels, steps, guidance, sampler):
+            pass
+        return x
+
+    @torch.no_grad()
+    def heldout_loss(self, data, n: int = 500) -> float:
+        """L_simple on the first ``n`` held-out digits, with t and the noise from a fixed seed (and
+        labels kept), so that two evaluations differ only because the model changed."""
+        x, y = data.heldout_float(n)
+        g = torch.Generator().manual_seed(0)
+        total = 0.0
+        was_training = self.training
+        self.eval()
+        c = self.config
+        for xb, yb in zip(x.split(250), y.split(250)):
+            x0 = xb.to(self.device) * 2 - 1
+            t = torch.randint(0, c.timesteps, (len(xb),), generator=g).to(self.device)
+            eps = torch.randn(x0.shape, generator=g).to(self.device)
+            yy = yb.clamp_min(0).to(self.device) if c.conditional else None
+            pred = self.sampler(self.noised(x0, t, eps), t, yy).sample
+            total += F.mse_loss(pred.float(), eps, reduction="sum").item() / pred[0].numel()
+        self.train(was_training)
+        return total / len(x)
+
+    def evaluate(self, data, n: int = 500) -> dict[str, float]:
+        """Held-out L_simple, and sample quality of ``n`` digits (DDIM, the config's steps and
+        guidance; conditional models asked for each digit in turn): classifier FID, class
+        entropy, confident share, Inception Score and the asked-for share (genai/metrics.py)."""
+        from genai import metrics
+
+        out = {"loss": self.heldout_loss(data)}
+        if self._quality is None or self._quality.data is not data:
+            self._quality = metrics.SampleQuality.for_data(data)
+        if self._quality is None or n < 1:
+            return out
+        labels = torch.arange(n) % self.config.n_classes if self.config.conditional else None
+        fake = self.sample(n, torch.Generator().manual_seed(0), labels=labels)
+        return {**out, **self._quality.score(fake, labels)}
+
+    @torch.no_grad()
+    def preview(self):
+        """Digits 0-9 in columns (conditional), from fixed noise, by the config's DDIM steps."""
+        from genai.images import grid_image
+
+        labels = torch.arange(len(self.fixed_noise)) % self.config.n_classes if self.config.conditional else None
+        x = None
+        for _, _, x, _ in self.reverse(len(self.fixed_noise), labels=labels, noise=self.fixed_noise,
+                                       generator=torch.Generator().manual_seed(0)):
+            pass
+        return grid_image(x, nrow=10)

@@ -1,0 +1,118 @@
+"""The diffusion family: its losses and processes match their equations, it learns, it samples
+what is asked, and it round-trips through a checkpoint and the CLI. CPU, tiny models."""
+import numpy as np
+import pytest
+import torch
+
+from genai import checkpoints, models
+from genai.models import diffusion
+from genai.trainer import TrainSpec, train
+
+
+def tiny(**overrides):
+    torch.manual_seed(0)
+    return models.build("diffusion", preset="tiny", **overrides)
+
+
+def test_forward_process_is_eq_4():
+    x0 = torch.rand(3, 1, 28, 28)
+    alphas = diffusion.make_scheduler(diffusion.Config()).alphas_cumprod
+    start, kept = diffusion.noise_to(x0, 0, alphas, torch.Generator().manual_seed(0))
+    assert kept > 0.999 and (start - x0).abs().max() < 0.05  # t = 0: almost the digit itself
+    end, gone = diffusion.noise_to(x0, 999, alphas, torch.Generator().manual_seed(0))
+    assert gone < 0.01  # t = T - 1: nothing of it is left
+    eps = torch.randn(x0.shape, generator=torch.Generator().manual_seed(0))
+    a = alphas[500]
+    expect = (a.sqrt() * (x0 * 2 - 1) + (1 - a).sqrt() * eps).add(1).div(2).clamp(0, 1)
+    assert torch.allclose(diffusion.noise_to(x0, 500, alphas, torch.Generator().manual_seed(0))[0], expect, atol=1e-6)
+    with pytest.raises(ValueError, match="t must be from 0 to 999"):
+        diffusion.noise_to(x0, 1000, alphas)
+
+
+def test_loss_is_the_simplified_objective():
+    """L_simple is the mean squared error between the drawn noise and the network's guess of it."""
+    model = tiny(p_uncond=0.0)
+    x0 = torch.rand(4, 1, 28, 28) * 2 - 1
+    y = torch.arange(4)
+    g = torch.Generator().manual_seed(3)
+    t = torch.randint(0, 1000, (4,), generator=g)
+    eps = torch.randn(x0.shape, generator=g)
+    _ = torch.rand(y.shape, generator=g)  # the label-drop draw
+    expect = ((eps - model.net(model.noised(x0, t, eps), t, y).sample) ** 2).mean()
+    assert model.loss(x0, y, torch.Generator().manual_seed(3)).item() == pytest.approx(expect.item(), rel=1e-5)
+
+
+def test_training_lowers_the_held_out_loss(digits):
+    model = tiny(lr=3e-3)
+    before = model.evaluate(digits, n=0)["loss"]
+    opts, g = model.configure_optimizers(), torch.Generator().manual_seed(0)
+    for _ in range(60):
+        model.train_step(model.make_batch(digits, 32, g), opts)
+    after = model.evaluate(digits, n=0)["loss"]
+    assert after < 0.8 * before, (before, after)
+
+
+def test_sampling_is_seeded_shaped_and_steps_as_asked():
+    model = tiny()
+    a = model.sample(5, torch.Generator().manual_seed(1), labels=2, steps=3)
+    b = model.sample(5, torch.Generator().manual_seed(1), labels=2, steps=3)
+    assert a.shape == (5, 1, 28, 28) and 0 <= a.min() and a.max() <= 1 and torch.equal(a, b)
+    assert len(list(model.reverse(2, steps=7))) == 7
+    fast = tiny(timesteps=40)
+    ts = [t for _, t, _, _ in fast.reverse(1, sampler="ddpm")]
+    assert ts == list(range(39, -1, -1))  # DDPM: every step, from T - 1 down to 0
+    with pytest.raises(ValueError, match="sampler"):
+        model.sample(1, sampler="euler")
+    with pytest.raises(ValueError, match="labels"):
+        model.sample(1, labels=10)
+
+
+def test_guidance_zero_ignores_the_label_and_one_follows_it():
+    model = tiny()
+    with torch.no_grad():  # a class embedding that matters, as a trained one does
+        model.net_ema.class_embedding.weight.normal_(0, 3)
+    noise = torch.randn(2, 1, 28, 28, generator=torch.Generator().manual_seed(0))
+
+    def draw(label, s):
+        return list(model.reverse(2, torch.Generator().manual_seed(0), label, 3, s, noise=noise))[-1][2]
+
+    assert torch.equal(draw(3, 0.0), draw(7, 0.0))
+    assert not torch.allclose(draw(3, 1.0), draw(7, 1.0))
+    assert not torch.allclose(draw(3, 3.0), draw(3, 1.0))  # guidance moves the sample further
+
+
+def test_bad_configs_are_refused():
+    with pytest.raises(ValueError, match="p_uncond"):
+        models.make_config("diffusion", "tiny", p_uncond=2.0)
+    with pytest.raises(ValueError, match="noise schedule"):
+        models.build("diffusion", preset="tiny", beta_schedule="sigmoid-ish")
+
+
+def test_checkpoint_round_trip_samples_the_same(digits, tmp_path):
+    spec = TrainSpec(family="diffusion", preset="tiny", steps=6, batch_size=8, eval_every=1000, sample_every=1000,
+                     out=str(tmp_path / "d"))
+    events = []
+    path = train(spec, events.append, data=digits)
+    assert [e.kind for e in events][-1] == "done"
+    model, meta = models.from_checkpoint(path)
+    assert meta["family"] == "diffusion" and meta["step"] == 6
+    tensors, _ = checkpoints.load(path)
+    fresh = models.build("diffusion", meta["config"])
+    checkpoints.load_into(fresh, tensors)
+    fresh.eval()
+    g1, g2 = torch.Generator().manual_seed(5), torch.Generator().manual_seed(5)
+    assert torch.equal(model.sample(3, g1, labels=4), fresh.sample(3, g2, labels=4))
+
+
+def test_cli_trains_then_writes_raw_samples_of_a_digit(tmp_path, capsys):
+    from genai.__main__ import main
+
+    out = tmp_path / "d"
+    assert main(["train", "diffusion", "--preset", "tiny", "--steps", "4", "--batch-size", "8", "--out", str(out),
+                 "--eval-every", "1000", "--sample-every", "1000", "--quiet"]) == 0
+    ckpt = str(out) + ".safetensors"
+    assert main(["sample", ckpt, "--n", "6", "--digit", "3", "--out", str(tmp_path / "x.npy")]) == 0
+    x = np.load(tmp_path / "x.npy")
+    assert x.shape == (6, 28, 28) and x.dtype == np.float32 and 0 <= x.min() and x.max() <= 1
+    assert main(["sample", ckpt, "--n", "2", "--digit", "12", "--out", str(tmp_path / "y.npy")]) == 2
+    assert "--digit must be from 0 to 9" in capsys.readouterr().err
