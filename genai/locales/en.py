@@ -6,7 +6,8 @@ NAME = "English"
 STRINGS = {
     'app.intro': r"""# Generative AI Lab
 Train generative models live and sample from them: a GAN that learns to draw digits, a VAE whose
-latent space you can walk through, a small GPT that writes like Shakespeare. Every tab works on
+latent space you can walk through, a diffusion model that turns noise into a digit step by step,
+a small GPT that writes like Shakespeare. Every tab works on
 the CPU; a GPU makes training faster.""",
     'gan.explain': r"""
 ### How a GAN learns

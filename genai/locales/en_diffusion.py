@@ -22,6 +22,7 @@ with the label and without it, and pushes away from the unlabelled guess:
 $\hat\epsilon = \epsilon_\theta(x_t, t, \varnothing) + s\,\big(\epsilon_\theta(x_t, t, y) - \epsilon_\theta(x_t, t, \varnothing)\big)$
 ($s$ = 0: any digit; 1: the asked-for digit; above 1: more of it).
 """,
+    'diffusion.digit': 'Digit',
     'diffusion.digit_each': 'each digit in turn (0-9 by columns)',
     'diffusion.guidance': 'Guidance scale s',
     'diffusion.guidance_info': '0 ignores the label, 1 follows it, 2-4 gives clean digits, 8 overdoes it',
@@ -35,7 +36,7 @@ $\hat\epsilon = \epsilon_\theta(x_t, t, \varnothing) + s\,\big(\epsilon_\theta(x
     'diffusion.reverse_help': 'Eight digits drawn from pure noise with the settings above. Left: $x_t$ as it is now; right: the network\'s guess of the finished digit $\\hat x_0$ at this step. Below: each digit along the chain, from noise (left) to digit (right).',
     'diffusion.reverse': 'Denoise step by step',
     'diffusion.x_t': 'x_t now',
-    'diffusion.x_t_at': 'x_t after step {i} of {total} (t = {t})',
+    'diffusion.x_t_at': 'x_t at t = {t}, after step {i} of {total}',
     'diffusion.x0_hat': 'The predicted finished digit x̂₀',
     'diffusion.chain': 'Along the chain: noise → digit',
     'diffusion.forward_title': 'The forward process: what the network learns to undo',

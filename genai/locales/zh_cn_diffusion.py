@@ -22,6 +22,7 @@ $$L_\text{simple} = \mathbb{E}_{t,\,x_0,\,\epsilon}\,\big\|\,\epsilon - \epsilon
 $\hat\epsilon = \epsilon_\theta(x_t, t, \varnothing) + s\,\big(\epsilon_\theta(x_t, t, y) - \epsilon_\theta(x_t, t, \varnothing)\big)$
 （$s$ = 0：任意数字；1：所要的数字；大于 1：更像所要的数字）。
 """,
+    'diffusion.digit': '数字',
     'diffusion.digit_each': '依次画每个数字（按列 0-9）',
     'diffusion.guidance': '引导强度 s',
     'diffusion.guidance_info': '0 忽略标签，1 按标签画，2-4 数字清楚，8 用力过猛',
@@ -35,7 +36,7 @@ $\hat\epsilon = \epsilon_\theta(x_t, t, \varnothing) + s\,\big(\epsilon_\theta(x
     'diffusion.reverse_help': '用上面的设置从纯噪声画出八个数字。左：当前的 $x_t$；右：这一步网络对最终数字的猜测 $\\hat x_0$。下方：每个数字沿着链的样子，从噪声（左）到数字（右）。',
     'diffusion.reverse': '一步一步去噪',
     'diffusion.x_t': '当前的 x_t',
-    'diffusion.x_t_at': '第 {i} 步（共 {total} 步）之后的 x_t（t = {t}）',
+    'diffusion.x_t_at': '第 {i} 步（共 {total} 步）之后，t = {t} 处的 x_t',
     'diffusion.x0_hat': '预测出的最终数字 x̂₀',
     'diffusion.chain': '沿着链：噪声 → 数字',
     'diffusion.forward_title': '前向过程：网络要学会撤销的东西',

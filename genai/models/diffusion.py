@@ -96,6 +96,13 @@ def make_unet(c: Config) -> nn.Module:
     )
 
 
+def timesteps_of(c: Config, steps: int, sampler: str = "ddim") -> list[int]:
+    """The t a sampler visits with ``steps`` steps, from the noisiest down."""
+    sched = make_scheduler(c, sampler)
+    sched.set_timesteps(c.timesteps if sampler == "ddpm" else steps)
+    return [int(t) for t in sched.timesteps]
+
+
 def make_scheduler(c: Config, sampler: str = "ddpm"):
     from diffusers import DDIMScheduler, DDPMScheduler
 
@@ -247,7 +254,7 @@ class Model(nn.Module):
         was_training = self.training
         self.eval()
         sched = make_scheduler(c, sampler)
-        sched.set_timesteps(steps)
+        sched.set_timesteps(steps)  # the t it visits, from T - 1 down (timesteps_of)
         y = self._labels(n, labels, generator)
         x = noise if noise is not None else torch.randn(n, 1, 28, 28, generator=generator)  # x_T
         x = x.to(self.device)

@@ -1,0 +1,199 @@
+"""Diffusion benchmarks, and GAN vs VAE vs diffusion. Needs ../shared/data (or GENAI_DATA_DIR).
+
+    python bench/diffusion.py latency CKPT   # 64 digits on one thread: DDIM by step count, the DDPM chain
+    python bench/diffusion.py quality CKPT   # FID / floor, class entropy, confident, IS, asked-for digit
+    python bench/diffusion.py preset         # candidates for cpu-fast: FID against training time
+    python bench/diffusion.py compare        # the shipped GAN, VAE and diffusion model on the same measures;
+                                             # writes checkpoints/image_models.json (the tab's table)
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("GENAI_DATA_DIR", str(ROOT.parent / "shared" / "data"))
+
+import torch  # noqa: E402
+
+from genai import checkpoints, data, metrics, models  # noqa: E402
+
+SHIPPED = checkpoints.SHIPPED_DIR / "diffusion_mnist.safetensors"
+
+
+def timed(fn, reps: int) -> float:
+    times = []
+    for _ in range(reps):
+        t = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t)
+    return statistics.median(times)
+
+
+def latency(path=SHIPPED, n: int = 64, reps: int = 3):
+    torch.set_num_threads(1)
+    model, _ = models.from_checkpoint(path)
+    labels = torch.arange(n) % 10
+    g = model.config.guidance
+    print(f"{n} digits, one thread, median of {reps}")
+    print("| sampler | steps | guidance | seconds |")
+    print("|---|---|---|---|")
+    for steps in (1, 2, 3, 4, 5, 10, 20):
+        for s in (g, 1.0):  # guided: two network passes a step; s = 1 (plain conditional): one
+            sec = timed(lambda: model.sample(n, torch.Generator().manual_seed(0), labels, steps, s), reps)
+            print(f"| DDIM | {steps} | {s:g} | {sec:.2f} |", flush=True)
+    # every DDPM step does the same work: time 100 of the 1,000 and multiply
+    chain = model.reverse(n, torch.Generator().manual_seed(0), labels, guidance=g, sampler="ddpm")
+    next(chain)
+    t = time.perf_counter()
+    for _ in range(100):
+        next(chain)
+    per = (time.perf_counter() - t) / 100
+    print(f"| DDPM | {model.config.timesteps} | {g:g} | {per * model.config.timesteps:.0f} "
+          f"(100 steps timed: {per * 1e3:.0f} ms a step) |")
+
+
+def quality(path=SHIPPED, n: int = 2000, steps: int | None = None, guidance: float | None = None,
+            threads: int = 2) -> dict:
+    torch.set_num_threads(threads)
+    ds = data.load_images("mnist")
+    q = metrics.SampleQuality(metrics.load_classifier(), ds, n_real=2000)
+    model, meta = models.from_checkpoint(path)
+    labels = torch.arange(n) % 10
+    x = torch.cat([model.sample(len(lab), torch.Generator().manual_seed(i), lab, steps, guidance)
+                   for i, lab in enumerate(labels.split(250))])
+    s = q.score(x, labels)
+    floor = metrics.FID_FLOOR["mnist"]
+    print(f"{Path(path).name} (step {meta['step']}), {n} digits, DDIM {steps or model.config.sample_steps} steps, "
+          f"guidance {model.config.guidance if guidance is None else guidance:g}: FID {s['fid']:.1f} "
+          f"({s['fid'] / floor:.2f} x floor), class entropy {s['class_entropy']:.4f}, confident {s['confident']:.3f}, "
+          f"IS {s['inception_score']:.2f}, asked-for digit {s['label_match']:.3f}", flush=True)
+    return s
+
+
+CANDIDATES = [  # (label, preset, overrides)
+    ("cpu-fast", "cpu-fast", {}),
+    ("width 8, lr 2e-3", "cpu-fast", {"width": 8}),
+    ("width 16, lr 1e-3", "cpu-fast", {"lr": 1e-3}),
+]
+
+
+def preset(seconds: float = 180, every: float = 45, n_eval: int = 500, only: str = ""):
+    """Each candidate trained for ``seconds`` of one thread (evaluation excluded), FID of
+    ``n_eval`` digits (DDIM, the config's steps and guidance) every ``every`` seconds."""
+    torch.set_num_threads(1)
+    ds = data.load_images("mnist")
+    q = metrics.SampleQuality(metrics.load_classifier(), ds)
+    floor = metrics.FID_FLOOR["mnist"]
+    for label, name, kw in CANDIDATES:
+        if only and only != label:
+            continue
+        torch.manual_seed(0)
+        model = models.build("diffusion", preset=name, **kw)
+        opts, g = model.configure_optimizers(), torch.Generator().manual_seed(0)
+        clock, step, next_eval = 0.0, 0, every
+        print(f"{label}: one thread, batch 64; FID of {n_eval} digits (0-9 in turn) vs 2,000 held-out", flush=True)
+        while clock < seconds:
+            t = time.perf_counter()
+            model.train_step(model.make_batch(ds, 64, g), opts)
+            clock += time.perf_counter() - t
+            step += 1
+            if clock >= next_eval or clock >= seconds:
+                next_eval += every
+                labels = torch.arange(n_eval) % 10
+                s = q.score(model.sample(n_eval, torch.Generator().manual_seed(0), labels), labels)
+                print(f"  {clock:6.1f} s  step {step:5d}  FID {s['fid']:7.1f} ({s['fid'] / floor:.2f} x floor)  "
+                      f"class entropy {s['class_entropy']:.3f}  asked-for digit {s['label_match']:.2f}", flush=True)
+        if only:
+            grid = ROOT / "runs" / f"bench_diffusion_{label.replace(' ', '_').replace(',', '')}.png"
+            from genai.images import grid_image
+
+            grid.parent.mkdir(exist_ok=True)
+            grid_image(model.sample(40, torch.Generator().manual_seed(0), torch.arange(40) % 10), nrow=10).save(grid)
+            print(f"  samples: {grid}")
+
+
+def seconds_per_step(family: str, config: dict, batch: int, steps: int = 10) -> float:
+    """One thread's seconds a training step, measured here (for the table's training time)."""
+    torch.manual_seed(0)
+    model = models.build(family, config)
+    ds = data.load_images("mnist")
+    opts, g = model.configure_optimizers(), torch.Generator().manual_seed(0)
+    b = model.make_batch(ds, batch, g)
+    model.train_step(b, opts)
+    return timed(lambda: model.train_step(b, opts), steps)
+
+
+def compare(n: int = 2000):
+    """The shipped image models, the same measures. The GAN and the VAE draw 2,000 digits at
+    random; the diffusion model is asked for each digit in turn (a random label is the same
+    distribution of classes). Training time: its steps x one thread's measured seconds a step."""
+    torch.set_num_threads(1)
+    ds = data.load_images("mnist")
+    q = metrics.SampleQuality(metrics.load_classifier(), ds, n_real=2000)
+    floor = metrics.FID_FLOOR["mnist"]
+    rows = []
+    for name, label in (("gan_mlp_mnist", "GAN (MLP)"), ("gan_cdcgan_mnist", "GAN (conditional DCGAN)"),
+                        ("vae_conv-16d_mnist", "VAE (conv, 16-D)"), ("diffusion_mnist", "diffusion (DDIM 10, s = 2)")):
+        path = checkpoints.SHIPPED_DIR / f"{name}.safetensors"
+        if not path.exists():
+            print(f"{name}: not shipped, skipped")
+            continue
+        model, meta = models.from_checkpoint(path)
+        family = meta["family"]
+        kw = {"labels": torch.arange(n) % 10} if getattr(model.config, "conditional", False) else {}
+        x = model.sample(n, torch.Generator().manual_seed(0), **kw)
+        s = q.score(x)
+        draws = {"gan": model.sampler if family == "gan" else None, "vae": getattr(model, "decoder", None),
+                 "diffusion": getattr(model, "sampler", None)}[family]
+        params = sum(p.numel() for p in draws.parameters())
+        kw64 = {"labels": torch.arange(64) % 10} if kw else {}
+        draw64 = timed(lambda: model.sample(64, torch.Generator().manual_seed(1), **kw64), 3)
+        per_step = seconds_per_step(family, meta["config"], int(meta.get("batch_size") or 64))
+        train_min = meta["step"] * per_step / 60
+        rows.append({"model": label, "checkpoint": name, "fid": round(s["fid"], 1),
+                     "fid_floor": round(s["fid"] / floor, 2), "class_entropy": round(s["class_entropy"], 3),
+                     "confident": round(s["confident"], 3), "inception_score": round(s["inception_score"], 2),
+                     "params_m": round(params / 1e6, 3), "train_min": round(train_min, 1),
+                     "draw64_s": round(draw64, 3)})
+        print(rows[-1], flush=True)
+    real = q.score(ds.train_x[:n].float() / 255)
+    rows.append({"model": "real digits (2,000 training digits)", "checkpoint": "", "fid": round(real["fid"], 1),
+                 "fid_floor": 1.0, "class_entropy": round(real["class_entropy"], 3),
+                 "confident": round(real["confident"], 3), "inception_score": round(real["inception_score"], 2),
+                 "params_m": None, "train_min": None, "draw64_s": None})
+    out = checkpoints.SHIPPED_DIR / "image_models.json"
+    out.write_text(json.dumps({"command": "python bench/diffusion.py compare", "n": n,
+                               "machine": f"{os.cpu_count()} CPU cores, one torch thread", "rows": rows}, indent=1))
+    cols = list(rows[0])
+    print("| " + " | ".join(cols) + " |")
+    print("|" + "---|" * len(cols))
+    for r in rows:
+        print("| " + " | ".join("-" if r[c] is None else str(r[c]) for c in cols) + " |")
+    print(f"wrote {out}")
+
+
+if __name__ == "__main__":
+    p = argparse.ArgumentParser()
+    p.add_argument("what", choices=["latency", "quality", "preset", "compare"])
+    p.add_argument("checkpoint", nargs="?", default=str(SHIPPED))
+    p.add_argument("--n", type=int, default=2000)
+    p.add_argument("--steps", type=int)
+    p.add_argument("--guidance", type=float)
+    p.add_argument("--seconds", type=float, default=180)
+    p.add_argument("--only", default="")
+    a = p.parse_args()
+    if a.what == "latency":
+        latency(a.checkpoint)
+    elif a.what == "quality":
+        quality(a.checkpoint, a.n, a.steps, a.guidance)
+    elif a.what == "preset":
+        preset(a.seconds, only=a.only)
+    else:
+        compare(a.n)
