@@ -8,6 +8,7 @@ import os
 import time
 
 import gradio as gr
+from gradio.context import get_blocks_context
 import pandas as pd
 import torch
 
@@ -131,16 +132,18 @@ def schedule_of(runner, value) -> diffusion.Config:
     return model_for(runner, value)[0].config
 
 
-def comparison_table(lang=None) -> pd.DataFrame | None:
-    """GAN vs VAE vs diffusion, as measured by the bench (checkpoints/image_models.json)."""
+def comparison_table(request=None) -> str:
+    """GAN vs VAE vs diffusion as a Markdown table in the page's language, as measured by the bench
+    (checkpoints/image_models.json); empty if it has not been run."""
     path = checkpoints.SHIPPED_DIR / COMPARISON
     if not path.exists():
-        return None
+        return ""
     rows = json.loads(path.read_text())["rows"]
     cols = ["model", "fid_floor", "class_entropy", "confident", "inception_score", "params_m", "train_min",
             "draw64_s"]
-    df = pd.DataFrame([[r.get(k) for k in cols] for r in rows], columns=cols)
-    return df.rename(columns={k: tr(f"diffusion.col_{k}", lang) for k in cols})
+    lines = ["| " + " | ".join(tr(f"diffusion.col_{k}", request) for k in cols) + " |", "|---" * len(cols) + "|"]
+    lines += ["| " + " | ".join("-" if r.get(k) is None else str(r[k]) for k in cols) + " |" for r in rows]
+    return "\n".join(lines)
 
 
 def forward_images(config: diffusion.Config, which: int, t: int, request=None):
@@ -202,8 +205,8 @@ def build(runner) -> None:
             steps_grid = gr.Image(type="pil", label=L("diffusion.steps_grid"), format="png")
             steps_table = gr.Dataframe(label=L("diffusion.steps_table"), interactive=False)
     with gr.Accordion(L("diffusion.families_title"), open=False):
-        table = comparison_table()
-        gr.Dataframe(table, label=L("diffusion.families_table"), interactive=False, visible=table is not None)
+        gr.Markdown(L("diffusion.families_table"))
+        families = gr.Markdown()  # filled when the page loads, in its language
         gr.Markdown(L("diffusion.families_takeaway"))
 
     gr.Markdown(L("diffusion.train_title"))
@@ -333,8 +336,8 @@ def build(runner) -> None:
             spec = TrainSpec(family="diffusion", preset=preset, dataset=dataset,
                              overrides=dict(lr=number(lr, "lr", -INF, INF)),
                              steps=steps, batch_size=number(batch_size, "batch_size", 1, MAX_BATCH, whole=True),
-                             # previews are cheap (40 digits, a few DDIM steps); the FID costs 500 digits
-                             seed=seed_of(seed), sample_every=max(10, steps // 40), eval_every=max(100, steps // 2),
+                             # a preview draws 40 digits (10 guided steps), the FID 500: a few of each
+                             seed=seed_of(seed), sample_every=max(10, steps // 20), eval_every=max(100, steps // 2),
                              ckpt_every=max(500, steps // 4))
             check_spec(spec)  # refuse bad settings before loading anything
             data = datamod.load_images(dataset)
@@ -365,6 +368,12 @@ def build(runner) -> None:
             return tr("common.no_run_to_stop", request), gr.skip()
         return status_line(job), menu_with(job, request)
 
+    def on_page_load(request: gr.Request):  # the info line and the table, in the language of the page
+        found = shipped()
+        line = describe_checkpoint(checkpoints.read_meta(found[0].path), request) if found else ""
+        return line, comparison_table(request)
+
+    get_blocks_context().root_block.load(on_page_load, None, [info, families], api_visibility="private")
     sample_in = [ckpt, n, seed, digit, guidance, steps_n, sampler]
     sample_btn.click(on_sample, sample_in, [grid, info], api_name="diffusion_sample", **HEAVY)
     ckpt.change(on_sample, sample_in, [grid, info], **HEAVY, api_visibility="private")
