@@ -60,7 +60,7 @@ def latency(path=SHIPPED, n: int = 64, reps: int = 3):
 
 
 def quality(path=SHIPPED, n: int = 2000, steps: int | None = None, guidance: float | None = None,
-            threads: int = 2) -> dict:
+            threads: int = 2, write: bool = False) -> dict:
     torch.set_num_threads(threads)
     ds = data.load_images("mnist")
     q = metrics.SampleQuality(metrics.load_classifier(), ds, n_real=2000)
@@ -74,6 +74,16 @@ def quality(path=SHIPPED, n: int = 2000, steps: int | None = None, guidance: flo
           f"guidance {model.config.guidance if guidance is None else guidance:g}: FID {s['fid']:.1f} "
           f"({s['fid'] / floor:.2f} x floor), class entropy {s['class_entropy']:.4f}, confident {s['confident']:.3f}, "
           f"IS {s['inception_score']:.2f}, asked-for digit {s['label_match']:.3f}", flush=True)
+    if write:  # these figures into the checkpoint's sidecar (the tab's info line reads them)
+        tensors, meta = checkpoints.load(path)
+        weights, _ = checkpoints.split_optim(tensors)
+        keep = {k: v for k, v in meta.items() if k not in checkpoints.RESERVED}
+        keep["metrics_by"] = (f"python bench/diffusion.py quality --write: {n} digits, 0-9 in turn, "
+                              f"DDIM {steps or model.config.sample_steps} steps, guidance "
+                              f"{model.config.guidance if guidance is None else guidance:g}")
+        checkpoints.save(path, weights, family=meta["family"], config=meta["config"], step=meta["step"],
+                         dataset=meta["dataset"], metrics={**meta.get("metrics", {}), **s}, extra=keep)
+        print(f"wrote the figures into {Path(path).with_suffix('.json').name} (optimizer state dropped)")
     return s
 
 
@@ -187,11 +197,12 @@ if __name__ == "__main__":
     p.add_argument("--guidance", type=float)
     p.add_argument("--seconds", type=float, default=180)
     p.add_argument("--only", default="")
+    p.add_argument("--write", action="store_true", help="quality: put the figures in the checkpoint's sidecar")
     a = p.parse_args()
     if a.what == "latency":
         latency(a.checkpoint)
     elif a.what == "quality":
-        quality(a.checkpoint, a.n, a.steps, a.guidance)
+        quality(a.checkpoint, a.n, a.steps, a.guidance, write=a.write)
     elif a.what == "preset":
         preset(a.seconds, only=a.only)
     else:

@@ -108,6 +108,17 @@ def test_vae_draw_and_interpolate(page):
     shot(page, "vae_tab")
 
 
+def test_diffusion_samples_and_the_reverse_process(page):
+    tab(page, "Diffusion")
+    expect(panel(page).get_by_text(re.compile("trained \\d+ steps")).first).to_be_visible(timeout=60_000)
+    assert panel(page).locator("img").first.evaluate("i => i.naturalWidth") > 100  # the first samples
+    page.get_by_role("button", name="Denoise step by step").click()
+    chain = page.locator("#diffusion-chain img").first
+    expect(chain).to_be_visible(timeout=60_000)
+    chain.scroll_into_view_if_needed()
+    shot(page, "diffusion_tab")
+
+
 def slowed(stream_pieces, seconds):
     """The text tab's stream with a pause before each piece: the shipped model draws 1,000
     characters in about 2.5 s, less than a loaded machine may take to carry a click."""

@@ -1,7 +1,8 @@
 """The words of the app, one module per language, each with CODE (the browser's locale code, e.g.
 "zh-CN"), NAME and STRINGS (key -> text, the keys of en.py). Adding a language is adding one file
 here. A model family may keep its page's words in files of its own (``<language>_<family>.py``,
-with CODE and STRINGS only): files of one CODE are merged, so a new tab changes no file here. No Gradio in this package: the core raises its user-facing errors from the same catalogue
+with CODE and STRINGS only): files of one CODE are merged, so a new tab changes no file here.
+No Gradio in this package: the core raises its user-facing errors from the same catalogue
 (``said``), in English, and the page shows them in its own language (``message``); the CLI
 stays English."""
 from __future__ import annotations

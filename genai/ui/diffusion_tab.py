@@ -187,16 +187,19 @@ def build(runner) -> None:
         with gr.Row():
             x_t = gr.Image(type="pil", label=L("diffusion.x_t"), format="png", height=200)
             x0_hat = gr.Image(type="pil", label=L("diffusion.x0_hat"), format="png", height=200)
-        chain = gr.Image(type="pil", label=L("diffusion.chain"), format="png")
+        chain = gr.Image(type="pil", label=L("diffusion.chain"), format="png", elem_id="diffusion-chain")
     with gr.Accordion(L("diffusion.forward_title"), open=False):
         gr.Markdown(L("diffusion.forward_help"), latex_delimiters=LATEX)
         with gr.Row():
             which = gr.Slider(0, 9, 3, step=1, label=L("diffusion.which_digit"))
             t_slider = gr.Slider(0, diffusion.Config.timesteps - 1, 300, step=1, label=L("diffusion.t"))
-        first = forward_images(diffusion.Config(), 3, 300)  # shown before any slider moves
+        # shown before any slider moves; made at page load, not here: the schedule comes from
+        # diffusers, whose import takes seconds that the server's start should not wait for
         with gr.Row():
-            noisy = gr.Image(first[0], type="pil", label=L("diffusion.noisy"), format="png", height=200)
-            forward_strip = gr.Image(first[1], type="pil", label=L("diffusion.forward_strip"), format="png")
+            noisy = gr.Image(lambda: forward_images(diffusion.Config(), 3, 300)[0], type="pil",
+                             label=L("diffusion.noisy"), format="png", height=200)
+            forward_strip = gr.Image(lambda: forward_images(diffusion.Config(), 3, 300)[1], type="pil",
+                                     label=L("diffusion.forward_strip"), format="png")
         forward_info = gr.Markdown()
     with gr.Accordion(L("diffusion.compare_steps_title"), open=False):
         gr.Markdown(L("diffusion.compare_steps_help"))
