@@ -25,7 +25,7 @@ $\hat\epsilon = \epsilon_\theta(x_t, t, \varnothing) + s\,\big(\epsilon_\theta(x
     'diffusion.digit': 'Digit',
     'diffusion.digit_each': 'each digit in turn (0-9 by columns)',
     'diffusion.guidance': 'Guidance scale s',
-    'diffusion.guidance_info': '0 ignores the label, 1 follows it, 2-4 gives clean digits, 8 overdoes it',
+    'diffusion.guidance_info': '0 ignores the label, 1 follows it, higher draws the asked-for digit more surely and more boldly',
     'diffusion.steps': 'Sampling steps (DDIM)',
     'diffusion.steps_info': 'Fewer steps are faster; 1 step gives a blurred average digit',
     'diffusion.sampler': 'Sampler',
@@ -75,11 +75,13 @@ $\hat\epsilon = \epsilon_\theta(x_t, t, \varnothing) + s\,\big(\epsilon_\theta(x
     'diffusion.took': '{n} digits in {seconds} s ({steps} {sampler} steps)',
     'diffusion.experiment': r"""
 **Guided experiment: guidance and steps.** Choose the digit 4 and seed 1. Sample with guidance
-$s$ = 0, 1, 3 and 8. At 0 the label is ignored and any digit comes out; at 1 mostly fours, some
-of them ragged; at 3 clean fours; at 8 thick, over-drawn strokes that all look alike: guidance
-trades variety for fidelity. Then set $s$ = 3 and open *Steps against quality and time*: one step
-gives a blurred average digit (the network's guess of $x_0$ from pure noise), and past 10-25
-steps the digits stop changing while the time keeps growing.
+$s$ = 0, 1, 2 and 8. At 0 the label is ignored and any digit comes out; at 1 mostly fours, some
+of them ragged; at 2 (the default) cleaner ones; at 8 thick, bold strokes that look alike:
+guidance trades variety for fidelity. (Measured on 200 digits asked for 0-9: the classifier
+read 10%, 82%, 90%, 95% and 97% as the asked-for digit at s = 0, 1, 2, 4 and 8, while the ink per
+digit grew from 0.14 to 0.24; real digits have 0.16.) Then set $s$ = 2 and open *Steps against
+quality and time*: one step gives a blurred guess (the network's $x_0$ from pure noise), three
+give broken digits, and past 10-25 steps the digits stop changing while the time keeps growing.
 """,
     'err.p_uncond': 'p_uncond (the share of labels dropped) must be from 0 to 1 (got {value})',
     'err.digit_choice': 'Choose a digit from 0 to 9, or "each digit in turn" (got {value})',

@@ -25,7 +25,7 @@ $\hat\epsilon = \epsilon_\theta(x_t, t, \varnothing) + s\,\big(\epsilon_\theta(x
     'diffusion.digit': '数字',
     'diffusion.digit_each': '依次画每个数字（按列 0-9）',
     'diffusion.guidance': '引导强度 s',
-    'diffusion.guidance_info': '0 忽略标签，1 按标签画，2-4 数字清楚，8 用力过猛',
+    'diffusion.guidance_info': '0 忽略标签，1 按标签画，越大越确定地画出所要的数字、笔画也越粗',
     'diffusion.steps': '采样步数（DDIM）',
     'diffusion.steps_info': '步数越少越快；1 步只得到一个模糊的“平均数字”',
     'diffusion.sampler': '采样器',
@@ -74,10 +74,11 @@ $\hat\epsilon = \epsilon_\theta(x_t, t, \varnothing) + s\,\big(\epsilon_\theta(x
     'diffusion.info_match': '所要数字 {share}',
     'diffusion.took': '{n} 个数字用时 {seconds} 秒（{steps} 步 {sampler}）',
     'diffusion.experiment': r"""
-**引导实验：引导强度与步数。** 选数字 4、种子 1。分别用引导强度 $s$ = 0、1、3、8 采样。为 0 时标签被忽略，
-画出什么数字都有；为 1 时大多是 4，有些歪歪扭扭；为 3 时是干净的 4；为 8 时笔画又粗又重、彼此相像：引导用多样性换来了
-忠实度。再把 $s$ 设为 3，打开“步数与质量、时间”：1 步只得到一个模糊的平均数字（网络从纯噪声对 $x_0$ 的猜测），
-超过 10 到 25 步后数字几乎不再变化，时间却一直在增加。
+**引导实验：引导强度与步数。** 选数字 4、种子 1。分别用引导强度 $s$ = 0、1、2、8 采样。为 0 时标签被忽略，画出什么数字都有；
+为 1 时大多是 4，有些歪歪扭扭；为 2（默认值）时更干净；为 8 时笔画又粗又重、彼此相像：引导用多样性换来了忠实度。
+（在 200 个按 0-9 指定的数字上测得：s = 0、1、2、4、8 时，分类器认作所要数字的比例为 10%、82%、90%、95%、97%，
+而每个数字的墨水量从 0.14 增加到 0.24；真实数字为 0.16。）再把 $s$ 设为 2，打开“步数与质量、时间”：1 步只得到一个
+模糊的猜测（网络从纯噪声对 $x_0$ 的估计），3 步的数字残缺不全，超过 10 到 25 步后数字几乎不再变化，时间却一直在增加。
 """,
     'err.p_uncond': 'p_uncond（丢弃标签的比例）必须在 0 到 1 之间（收到 {value}）',
     'err.digit_choice': '请选择 0 到 9 的数字，或“依次画每个数字”（收到 {value}）',
