@@ -2,6 +2,7 @@
 
     python bench/diffusion.py latency CKPT   # 64 digits on one thread: DDIM by step count, the DDPM chain
     python bench/diffusion.py quality CKPT   # FID / floor, class entropy, confident, IS, asked-for digit
+    python bench/diffusion.py guidance CKPT  # the asked-for share and the ink by guidance scale
     python bench/diffusion.py preset         # candidates for cpu-fast: FID against training time
     python bench/diffusion.py compare        # the shipped GAN, VAE and diffusion model on the same measures;
                                              # writes checkpoints/image_models.json (the tab's table)
@@ -85,6 +86,21 @@ def quality(path=SHIPPED, n: int = 2000, steps: int | None = None, guidance: flo
                          dataset=meta["dataset"], metrics={**meta.get("metrics", {}), **s}, extra=keep)
         print(f"wrote the figures into {Path(path).with_suffix('.json').name} (optimizer state dropped)")
     return s
+
+
+def guidance(path=SHIPPED, n: int = 200, scales=(0, 1, 2, 4, 8)):
+    """n digits asked for 0-9 in turn (DDIM 10 steps) at each guidance scale: how many the
+    classifier reads as asked, how many it is sure of, and the mean pixel (the ink)."""
+    torch.set_num_threads(1)
+    clf = metrics.load_classifier()
+    model, _ = models.from_checkpoint(path)
+    labels = torch.arange(n) % 10
+    for s in scales:
+        x = model.sample(n, torch.Generator().manual_seed(0), labels, 10, s)
+        logits = clf.embed(x)[0]
+        match = (logits.argmax(1) == labels).float().mean().item()
+        sure = (logits.softmax(1).max(1).values > 0.9).float().mean().item()
+        print(f"s={s}: asked-for {match:.1%}, confident {sure:.1%}, ink {x.mean().item():.3f}", flush=True)
 
 
 CANDIDATES = [  # (label, preset, overrides)
@@ -190,7 +206,7 @@ def compare(n: int = 2000):
 
 if __name__ == "__main__":
     p = argparse.ArgumentParser()
-    p.add_argument("what", choices=["latency", "quality", "preset", "compare"])
+    p.add_argument("what", choices=["latency", "quality", "guidance", "preset", "compare"])
     p.add_argument("checkpoint", nargs="?", default=str(SHIPPED))
     p.add_argument("--n", type=int, default=2000)
     p.add_argument("--steps", type=int)
@@ -203,6 +219,8 @@ if __name__ == "__main__":
         latency(a.checkpoint)
     elif a.what == "quality":
         quality(a.checkpoint, a.n, a.steps, a.guidance, write=a.write)
+    elif a.what == "guidance":
+        guidance(a.checkpoint)
     elif a.what == "preset":
         preset(a.seconds, only=a.only)
     else:
