@@ -27,7 +27,7 @@ $\hat\epsilon = \epsilon_\theta(x_t, t, \varnothing) + s\,\big(\epsilon_\theta(x
     'diffusion.guidance': 'Guidance scale s',
     'diffusion.guidance_info': '0 ignores the label, 1 follows it, higher draws the asked-for digit more surely and more boldly',
     'diffusion.steps': 'Sampling steps (DDIM)',
-    'diffusion.steps_info': 'Fewer steps are faster; 1 step gives a blurred average digit',
+    'diffusion.steps_info': 'Fewer steps are faster and worse: this model needs about 10',
     'diffusion.sampler': 'Sampler',
     'diffusion.ddim': 'DDIM (the steps above)',
     'diffusion.ddpm': 'DDPM (all 1,000 steps: slow)',
@@ -80,8 +80,8 @@ of them ragged; at 2 (the default) cleaner ones; at 8 thick, bold strokes that l
 guidance trades variety for fidelity. (Measured on 200 digits asked for 0-9: the classifier
 read 10%, 82%, 90%, 95% and 97% as the asked-for digit at s = 0, 1, 2, 4 and 8, while the ink per
 digit grew from 0.14 to 0.24; real digits have 0.16.) Then set $s$ = 2 and open *Steps against
-quality and time*: one step gives a blurred guess (the network's $x_0$ from pure noise), three
-give broken digits, and past 10-25 steps the digits stop changing while the time keeps growing.
+quality and time*: one or two steps give speckled noise (from pure noise the network's guess of
+$x_0$ is poor), five give broken digits, and past 10-25 steps the digits stop changing while the time keeps growing.
 """,
     'err.p_uncond': 'p_uncond (the share of labels dropped) must be from 0 to 1 (got {value})',
     'err.digit_choice': 'Choose a digit from 0 to 9, or "each digit in turn" (got {value})',
