@@ -219,6 +219,14 @@ def run_choices(runner: JobRunner, request, family: str) -> list[tuple[str, str]
             if job.spec.family == family and job.checkpoint]
 
 
+def menu_with_run(menu: list[tuple[str, str]], job) -> gr.Dropdown:
+    """A Checkpoint menu with ``job``'s checkpoint chosen when it has one: the tab shows it at once."""
+    mine = RUN + job.key
+    if job.checkpoint and any(v == mine for _, v in menu):
+        return gr.Dropdown(choices=menu, value=mine)
+    return gr.Dropdown(choices=menu)
+
+
 def checkpoint_file(runner: JobRunner, value: str | None, families: tuple[str, ...]) -> str | None:
     """The file behind a checkpoint menu's value: a shipped checkpoint's name, or a run's key.
     Anything else (a path above all) is refused: no path from a request reaches the file system."""

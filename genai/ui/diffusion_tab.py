@@ -15,9 +15,9 @@ import torch
 from genai import checkpoints, data as datamod, images, metrics, models
 from genai.models import diffusion
 from genai.trainer import MAX_BATCH, MAX_STEPS, TrainSpec, check_spec
-from genai.ui.common import (AXES, HEAVY, INF, RUN, Throttle, checkpoint_file, curves, number, run_choices,
-                             seed_of, start_or_error, status_line, stop_job, stream_closed, toggle_pause,
-                             updates, waiting)
+from genai.ui.common import (AXES, HEAVY, INF, checkpoint_file, curves, menu_with_run, number, run_choices,
+                             seed_of, start_or_error, status_line, stop_job, stream_closed, Throttle,
+                             toggle_pause, updates, waiting)
 from genai.ui.i18n import L, error, page_error, t as tr
 
 DIGITS = [str(i) for i in range(10)]
@@ -325,14 +325,6 @@ def build(runner) -> None:
         plots = [df if len(df) else gr.skip() for df in plots]  # an empty first frame fixes no series
         return (status_line(job), *plots, img)
 
-    def menu_with(job, request):
-        """The Checkpoint menu with the run's checkpoint chosen: its samples show at once."""
-        menu = checkpoint_choices(runner, request)
-        mine = RUN + job.key
-        if job.checkpoint and any(v == mine for _, v in menu):
-            return gr.Dropdown(choices=menu, value=mine)
-        return gr.Dropdown(choices=menu)
-
     def on_train(dataset, preset, lr, steps, batch_size, seed, request: gr.Request):
         try:
             steps = number(steps, "steps", 1, MAX_STEPS, whole=True)
@@ -358,7 +350,7 @@ def build(runner) -> None:
                 out = snapshot(job, sent) if job.started else waiting(job, 3)
                 sent = len(job.media)
                 yield (job.id, *out, gr.skip())
-            yield (job.id, *snapshot(job, sent), menu_with(job, request))
+            yield (job.id, *snapshot(job, sent), menu_with_run(checkpoint_choices(runner, request), job))
         finally:  # the stream ended early (Stop, or the tab closed)
             stream_closed(runner, job)
 
@@ -369,7 +361,7 @@ def build(runner) -> None:
         job = stop_job(runner, jid, request)
         if job is None:
             return tr("common.no_run_to_stop", request), gr.skip()
-        return status_line(job), menu_with(job, request)
+        return status_line(job), menu_with_run(checkpoint_choices(runner, request), job)
 
     def on_page_load(request: gr.Request):  # the info line and the table, in the language of the page
         found = shipped()

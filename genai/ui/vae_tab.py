@@ -12,9 +12,9 @@ import torch
 from genai import checkpoints, data as datamod, images, models, sketch
 from genai.models import vae
 from genai.trainer import MAX_BATCH, MAX_STEPS, TrainSpec, check_spec
-from genai.ui.common import (HEAVY, INF, RUN, checkpoint_file, curves, number, run_choices, scratch_file,
-                             seed_of, start_or_error, status_line, stop_job, stream_closed, toggle_pause,
-                             updates, waiting)
+from genai.ui.common import (HEAVY, INF, checkpoint_file, curves, menu_with_run, number, run_choices,
+                             scratch_file, seed_of, start_or_error, status_line, stop_job, stream_closed,
+                             toggle_pause, updates, waiting)
 from genai.locales import Words
 from genai.ui.i18n import L, error, lang_of, page_error, t as tr
 
@@ -437,14 +437,6 @@ def build(runner) -> None:
         plots = [df if len(df) else gr.skip() for df in plots]
         return (status_line(job), *plots, img)
 
-    def menu_with(job, request):
-        """The Checkpoint menu with the run's checkpoint chosen: its map and samples show at once."""
-        menu = checkpoint_choices(runner, request)
-        mine = RUN + job.key
-        if job.checkpoint and any(v == mine for _, v in menu):
-            return gr.Dropdown(choices=menu, value=mine)
-        return gr.Dropdown(choices=menu)
-
     def on_train(dataset, preset, z_dim, beta, lr, steps, batch_size, seed, request: gr.Request):
         try:
             if beta is None or lr is None:
@@ -470,7 +462,7 @@ def build(runner) -> None:
                 out = snapshot(job, sent) if job.started else waiting(job, 4)
                 sent = len(job.media)
                 yield (job.id, *out, gr.skip())
-            yield (job.id, *snapshot(job, sent), menu_with(job, request))
+            yield (job.id, *snapshot(job, sent), menu_with_run(checkpoint_choices(runner, request), job))
         finally:  # the stream ended early (Stop, or the tab closed)
             stream_closed(runner, job)
 
@@ -481,7 +473,7 @@ def build(runner) -> None:
         job = stop_job(runner, jid, request)
         if job is None:
             return tr("common.no_run_to_stop", request), gr.skip()
-        return status_line(job), menu_with(job, request)
+        return status_line(job), menu_with_run(checkpoint_choices(runner, request), job)
 
     map_outs = [map_img, scatter_z, scatter_pc, map_info, *zs, base, point]
     point_outs = [*zs, base, point]
