@@ -5,6 +5,8 @@ preset's progress in time, and sampling latency. Needs ../shared/data (or GENAI_
     python bench/gan.py throughput   # images/s as a share of this machine's fp32 matmul rate
     python bench/gan.py preset       # cpu-fast: time to reach FID <= --target, FID after 120 s
     python bench/gan.py latency      # 64 samples from the shipped DCGAN, p50
+    python bench/gan.py ablate --preset cpu-fast --seconds 120 --row "R1 gamma 1: r1=1" ...
+                                     # one row per change: FID / floor after the same training time
     python bench/gan.py lesson       # candidates for the lesson preset: FID after 5..20 s of one thread
     python bench/gan.py parallel     # two runs on one thread each against one run on two threads
     python bench/gan.py stacking     # K lesson GANs as one stacked (batched) model against K models
@@ -13,6 +15,7 @@ preset's progress in time, and sampling latency. Needs ../shared/data (or GENAI_
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import statistics
 import sys
@@ -118,6 +121,54 @@ def preset_progress(preset: str = "cpu-fast", seconds: float = 120, target: floa
                 reached = clock
     print(f"time to FID <= {target}: {reached:.0f} s" if reached else f"FID {target} not reached in {seconds} s")
     print(f"FID after {seconds:.0f} s of training: {s['fid']:.1f} (step {step})")
+
+
+def _overrides(text: str) -> dict:
+    """'r1=1,diffaug=translation;cutout' -> {'r1': 1, 'diffaug': 'translation,cutout'} (';' inside a value)"""
+    out = {}
+    for kv in filter(None, text.split(",")):
+        k, v = kv.split("=", 1)
+        try:
+            out[k.strip()] = json.loads(v)
+        except json.JSONDecodeError:
+            out[k.strip()] = v.strip().replace(";", ",")
+    return out
+
+
+def ablate(preset: str, rows: list[str], seconds: float = 120, steps: int = 0, batch: int = 64, seed: int = 0,
+           n: int = 2000):
+    """Each row ("label: field=value,...") trains ``preset`` with those changes from the same seed
+    for ``steps`` steps (equal work: what the change does, whatever else runs on the machine) or,
+    with steps=0, for ``seconds`` of training time (equal time: what it is worth in a live run,
+    evaluation excluded); then scores 2,000 samples against the noise floor (2,000 real training
+    digits), as the quality table does."""
+    from genai.device import configure_threads
+
+    threads = configure_threads(beside_server=False)
+    ds = data.load_images("mnist")
+    q = metrics.SampleQuality(metrics.load_classifier(), ds, n_real=2000)
+    floor = q.score(ds.train_x[:n].float() / 255)["fid"]
+    budget = f"{steps:,} steps" if steps else f"{seconds:.0f} s of training"
+    print(f"{preset}, batch {batch}, {threads} thread(s), {budget} each, seed {seed}; "
+          f"FID of {n} samples, noise floor {floor:.1f}")
+    print("| change | steps | ms/step | FID | FID / floor | class entropy | confident > 0.9 | Inception Score |")
+    print("|---|---|---|---|---|---|---|---|")
+    for row in ["baseline:", *rows]:
+        label, _, text = row.partition(":")
+        torch.manual_seed(seed)
+        model = models.build("gan", preset=preset, **_overrides(text))
+        opts = model.configure_optimizers()
+        g = torch.Generator().manual_seed(seed)
+        clock, step = 0.0, 0
+        while (step < steps) if steps else (clock < seconds):
+            t = time.perf_counter()
+            model.train_step(model.make_batch(ds, batch, g), opts)
+            clock += time.perf_counter() - t
+            step += 1
+        labels = torch.arange(n) % 10 if model.config.conditional else None
+        s = q.score(model.sample(n, generator=torch.Generator().manual_seed(0), labels=labels), labels)
+        print(f"| {label.strip()} | {step:,} | {1000 * clock / step:.1f} | {s['fid']:.1f} | {s['fid'] / floor:.2f} "
+              f"| {s['class_entropy']:.4f} | {s['confident']:.3f} | {s['inception_score']:.2f} |", flush=True)
 
 
 def experiment(steps: int = 600):
@@ -302,7 +353,11 @@ def stacking(ks=(1, 4, 8, 16, 30), reps: int = 20):
 if __name__ == "__main__":
     p = argparse.ArgumentParser()
     p.add_argument("what", choices=["quality", "throughput", "preset", "latency", "experiment", "lesson", "parallel",
-                                    "stacking", "all"])
+                                    "stacking", "ablate", "all"])
+    p.add_argument("--preset", default="cpu-fast")
+    p.add_argument("--row", action="append", default=[], help='"label: field=value,field=value"')
+    p.add_argument("--batch", type=int, default=64)
+    p.add_argument("--steps", type=int, default=0, help="ablate: train this many steps instead of --seconds")
     p.add_argument("--seconds", type=float, default=120)
     p.add_argument("--target", type=float, default=500)
     a = p.parse_args()
@@ -321,5 +376,7 @@ if __name__ == "__main__":
         lesson()
     if a.what == "parallel":
         parallel()
+    if a.what == "ablate":
+        ablate(a.preset, a.row, seconds=a.seconds, steps=a.steps, batch=a.batch)
     if a.what == "stacking":
         stacking()

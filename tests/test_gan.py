@@ -45,6 +45,53 @@ def test_losses_match_their_equations():
     assert gan.d_loss("wgan-gp", real, fake).item() == pytest.approx(fake.mean() - real.mean())
 
 
+def test_translation_moves_each_image_by_at_most_four_pixels_and_fills_with_background():
+    x = torch.full((64, 1, 28, 28), -1.0)
+    x[:, :, 10, 12] = 1.0  # one lit pixel
+    torch.manual_seed(0)
+    out = gan.translation(x)
+    assert out.shape == x.shape and set(out.unique().tolist()) == {-1.0, 1.0}
+    where = (out[:, 0] == 1).nonzero()[:, 1:]  # (row, col) of the lit pixel in each image
+    assert len(where) == 64  # still exactly one lit pixel in each: moved, not copied or lost
+    shift = where - torch.tensor([10, 12])
+    assert shift.abs().max() <= 4 and len({tuple(s) for s in shift.tolist()}) > 10
+
+
+def test_cutout_blanks_one_square_of_at_most_14_pixels_a_side():
+    torch.manual_seed(0)
+    out = gan.cutout(torch.ones(32, 1, 28, 28))
+    for img in out[:, 0]:
+        rows, cols = (img == -1).nonzero().unbind(1)
+        assert 7 <= rows.max() - rows.min() + 1 <= 14 and 7 <= cols.max() - cols.min() + 1 <= 14
+        assert len(rows) == (rows.max() - rows.min() + 1) * (cols.max() - cols.min() + 1)  # a filled rectangle
+
+
+def test_diff_augment_lets_the_gradient_through_to_g_and_refuses_unknown_policies():
+    fake = torch.randn(8, 1, 28, 28, requires_grad=True)
+    gan.diff_augment(fake, "translation,cutout").sum().backward()
+    assert fake.grad.abs().sum() > 0  # G learns through the augmentation (Zhao et al. 2020)
+    with pytest.raises(ValueError, match="flip"):
+        models.build("gan", preset="tiny", diffaug="translation,flip")
+
+
+def test_r1_penalty_flattens_d_on_real_digits(digits):
+    """R1 (Mescheder et al. 2018) penalises ||grad_x D(x)||^2 on real images: after the same steps
+    from the same seed, D's slope at real digits is smaller with it than without."""
+    def slope(r1):
+        torch.manual_seed(0)
+        model = models.build("gan", preset="tiny", r1=r1, diffaug="translation")
+        opts = model.configure_optimizers()
+        g = torch.Generator().manual_seed(0)
+        for _ in range(30):
+            model.train_step(model.make_batch(digits, 16, g), opts)
+        real = model.make_batch(digits, 64, torch.Generator().manual_seed(1))[0].requires_grad_(True)
+        model.D.eval()
+        grad, = torch.autograd.grad(model.D(real).sum(), real)
+        return grad.flatten(1).norm(dim=1).mean().item()
+
+    assert slope(10.0) < 0.8 * slope(0.0)  # about 0.65 of it over seeds 0-2
+
+
 def test_fid_is_zero_for_identical_sets_and_grows_with_shift():
     f = torch.randn(500, 16, dtype=torch.float64)
     assert metrics.frechet_distance(f, f) == pytest.approx(0, abs=1e-6)

@@ -6,6 +6,13 @@ Losses, each cited at its equation in ``d_loss`` / ``g_loss``:
   bce      Goodfellow et al. 2014, "Generative Adversarial Nets" (minimax D, non-saturating G)
   hinge    Lim & Ye 2017, "Geometric GAN"; as used by Miyato et al. 2018 (SN-GAN)
   wgan-gp  Gulrajani et al. 2017, "Improved Training of Wasserstein GANs"
+Tricks for a small data set (8,000 digits here), each a config field, off by default and measured
+one at a time in BENCHMARKS.md (python bench/gan.py ablate):
+  diffaug  Zhao et al. 2020, "Differentiable Augmentation for Data-Efficient GAN Training":
+           the same random shifts and cut-outs on real and fake images before D, in both halves
+  r1       Mescheder et al. 2018, "Which Training Methods for GANs do actually Converge?", Eq. 9:
+           (gamma / 2) E[||grad_x D(x)||^2] on real images
+  lr_g / lr_d  Heusel et al. 2017 (TTUR): D and G on their own learning rates
 Images are scaled to [-1, 1] for training (G ends in tanh) and returned in [0, 1].
 """
 from __future__ import annotations
@@ -42,6 +49,8 @@ class Config:
     gp_weight: float = 10.0  # lambda of WGAN-GP
     ema: float = 0.999  # sample from a moving average of G's weights (0 turns it off)
     spectral_norm: bool = False  # D's layers spectrally normalised (Miyato et al. 2018), no batch norm
+    diffaug: str = ""  # DiffAugment policy: "", "translation", "cutout" or "translation,cutout"
+    r1: float = 0.0  # gamma of the R1 penalty on real images (0 turns it off)
 
 
 PRESETS = {
@@ -158,6 +167,43 @@ def g_loss(kind: str, d_fake):
     return -d_fake.mean()
 
 
+AUGMENTS = ("translation", "cutout")
+
+
+def translation(x, ratio: float = 0.125):
+    """Each image shifted by up to ratio * size pixels in x and y (DiffAugment's rand_translation,
+    4 pixels here), the uncovered border filled with the background (-1) rather than grey."""
+    B, C, H, W = x.shape
+    s = int(H * ratio + 0.5)
+    shift = torch.randint(-s, s + 1, (2, B, 1, 1), device=x.device)
+    rows = (torch.arange(H, device=x.device)[None, :, None] + shift[0] + s).expand(B, H, W)
+    cols = (torch.arange(W, device=x.device)[None, None, :] + shift[1] + s).expand(B, H, W)
+    padded = F.pad(x, (s, s, s, s), value=-1.0)  # (B, C, H + 2s, W + 2s)
+    b = torch.arange(B, device=x.device)[:, None, None]
+    return padded.permute(0, 2, 3, 1)[b, rows, cols].permute(0, 3, 1, 2)  # (B, C, H, W)
+
+
+def cutout(x, ratio: float = 0.5):
+    """A square of ratio * size pixels at a random place in each image set to the background
+    (DiffAugment's rand_cutout, 14x14 here)."""
+    B, C, H, W = x.shape
+    half = int(H * ratio + 0.5) // 2
+    cy = torch.randint(0, H, (B, 1, 1), device=x.device)
+    cx = torch.randint(0, W, (B, 1, 1), device=x.device)
+    ys = torch.arange(H, device=x.device)[None, :, None]
+    xs = torch.arange(W, device=x.device)[None, None, :]
+    inside = (ys - cy >= -half) & (ys - cy < half) & (xs - cx >= -half) & (xs - cx < half)  # (B, H, W)
+    return x.masked_fill(inside[:, None], -1.0)
+
+
+def diff_augment(x, policy: str):
+    """Zhao et al. 2020: random, differentiable changes applied to every image D sees, real or fake,
+    so D cannot memorise the few real digits and G's gradient passes through the change."""
+    for name in filter(None, policy.split(",")):
+        x = translation(x) if name == "translation" else cutout(x)
+    return x
+
+
 def gradient_penalty(D, real, fake, y):
     # Gulrajani et al. 2017, Eq. 3: lambda * E[(||grad D(x_hat)||_2 - 1)^2], x_hat on lines real-fake
     eps = torch.rand(real.size(0), 1, 1, 1, device=real.device)
@@ -175,6 +221,10 @@ class Model(nn.Module):
             raise ValueError(f"Unknown GAN architecture {config.arch!r}; choose one of {', '.join(ARCHS)}")
         if config.loss not in LOSSES:
             raise ValueError(f"Unknown GAN loss {config.loss!r}; choose one of {', '.join(LOSSES)}")
+        unknown = set(filter(None, config.diffaug.split(","))) - set(AUGMENTS)
+        if unknown:
+            raise ValueError(f"Unknown augmentation {', '.join(sorted(unknown))!r} in diffaug; "
+                             f"use a comma-separated list of {', '.join(AUGMENTS)}")
         self.config = config
         self.G = Generator(config)
         self.D = Discriminator(config)
@@ -211,15 +261,22 @@ class Model(nn.Module):
         c, B = self.config, real.size(0)
         z = torch.randn(B, c.z_dim, device=real.device)
         yy = y if c.conditional else None
+        aug = (lambda x: diff_augment(x, c.diffaug)) if c.diffaug else (lambda x: x)
 
         # (1) update D: push D(x) up and D(G(z)) down ------------------------------------
         opts["D"].zero_grad(set_to_none=True)
         fake = self.G(z, yy)  # (B, 1, 28, 28)
-        d_real = self.D(real, yy).float()  # (B,) logits
-        d_fake = self.D(fake.detach(), yy).float()  # detach: this half does not train G
+        if c.r1 > 0:
+            real = real.detach().requires_grad_(True)
+        d_real = self.D(aug(real), yy).float()  # (B,) logits
+        d_fake = self.D(aug(fake.detach()), yy).float()  # detach: this half does not train G
         loss_d = d_loss(c.loss, d_real, d_fake)
         if c.loss == "wgan-gp":
-            loss_d = loss_d + c.gp_weight * gradient_penalty(self.D, real, fake.detach(), yy)
+            loss_d = loss_d + c.gp_weight * gradient_penalty(self.D, real.detach(), fake.detach(), yy)
+        if c.r1 > 0:
+            # Mescheder et al. 2018, Eq. 9: R1 = (gamma / 2) E_x[||grad_x D(x)||^2], real data only
+            grad, = torch.autograd.grad(d_real.sum(), real, create_graph=True)  # (B, 1, 28, 28)
+            loss_d = loss_d + c.r1 / 2 * grad.pow(2).flatten(1).sum(1).mean()
         loss_d.backward()
         opts["D"].step()
         # under autocast the bf16 copies of D's weights are cached until the context exits;
@@ -228,7 +285,7 @@ class Model(nn.Module):
 
         # (2) update G: make D call G(z) real ----------------------------------------------
         opts["G"].zero_grad(set_to_none=True)
-        d_fake_g = self.D(fake, yy).float()  # (B,) with the just-updated D
+        d_fake_g = self.D(aug(fake), yy).float()  # (B,) with the just-updated D
         loss_g = g_loss(c.loss, d_fake_g)
         loss_g.backward()
         opts["G"].step()
