@@ -151,11 +151,15 @@ def _exploded(metrics: dict) -> bool:
     return any("loss" in k and abs(v) > EXPLODED for k, v in metrics.items())
 
 
-def save_checkpoint(model, path, spec: TrainSpec, step: int, metrics: dict, opts=None) -> Path:
+def save_checkpoint(model, path, spec: TrainSpec, step: int, metrics: dict, opts=None,
+                    card: dict | None = None) -> Path:
+    """``card``: how long this run trained (wall seconds, evaluation included) and on what."""
+    extra = {"preset": spec.preset, "seed": spec.seed, "batch_size": spec.batch_size, "run": spec.name,
+             **(card or {})}
+    if spec.init_from:  # the seconds above are this run's; the file it began from trained before
+        extra["init_from"] = Path(spec.init_from).name
     return checkpoints.save(path, model.state_dict(), family=spec.family, config=models.config_dict(model),
-                            step=step, dataset=spec.dataset, metrics=metrics, optimizers=opts,
-                            extra={"preset": spec.preset, "seed": spec.seed, "batch_size": spec.batch_size,
-                                   "run": spec.name})
+                            step=step, dataset=spec.dataset, metrics=metrics, optimizers=opts, extra=extra)
 
 
 def build_model(spec: TrainSpec):
@@ -225,12 +229,16 @@ def train(spec: TrainSpec, emit: Callable[[Event], None], control: Control | Non
         last_metrics: dict = {}
         said_no_eval = False
         t_window, n_window = time.perf_counter(), 0
+        t_start, trained_on = time.perf_counter(), str(devmod.describe(device))
         total = step + spec.steps
+
+        def card():
+            return {"train_seconds": round(time.perf_counter() - t_start, 1), "trained_on": trained_on}
 
         def save_now():
             nonlocal ckpt, ckpt_step
             control.save_flag.clear()
-            ckpt, ckpt_step = save_checkpoint(model, out, spec, step, last_metrics, opts), step
+            ckpt, ckpt_step = save_checkpoint(model, out, spec, step, last_metrics, opts, card()), step
             emit(Event("checkpoint", step, str(ckpt)))
 
         while step < total:
@@ -276,7 +284,7 @@ def train(spec: TrainSpec, emit: Callable[[Event], None], control: Control | Non
                                     f"the {ranks.world} processes' weights differ"))
             if not ranks.main:
                 return None
-        ckpt = save_checkpoint(model, out, spec, step, last_metrics, opts)
+        ckpt = save_checkpoint(model, out, spec, step, last_metrics, opts, card())
         emit(Event("checkpoint", step, str(ckpt)))
         emit(Event("done", step, {"status": "stopped" if stopped else "done", "checkpoint": str(ckpt),
                                   "metrics": last_metrics}))

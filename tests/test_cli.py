@@ -61,6 +61,8 @@ def test_strip_drops_the_optimizer_state(tmp_path):
     assert (tmp_path / "g.safetensors").stat().st_size < before and "optim" not in checkpoints.read_meta(ck)
     model, meta = models.from_checkpoint(ck)
     assert meta["step"] == 2 and meta["preset"] == "tiny"
+    # the model card's facts survive the strip: how long it trained, and on what
+    assert 0 < meta["train_seconds"] < 600 and meta["trained_on"].startswith(("CPU", "CUDA GPU"))
 
 
 def test_lora_fine_tune_on_a_text_file_then_sample(tmp_path, tiny_hub_folder):

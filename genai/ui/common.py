@@ -80,6 +80,15 @@ def fmt_seconds(s: float | None) -> str:
     return f"{s // 60}:{s % 60:02d}"
 
 
+def trained(meta: dict, request) -> str:
+    """'trained 12000 steps on mnist (16 min)': a checkpoint's info line says how long it trained
+    when its sidecar records it (files written since the trainer does)."""
+    words = tr("common.info_trained", request, steps=meta.get("step", 0), dataset=meta.get("dataset", "?"))
+    if meta.get("train_seconds"):
+        words += tr("common.info_minutes", request, minutes=f"{meta['train_seconds'] / 60:.0f}")
+    return words
+
+
 def status_line(job: Job | None, lang: str | None = None) -> str:
     """The run's one-line state, in the language of the page that started it (or ``lang``)."""
     lang = lang or getattr(job, "lang", "en")

@@ -17,7 +17,7 @@ from genai.models import diffusion
 from genai.trainer import MAX_BATCH, MAX_STEPS, TrainSpec, check_spec
 from genai.ui.common import (AXES, HEAVY, INF, checkpoint_file, curves, menu_with_run, number, run_choices,
                              seed_of, start_or_error, status_line, stop_job, stream_closed, Throttle,
-                             toggle_pause, updates, waiting)
+                             toggle_pause, trained, updates, waiting)
 from genai.ui.i18n import L, error, page_error, t as tr
 
 DIGITS = [str(i) for i in range(10)]
@@ -72,7 +72,7 @@ def describe_checkpoint(meta: dict, request=None) -> str:
     c, m = meta["config"], meta.get("metrics", {})
     parts = [tr("diffusion.info_model", request, width=c["width"], T=c["timesteps"], schedule=c["beta_schedule"],
                 guidance=c["guidance"]),
-             tr("common.info_trained", request, steps=meta.get("step", 0), dataset=meta.get("dataset", "?"))]
+             trained(meta, request)]
     if "fid" in m:
         parts.append(tr("gan.info_quality", request, fid=f"{m['fid']:.2f}", entropy=f"{m['class_entropy']:.3f}",
                         confident=f"{m['confident']:.0%}"))

@@ -11,7 +11,7 @@ from genai import checkpoints, data as datamod, images, metrics, models
 from genai.models import gan
 from genai.trainer import MAX_BATCH, MAX_STEPS, TrainSpec, check_spec
 from genai.ui.common import (AXES, HEAVY, INF, checkpoint_file, curves, find_job, number, run_choices, scratch_file,
-                             seed_of, start_or_error, status_line, stop_job, stream_closed, toggle_pause,
+                             seed_of, start_or_error, status_line, stop_job, stream_closed, toggle_pause, trained,
                              updates, waiting)
 from genai.ui.i18n import L, error, page_error, t as tr
 
@@ -71,7 +71,7 @@ def describe_checkpoint(meta: dict, request=None) -> str:
     kind = {"mlp": "MLP GAN", "dcgan": "DCGAN"}[c["arch"]]
     kind = tr("gan.info_conditional", request, kind=kind) if c.get("conditional") else kind
     parts = [tr("gan.info_model", request, kind=kind, loss=c["loss"], z=c["z_dim"]),
-             tr("common.info_trained", request, steps=meta.get("step", 0), dataset=meta.get("dataset", "?"))]
+             trained(meta, request)]
     if "fid" in m:
         parts.append(tr("gan.info_quality", request, fid=f"{m['fid']:.2f}", entropy=f"{m['class_entropy']:.3f}",
                         confident=f"{m['confident']:.0%}"))
@@ -144,6 +144,7 @@ def build(runner) -> None:
             d_plot = gr.LinePlot(x="step", y="value", color="series", title=L("gan.d_plot"), height=190, **AXES)
     with gr.Row():
         fid_plot = gr.LinePlot(x="step", y="value", color="series", title=L("gan.fid_plot"), height=220, **AXES)
+        is_plot = gr.LinePlot(x="step", y="value", color="series", title=L("gan.is_plot"), height=220, **AXES)
         hist = gr.BarPlot(x="class", y="share", title=L("gan.hist_plot"), height=220, y_lim=[0, 1],
                           x_title=L("plot.digit"), y_title=L("plot.share"))
     with gr.Row():
@@ -191,7 +192,8 @@ def build(runner) -> None:
 
     def on_preset(name):
         p = {**gan.Config().__dict__, **gan.PRESETS[name]}
-        return p["loss"], p["lr_g"], p["lr_d"], p["z_dim"], gan.LESSON["steps"] if name == "lesson" else gr.skip()
+        steps = {"lesson": gan.LESSON["steps"], "cpu-fast": gan.CPU_FAST["steps"]}.get(name, gr.skip())
+        return p["loss"], p["lr_g"], p["lr_d"], p["z_dim"], steps
 
     def histogram(job) -> pd.DataFrame:
         shares = [(str(i), job.latest.get(f"heldout_class_{i}", 0.0)) for i in range(10)] if job else []
@@ -199,7 +201,8 @@ def build(runner) -> None:
 
     def snapshot(job, sent_media: int):
         img = job.media[-1][1] if len(job.media) > sent_media else gr.skip()
-        plots = [curves(job, ["loss_d", "loss_g"]), curves(job, ["D(x)", "D(G(z))"]), curves(job, ["heldout_fid"])]
+        plots = [curves(job, ["loss_d", "loss_g"]), curves(job, ["D(x)", "D(G(z))"]), curves(job, ["heldout_fid"]),
+                 curves(job, ["heldout_inception_score"])]
         # an empty first frame would fix the plot's series (colours) to none: send nothing yet
         plots = [df if len(df) else gr.skip() for df in plots]
         return (status_line(job), *plots, histogram(job) if "heldout_class_0" in job.latest else gr.skip(), img,
@@ -233,7 +236,7 @@ def build(runner) -> None:
         try:
             yield (job.id, *snapshot(job, sent), gr.skip())
             for _ in updates(job):
-                out = snapshot(job, sent) if job.started else waiting(job, 6)
+                out = snapshot(job, sent) if job.started else waiting(job, 7)
                 sent = len(job.media)
                 yield (job.id, *out, gr.skip())
             yield (job.id, *snapshot(job, sent), gr.Dropdown(choices=checkpoint_choices(runner, request)))
@@ -272,7 +275,7 @@ def build(runner) -> None:
     preset.change(on_preset, preset, [loss, lr_g, lr_d, z_dim, steps], api_visibility="private")
     # the stream only watches the run (training is in the runner's process), so it takes no compute slot
     train_ev = start.click(on_train, [dataset, preset, loss, lr_g, lr_d, batch, z_dim, steps, train_seed, upload],
-                           [job_id, status, loss_plot, d_plot, fid_plot, hist, live, replay, ckpt],
+                           [job_id, status, loss_plot, d_plot, fid_plot, is_plot, hist, live, replay, ckpt],
                            api_name="train", concurrency_limit=None, show_progress="hidden")
     pause.click(on_pause, job_id, status, api_name="pause")
     stop.click(on_stop, job_id, [status, ckpt], api_name="stop", cancels=[train_ev])

@@ -15,7 +15,7 @@ import pandas as pd
 from genai import checkpoints, data as datamod, models, zerogpu
 from genai.trainer import MAX_BATCH, MAX_STEPS, TrainSpec, check_spec
 from genai.ui.common import (AXES, HEAVY, INF, checkpoint_file, curves, find_job, number, run_choices, seed_of,
-                             start_or_error, status_line, stop_job, stream_closed, Throttle, toggle_pause,
+                             start_or_error, status_line, stop_job, stream_closed, Throttle, toggle_pause, trained,
                              updates, waiting)
 from genai.locales import said
 from genai.ui.i18n import L, error, page_error, say, t as tr
@@ -148,7 +148,7 @@ def checkpoint_choices(runner, request) -> list[tuple[str, str]]:
 def describe(meta: dict, request=None) -> str:
     """The model's info line, in the page's language."""
     c, m = meta["config"], meta.get("metrics", {})
-    trained = tr("common.info_trained", request, steps=meta.get("step", 0), dataset=meta.get("dataset", "?"))
+    how_long = trained(meta, request)
     if meta["family"] == "lm":
         how = tr("text.info_lora", request, r=c["lora_r"]) if c["lora"] else tr("text.info_full", request)
         held = (tr("text.info_heldout_tokens", request, loss=f"{m['loss']:.3f}", per_char=f"{m['loss_per_char']:.3f}")
@@ -156,11 +156,11 @@ def describe(meta: dict, request=None) -> str:
         base = Path(c["base"]).stem if c["base"].endswith(".safetensors") else c["base"]  # a char GPT checkpoint
         if not meta.get("step"):
             return tr("text.info_pretrained", request, base=base)
-        return tr("text.info_fine_tuned", request, base=base, how=how, trained=trained, held=held)
+        return tr("text.info_fine_tuned", request, base=base, how=how, trained=how_long, held=held)
     kind = (tr("text.info_gpt", request, layers=c["n_layer"], width=c["n_embd"]) if c["arch"] == "gpt"
             else tr("text.info_lstm", request, layers=c["lstm_layers"], width=c["lstm_hidden"]))
     held = tr("text.info_heldout", request, loss=f"{m['loss']:.3f}") if "loss" in m else ""
-    return tr("text.info_char", request, kind=kind, context=c["block_size"], trained=trained, held=held)
+    return tr("text.info_char", request, kind=kind, context=c["block_size"], trained=how_long, held=held)
 
 
 def fine_tune_spec(path: str, hub: str, lora: bool, rank: int, lr: float, common: dict) -> TrainSpec:
