@@ -121,7 +121,7 @@ def test_inception_score_is_the_number_of_clear_and_equally_drawn_classes():
 @pytest.mark.skipif(not metrics.CLASSIFIER.exists(), reason="needs the shipped classifier")
 def test_short_training_on_digits_lowers_fid(digits):
     torch.manual_seed(0)
-    model = models.build("gan", preset="cpu-fast")
+    model = models.build("gan", preset="dcgan-small")
     opts = model.configure_optimizers()
     g = torch.Generator().manual_seed(0)
     before = model.evaluate(digits, n=500)["fid"]
