@@ -3,6 +3,7 @@ preset's progress in time, and sampling latency. Needs ../shared/data (or GENAI_
 
     python bench/gan.py quality      # FID / class entropy of each shipped GAN vs the noise floor
     python bench/gan.py throughput   # images/s as a share of this machine's fp32 matmul rate
+    python bench/gan.py speedups     # a DCGAN step with fused Adam and channels_last, or not
     python bench/gan.py preset       # cpu-fast: time to FID <= --target x the floor, FID after 120 s
     python bench/gan.py latency      # 64 samples from the shipped DCGAN, p50
     python bench/gan.py ablate --preset cpu-fast --seconds 120 --row "R1 gamma 1: r1=1" ...
@@ -93,6 +94,44 @@ def throughput(presets=("dcgan", "dcgan-small", "mlp"), batch_sizes=(64, 128), t
                 dt = statistics.median(times)
                 got = flops / dt / 1e9
                 print(f"| {preset} | {bs} | {nt} | {dt * 1e3:.1f} | {bs / dt:,.0f} | {flops / 1e9:.2f} | {got:.0f} | {mm:.0f} | {got / mm:.0%} |")
+
+
+def speedups(preset: str = "dcgan", batch: int = 128, steps: int = 15):
+    """What a DCGAN step gains from fused Adam (one kernel per parameter group instead of a loop of
+    element-wise ops) and from channels_last tensors (oneDNN's preferred layout), one thread,
+    the variants interleaved step by step so that a busy machine slows them all alike."""
+    torch.set_num_threads(1)
+    ds = data.load_images("mnist")
+    g = torch.Generator().manual_seed(0)
+    variants = {}
+    for fused in (False, True):
+        for cl in (False, True):
+            torch.manual_seed(0)
+            model = models.build("gan", preset=preset)
+            if cl:
+                model = model.to(memory_format=torch.channels_last)
+            c = model.config
+            opts = {k: torch.optim.Adam(getattr(model, k).parameters(), lr, betas=(c.beta1, c.beta2), fused=fused)
+                    for k, lr in (("G", c.lr_g), ("D", c.lr_d))}
+            variants[(fused, cl)] = (model, opts, [])
+    for i in range(steps + 3):
+        for (fused, cl), (model, opts, times) in variants.items():
+            real, y = model.make_batch(ds, batch, g)
+            if cl:
+                real = real.contiguous(memory_format=torch.channels_last)
+            t = time.perf_counter()
+            model.train_step((real, y), opts)
+            if i >= 3:  # the first steps allocate
+                times.append(time.perf_counter() - t)
+    m0, o0, _ = variants[(False, False)]
+    flops = step_flops(m0, m0.make_batch(ds, batch, g), o0)
+    mm = matmul_gflops()
+    print(f"{preset}, batch {batch}, one thread; matmul {mm:.0f} GFLOP/s, {flops / 1e9:.2f} GFLOP/step")
+    print("| fused Adam | channels_last | ms/step | share of matmul rate |")
+    print("|---|---|---|---|")
+    for (fused, cl), (_, _, times) in variants.items():
+        dt = statistics.median(times)
+        print(f"| {'yes' if fused else 'no'} | {'yes' if cl else 'no'} | {dt * 1e3:.1f} | {flops / dt / 1e9 / mm:.0%} |")
 
 
 def preset_progress(preset: str = "cpu-fast", seconds: float = 120, target: float = 2.0, eval_every: float = 10):
@@ -357,7 +396,7 @@ def stacking(ks=(1, 4, 8, 16, 30), reps: int = 20):
 if __name__ == "__main__":
     p = argparse.ArgumentParser()
     p.add_argument("what", choices=["quality", "throughput", "preset", "latency", "experiment", "lesson", "parallel",
-                                    "stacking", "ablate", "all"])
+                                    "stacking", "ablate", "speedups", "all"])
     p.add_argument("--preset", default="cpu-fast")
     p.add_argument("--row", action="append", default=[], help='"label: field=value,field=value"')
     p.add_argument("--batch", type=int, default=64)
@@ -380,6 +419,8 @@ if __name__ == "__main__":
         lesson()
     if a.what == "parallel":
         parallel()
+    if a.what == "speedups":
+        speedups()
     if a.what == "ablate":
         ablate(a.preset, a.row, seconds=a.seconds, steps=a.steps, batch=a.batch)
     if a.what == "stacking":
