@@ -64,14 +64,14 @@ PRESETS = {
     "dcgan-bce": dict(arch="dcgan", loss="bce", z_dim=64, g_width=64, d_width=64),  # Radford et al. 2016 as written
     "dcgan-wgan-gp": dict(arch="dcgan", loss="wgan-gp", z_dim=64, g_width=64, d_width=64,
                           lr_g=1e-4, lr_d=1e-4, beta1=0.0, beta2=0.9),
-    # clean digits from two minutes of one CPU thread (CPU_FAST below): the lesson's small MLP GAN
-    # with the R1 penalty, which took FID from 1.55 to 0.93 times the noise floor at equal time;
-    # a 32-channel DCGAN reached 2.97 times (bench/gan.py ablate, BENCHMARKS.md)
     # the 32-channel DCGAN that was cpu-fast before: digits within about a minute of one thread
     "dcgan-small": dict(arch="dcgan", z_dim=32, g_width=32, d_width=32, lr_g=5e-4, lr_d=5e-4),
+    # clean digits from two minutes of one CPU thread (CPU_FAST below): the lesson's small MLP GAN
+    # with the R1 penalty, which took FID from 1.55 to 0.93 times the noise floor at equal time;
+    # dcgan-small reached 2.97 times (bench/gan.py ablate, BENCHMARKS.md)
     "cpu-fast": dict(arch="mlp", z_dim=64, g_width=64, d_width=64, lr_g=2e-3, lr_d=2e-3, r1=0.1),
     # a student's run in class: the best FID after 15-20 s of one CPU thread among the small
-    # presets tried (MNIST: FID 374 at 15 s, 314 at 20 s; cpu-fast 662 and 587; bench/gan.py lesson)
+    # presets tried (MNIST: FID 374 at 15 s, 314 at 20 s; dcgan-small 662 and 587; bench/gan.py lesson)
     "lesson": dict(arch="mlp", z_dim=64, g_width=64, d_width=64, lr_g=2e-3, lr_d=2e-3),
     "tiny": dict(arch="dcgan", z_dim=8, g_width=8, d_width=8),  # tests
 }

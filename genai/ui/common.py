@@ -85,7 +85,7 @@ def trained(meta: dict, request) -> str:
     when its sidecar records it (files written since the trainer does)."""
     words = tr("common.info_trained", request, steps=meta.get("step", 0), dataset=meta.get("dataset", "?"))
     if meta.get("train_seconds"):
-        words += tr("common.info_minutes", request, minutes=f"{meta['train_seconds'] / 60:.0f}")
+        words += tr("common.info_minutes", request, minutes=max(1, round(meta["train_seconds"] / 60)))
     return words
 
 
