@@ -210,8 +210,10 @@ def ablate(preset: str, rows: list[str], seconds: float = 120, steps: int = 0, b
             step += 1
         labels = torch.arange(n) % 10 if model.config.conditional else None
         s = q.score(model.sample(n, generator=torch.Generator().manual_seed(0), labels=labels), labels)
-        print(f"| {label.strip()} | {step:,} | {1000 * clock / step:.1f} | {s['fid']:.1f} | {s['fid'] / floor:.2f} "
-              f"| {s['class_entropy']:.4f} | {s['confident']:.3f} | {s['inception_score']:.2f} |", flush=True)
+        asked = f" (asked-for digit {s['label_match']:.1%})" if "label_match" in s else ""
+        print(f"| {label.strip()}{asked} | {step:,} | {1000 * clock / step:.1f} | {s['fid']:.1f} "
+              f"| {s['fid'] / floor:.2f} | {s['class_entropy']:.4f} | {s['confident']:.3f} "
+              f"| {s['inception_score']:.2f} |", flush=True)
 
 
 def experiment(steps: int = 600):
