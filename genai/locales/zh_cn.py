@@ -19,6 +19,7 @@ $$\min_G \max_D \; \mathbb{E}_{x}[\log D(x)] + \mathbb{E}_{z}[\log(1 - D(G(z)))]
 （调整 $G$，让 $D$ 把它的伪造数字判为真实）。*hinge* 和 *WGAN-GP* 损失是给同一场博弈打分的其他方式。
 质量用这里训练的数字分类器来衡量：**FID**（越低越好：生成数字的特征离真实数字的特征有多远）和
 **类别熵**（1 = 十个数字出现得一样多；接近 0 = *模式崩溃*，生成器只会画少数几种数字）。
+**Inception Score**（这里从 1 到 10；真实数字为 9.8）在每个数字都清楚、十个数字都画得出来时才高。
 """,
     'gan.experiment': r"""
 **引导实验：学得太快的判别器。** 用种子 0 训练 `dcgan-bce` 预设（BCE 损失，判别器带批归一化，
@@ -109,7 +110,7 @@ $$p(x_1, \dots, x_T) = \prod_{t=1}^{T} p(x_t \mid x_{<t})$$
     'gan.loss': '损失', 'gan.lr_g': '生成器学习率', 'gan.lr_d': '判别器学习率',
     'gan.upload': '你的图像（PNG/JPEG 文件或 zip）', 'gan.upload_choice': '你的图像（上传）',
     'gan.live': '固定噪声下的样本', 'gan.losses_plot': '生成器与判别器的损失', 'gan.d_plot': 'D(x) 与 D(G(z))',
-    'gan.is_plot': 'Inception Score（真实数字：9.8；1 = 只有一类或没有清楚的数字）',
+    'gan.is_plot': 'Inception Score（真实数字：9.8）',
     'gan.fid_plot': '分类器 FID（留出数字）', 'gan.hist_plot': '样本的类别直方图（最新）',
     'gan.replay': '回放：某个快照时的样本网格', 'gan.export_gif': '把历史导出为 GIF', 'gan.gif': 'GIF',
     # VAE
