@@ -65,7 +65,7 @@ $\hat\epsilon = \epsilon_\theta(x_t, t, \varnothing) + s\,\big(\epsilon_\theta(x
     'diffusion.col_params_m': '参数（百万）',
     'diffusion.col_train_min': '训练（CPU 分钟）',
     'diffusion.col_draw64_s': '64 个数字（秒，单个 CPU 线程）',
-    'diffusion.families_takeaway': '要点：生成对抗网络和变分自编码器画一个数字只需让网络算一遍，所以比扩散模型快几百倍；扩散模型每一步都要算一遍网络（有引导时两遍）。扩散模型用这些时间换来了质量和方便的控制（指定数字、调大引导），这也是为什么图像生成器的大量研究都在做需要更少步数的采样器。',
+    'diffusion.families_takeaway': '要点：生成对抗网络和变分自编码器画一个数字只需让网络算一遍，比扩散模型快几百倍（扩散模型每一步都要算一遍网络，有引导时算两遍）；在这些小数字上，加了 R1 惩罚训练的条件生成对抗网络在每项指标上都不输于这个小扩散模型。扩散模型只用一个普通的回归损失训练，不需要双人博弈，也不需要第二个网络就能控制输出（指定数字、调节引导强度）；在大而多样的图像上，它的样本更胜一筹（Dhariwal 与 Nichol 2021，《Diffusion Models Beat GANs》），所以图像生成的许多工作都在研究步数更少的采样器。',
     'diffusion.train_title': '### 现场训练扩散模型',
     'diffusion.preset_info': 'lesson / cpu-fast（宽度为 8 的 U-Net：700 步单核约 3 分钟）、small（随附的模型）、medium（适合 GPU）、tiny（测试用）',
     'diffusion.live': '训练过程中从固定噪声画出的数字，按列 0-9',

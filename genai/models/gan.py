@@ -60,7 +60,9 @@ PRESETS = {
     # hinge loss with a spectrally normalised D: measured on MNIST at 2,000 steps, FID 541 and
     # class entropy 0.96, against 596 and 0.87 for BCE with batch norm (BENCHMARKS.md)
     "dcgan": dict(arch="dcgan", loss="hinge", spectral_norm=True, z_dim=64, g_width=64, d_width=64),
-    "cdcgan": dict(arch="dcgan", conditional=True, loss="bce", z_dim=64, g_width=64, d_width=64),
+    # the shipped conditional DCGAN: R1 (gamma 1) took 4,000 steps from FID 2.22 to 0.77 times the
+    # noise floor and the asked-for digit from 95.1% to 97.3% (bench/gan.py quality)
+    "cdcgan": dict(arch="dcgan", conditional=True, loss="bce", z_dim=64, g_width=64, d_width=64, r1=1.0),
     "dcgan-bce": dict(arch="dcgan", loss="bce", z_dim=64, g_width=64, d_width=64),  # Radford et al. 2016 as written
     "dcgan-wgan-gp": dict(arch="dcgan", loss="wgan-gp", z_dim=64, g_width=64, d_width=64,
                           lr_g=1e-4, lr_d=1e-4, beta1=0.0, beta2=0.9),
