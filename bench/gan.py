@@ -107,9 +107,8 @@ def speedups(preset: str = "dcgan", batch: int = 128, steps: int = 15):
     for fused in (False, True):
         for cl in (False, True):
             torch.manual_seed(0)
-            model = models.build("gan", preset=preset)
-            if cl:
-                model = model.to(memory_format=torch.channels_last)
+            layout = torch.channels_last if cl else torch.contiguous_format  # the model's default: channels_last
+            model = models.build("gan", preset=preset).to(memory_format=layout)
             c = model.config
             opts = {k: torch.optim.Adam(getattr(model, k).parameters(), lr, betas=(c.beta1, c.beta2), fused=fused)
                     for k, lr in (("G", c.lr_g), ("D", c.lr_d))}
@@ -117,8 +116,7 @@ def speedups(preset: str = "dcgan", batch: int = 128, steps: int = 15):
     for i in range(steps + 3):
         for (fused, cl), (model, opts, times) in variants.items():
             real, y = model.make_batch(ds, batch, g)
-            if cl:
-                real = real.contiguous(memory_format=torch.channels_last)
+            real = real.contiguous(memory_format=torch.channels_last if cl else torch.contiguous_format)
             t = time.perf_counter()
             model.train_step((real, y), opts)
             if i >= 3:  # the first steps allocate
