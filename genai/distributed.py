@@ -26,6 +26,7 @@ from __future__ import annotations
 import os
 import zlib
 from dataclasses import dataclass
+from datetime import timedelta
 
 import torch
 import torch.distributed as dist
@@ -72,8 +73,16 @@ def setup() -> tuple[Dist, torch.device | None]:
 
 
 def cleanup() -> None:
-    """Leave the process group (on success, error and Ctrl-C alike)."""
+    """Leave the process group (on success, error and Ctrl-C alike). On the CPU every rank first
+    waits for the others (a minute at most, for a rank that died): a rank that left while rank 0,
+    the host of the group's store, was still saving once aborted at exit in CI ("terminate called
+    without an active exception")."""
     if dist.is_available() and dist.is_initialized():
+        if dist.get_backend() == "gloo":
+            try:
+                dist.monitored_barrier(timeout=timedelta(seconds=60))
+            except RuntimeError:  # a rank is gone: leave anyway
+                pass
         dist.destroy_process_group()
 
 
