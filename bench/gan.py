@@ -4,6 +4,7 @@ preset's progress in time, and sampling latency. Needs ../shared/data (or GENAI_
     python bench/gan.py quality      # FID / class entropy of each shipped GAN vs the noise floor
     python bench/gan.py throughput   # images/s as a share of this machine's fp32 matmul rate
     python bench/gan.py speedups     # a DCGAN step with fused Adam and channels_last, or not
+    python bench/gan.py truncation   # the shipped MLP GAN with z scaled by 0.6-1
     python bench/gan.py preset       # cpu-fast: time to FID <= --target x the floor, FID after 120 s
     python bench/gan.py latency      # 64 samples from the shipped DCGAN, p50
     python bench/gan.py ablate --preset cpu-fast --seconds 120 --row "R1 gamma 1: r1=1" ...
@@ -163,6 +164,20 @@ def preset_progress(preset: str = "cpu-fast", seconds: float = 120, target: floa
             if reached is None and s["fid"] <= target * floor:
                 reached = clock
     print(f"time to FID <= {target} x floor: {reached:.0f} s" if reached else f"{target} x floor not reached")
+
+def truncation(checkpoint: str = "gan_mlp_mnist", psis=(1.0, 0.9, 0.8, 0.7, 0.6), n: int = 2000):
+    """The truncation trick (Brock et al. 2019) as z scaled by psi: fewer odd samples, or less variety?"""
+    ds = data.load_images("mnist")
+    q = metrics.SampleQuality(metrics.load_classifier(), ds, n_real=2000)
+    floor = q.score(ds.train_x[:n].float() / 255)["fid"]
+    model, _ = models.from_checkpoint(checkpoints.find(checkpoint, "gan", runs_dir=os.devnull).path)
+    print(f"{checkpoint}, {n} samples; | psi | FID / floor | class entropy | confident > 0.9 | Inception Score |")
+    for psi in psis:
+        z = torch.randn(n, model.config.z_dim, generator=torch.Generator().manual_seed(0)) * psi
+        s = q.score(model.generate_from(z))
+        print(f"| {psi} | {s['fid'] / floor:.2f} | {s['class_entropy']:.4f} | {s['confident']:.3f} "
+              f"| {s['inception_score']:.2f} |", flush=True)
+
 
 def _overrides(text: str) -> dict:
     """'r1=1,diffaug=translation;cutout' -> {'r1': 1, 'diffaug': 'translation,cutout'} (';' inside a value)"""
@@ -396,7 +411,7 @@ def stacking(ks=(1, 4, 8, 16, 30), reps: int = 20):
 if __name__ == "__main__":
     p = argparse.ArgumentParser()
     p.add_argument("what", choices=["quality", "throughput", "preset", "latency", "experiment", "lesson", "parallel",
-                                    "stacking", "ablate", "speedups", "all"])
+                                    "stacking", "ablate", "speedups", "truncation", "all"])
     p.add_argument("--preset", default="cpu-fast")
     p.add_argument("--row", action="append", default=[], help='"label: field=value,field=value"')
     p.add_argument("--batch", type=int, default=64)
@@ -419,6 +434,8 @@ if __name__ == "__main__":
         lesson()
     if a.what == "parallel":
         parallel()
+    if a.what == "truncation":
+        truncation()
     if a.what == "speedups":
         speedups()
     if a.what == "ablate":
