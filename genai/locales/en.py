@@ -32,7 +32,7 @@ the *Training monitor* (metrics `D(x)`, `D(G(z))`, `heldout_fid`). What to look 
 ahead, D(x) sits near 1 and D(G(z)) near 0, G's loss climbs, and G learns less from each step;
 watch whether the FID falls more slowly and the class histogram narrows. Then repeat with the
 `dcgan` preset (hinge loss, spectrally normalised D): spectral normalisation limits how fast D can
-run ahead, which is why it is this tab's default.
+run ahead, which is what that preset uses it for.
 """,
     'vae.explain': r"""
 ### How a VAE learns
