@@ -1,6 +1,6 @@
 """Diffusion benchmarks, and GAN vs VAE vs diffusion. Needs ../shared/data (or GENAI_DATA_DIR).
 
-    python bench/diffusion.py latency CKPT   # 64 digits on one thread: DDIM by step count, the DDPM chain
+    python bench/diffusion.py latency CKPT   # 64 digits on one thread: UniPC, DDIM by step count, the DDPM chain
     python bench/diffusion.py quality CKPT   # FID / floor, class entropy, confident, IS, asked-for digit
     python bench/diffusion.py guidance CKPT  # the asked-for share and the ink by guidance scale
     python bench/diffusion.py preset         # candidates for cpu-fast: FID against training time
@@ -24,6 +24,7 @@ os.environ.setdefault("GENAI_DATA_DIR", str(ROOT.parent / "shared" / "data"))
 import torch  # noqa: E402
 
 from genai import checkpoints, data, metrics, models  # noqa: E402
+from genai.models import diffusion  # noqa: E402
 
 SHIPPED = checkpoints.SHIPPED_DIR / "diffusion_mnist.safetensors"
 
@@ -43,12 +44,15 @@ def latency(path=SHIPPED, n: int = 64, reps: int = 3):
     labels = torch.arange(n) % 10
     g = model.config.guidance
     print(f"{n} digits, one thread, median of {reps}")
-    print("| sampler | steps | guidance | seconds |")
-    print("|---|---|---|---|")
-    for steps in (1, 2, 3, 4, 5, 10, 20):
-        for s in (g, 1.0):  # guided: two network passes a step; s = 1 (plain conditional): one
-            sec = timed(lambda: model.sample(n, torch.Generator().manual_seed(0), labels, steps, s), reps)
-            print(f"| DDIM | {steps} | {s:g} | {sec:.2f} |", flush=True)
+    print("| sampler | steps | guidance | network passes a digit | seconds |")
+    print("|---|---|---|---|---|")
+    for sampler in ("unipc", "ddim"):
+        for steps in (1, 2, 3, 4, 5, 6, 10, 20):
+            for s in (g, 1.0):  # guided: two network passes a step (inside the interval); s = 1: one
+                ts = diffusion.timesteps_of(model.config, steps, sampler)
+                passes = sum(2 if model.guidance_at(t, s) != 1 else 1 for t in ts)
+                sec = timed(lambda: model.sample(n, torch.Generator().manual_seed(0), labels, steps, s, sampler), reps)
+                print(f"| {diffusion.SAMPLER_NAMES[sampler]} | {steps} | {s:g} | {passes} | {sec:.2f} |", flush=True)
     # every DDPM step does the same work: time 100 of the 1,000 and multiply
     chain = model.reverse(n, torch.Generator().manual_seed(0), labels, guidance=g, sampler="ddpm")
     next(chain)
@@ -61,27 +65,29 @@ def latency(path=SHIPPED, n: int = 64, reps: int = 3):
 
 
 def quality(path=SHIPPED, n: int = 2000, steps: int | None = None, guidance: float | None = None,
-            threads: int = 2, write: bool = False) -> dict:
+            threads: int = 2, write: bool = False, sampler: str = "unipc", interval: str = "") -> dict:
     torch.set_num_threads(threads)
     ds = data.load_images("mnist")
     q = metrics.SampleQuality(metrics.load_classifier(), ds, n_real=2000)
     model, meta = models.from_checkpoint(path)
+    if interval:  # "LO,HI": guidance above 1 only while t/T is in [LO, HI) ("0,1": every step)
+        model.config.guide_from, model.config.guide_to = map(float, interval.split(","))
     labels = torch.arange(n) % 10
-    x = torch.cat([model.sample(len(lab), torch.Generator().manual_seed(i), lab, steps, guidance)
+    x = torch.cat([model.sample(len(lab), torch.Generator().manual_seed(i), lab, steps, guidance, sampler)
                    for i, lab in enumerate(labels.split(250))])
     s = q.score(x, labels)
     floor = metrics.FID_FLOOR["mnist"]
-    print(f"{Path(path).name} (step {meta['step']}), {n} digits, DDIM {steps or model.config.sample_steps} steps, "
-          f"guidance {model.config.guidance if guidance is None else guidance:g}: FID {s['fid']:.1f} "
+    c = model.config
+    how = (f"{diffusion.SAMPLER_NAMES[sampler]} {steps or c.sample_steps} steps, guidance "
+           f"{c.guidance if guidance is None else guidance:g} for t/T in [{c.guide_from:g}, {c.guide_to:g})")
+    print(f"{Path(path).name} (step {meta['step']}), {n} digits, {how}: FID {s['fid']:.1f} "
           f"({s['fid'] / floor:.2f} x floor), class entropy {s['class_entropy']:.4f}, confident {s['confident']:.3f}, "
           f"IS {s['inception_score']:.2f}, asked-for digit {s['label_match']:.3f}", flush=True)
     if write:  # these figures into the checkpoint's sidecar (the tab's info line reads them)
         tensors, meta = checkpoints.load(path)
         weights, _ = checkpoints.split_optim(tensors)
         keep = {k: v for k, v in meta.items() if k not in checkpoints.RESERVED}
-        keep["metrics_by"] = (f"python bench/diffusion.py quality --write: {n} digits, 0-9 in turn, "
-                              f"DDIM {steps or model.config.sample_steps} steps, guidance "
-                              f"{model.config.guidance if guidance is None else guidance:g}")
+        keep["metrics_by"] = f"python bench/diffusion.py quality --write: {n} digits, 0-9 in turn, {how}"
         checkpoints.save(path, weights, family=meta["family"], config=meta["config"], step=meta["step"],
                          dataset=meta["dataset"], metrics={**meta.get("metrics", {}), **s}, extra=keep)
         print(f"wrote the figures into {Path(path).with_suffix('.json').name} (optimizer state dropped)")
@@ -89,14 +95,14 @@ def quality(path=SHIPPED, n: int = 2000, steps: int | None = None, guidance: flo
 
 
 def guidance(path=SHIPPED, n: int = 200, scales=(0, 1, 2, 4, 8)):
-    """n digits asked for 0-9 in turn (DDIM 10 steps) at each guidance scale: how many the
+    """n digits asked for 0-9 in turn (the config's sampler steps) at each guidance scale: how many the
     classifier reads as asked, how many it is sure of, and the mean pixel (the ink)."""
     torch.set_num_threads(1)
     clf = metrics.load_classifier()
     model, _ = models.from_checkpoint(path)
     labels = torch.arange(n) % 10
     for s in scales:
-        x = model.sample(n, torch.Generator().manual_seed(0), labels, 10, s)
+        x = model.sample(n, torch.Generator().manual_seed(0), labels, None, s)
         logits = clf.embed(x)[0]
         match = (logits.argmax(1) == labels).float().mean().item()
         sure = (logits.softmax(1).max(1).values > 0.9).float().mean().item()
@@ -111,7 +117,7 @@ CANDIDATES = [  # (label, preset, overrides)
 
 def preset(seconds: float = 180, every: float = 30, n_eval: int = 500, only: str = ""):
     """Each candidate trained for ``seconds`` of one thread (evaluation excluded), FID of
-    ``n_eval`` digits (DDIM, the config's steps and guidance) every ``every`` seconds."""
+    ``n_eval`` digits (UniPC, the config's steps and guidance) every ``every`` seconds."""
     torch.set_num_threads(1)
     ds = data.load_images("mnist")
     q = metrics.SampleQuality(metrics.load_classifier(), ds)
@@ -165,13 +171,15 @@ def compare(n: int = 2000):
     floor = metrics.FID_FLOOR["mnist"]
     rows = []
     for name, label in (("gan_mlp_mnist", "GAN (MLP)"), ("gan_cdcgan_mnist", "GAN (conditional DCGAN)"),
-                        ("vae_conv-16d_mnist", "VAE (conv, 16-D)"), ("diffusion_mnist", "diffusion (DDIM 10, s = 2)")):
+                        ("vae_conv-16d_mnist", "VAE (conv, 16-D)"), ("diffusion_mnist", "diffusion")):
         path = checkpoints.SHIPPED_DIR / f"{name}.safetensors"
         if not path.exists():
             print(f"{name}: not shipped, skipped")
             continue
         model, meta = models.from_checkpoint(path)
         family = meta["family"]
+        if family == "diffusion":
+            label += f" (UniPC {model.config.sample_steps}, s = {model.config.guidance:g})"
         kw = {"labels": torch.arange(n) % 10} if getattr(model.config, "conditional", False) else {}
         x = model.sample(n, torch.Generator().manual_seed(0), **kw)
         s = q.score(x)
@@ -211,6 +219,8 @@ if __name__ == "__main__":
     p.add_argument("--n", type=int, default=2000)
     p.add_argument("--steps", type=int)
     p.add_argument("--guidance", type=float)
+    p.add_argument("--sampler", choices=diffusion.SAMPLERS, default="unipc")
+    p.add_argument("--interval", default="", help="quality: LO,HI, guidance above 1 only while t/T is in [LO, HI)")
     p.add_argument("--seconds", type=float, default=180)
     p.add_argument("--only", default="")
     p.add_argument("--write", action="store_true", help="quality: put the figures in the checkpoint's sidecar")
@@ -218,7 +228,8 @@ if __name__ == "__main__":
     if a.what == "latency":
         latency(a.checkpoint)
     elif a.what == "quality":
-        quality(a.checkpoint, a.n, a.steps, a.guidance, write=a.write)
+        quality(a.checkpoint, a.n, a.steps, a.guidance, write=a.write, sampler=a.sampler,
+                interval=a.interval)
     elif a.what == "guidance":
         guidance(a.checkpoint)
     elif a.what == "preset":

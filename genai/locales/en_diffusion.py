@@ -17,19 +17,24 @@ $$L_\text{simple} = \mathbb{E}_{t,\,x_0,\,\epsilon}\,\big\|\,\epsilon - \epsilon
 
 To draw, the **reverse process** starts from pure noise and removes a little of the predicted noise at
 each step. The full chain (DDPM) takes all 1,000 steps; **DDIM** (Song et al., 2021) jumps along the
-same path in a few. **Classifier-free guidance** (Ho & Salimans, 2022) asks the one network twice,
+same path in a few, and **UniPC** (Zhao et al., 2023, the default) uses the last steps' guesses as well,
+so that it needs about half of DDIM's steps. **Classifier-free guidance** (Ho & Salimans, 2022) asks the one network twice,
 with the label and without it, and pushes away from the unlabelled guess:
 $\hat\epsilon = \epsilon_\theta(x_t, t, \varnothing) + s\,\big(\epsilon_\theta(x_t, t, y) - \epsilon_\theta(x_t, t, \varnothing)\big)$
-($s$ = 0: any digit; 1: the asked-for digit; above 1: more of it).
+($s$ = 0: any digit; 1: the asked-for digit; above 1: more of it). Guidance above 1 is applied only in
+the middle of the chain, $0.5\,T \le t < 0.9\,T$ (Kynkäänniemi et al., 2024): at the start it would only push
+pure noise towards one stereotyped digit, and at the end it only thickens strokes.
 """,
     'diffusion.digit': 'Digit',
     'diffusion.digit_each': 'each digit in turn (0-9 by columns)',
     'diffusion.guidance': 'Guidance scale s',
     'diffusion.guidance_info': '0 ignores the label, 1 follows it, higher draws the asked-for digit more surely and more boldly',
-    'diffusion.steps': 'Sampling steps (DDIM)',
+    'diffusion.steps': 'Sampling steps (UniPC, DDIM)',
     'diffusion.steps_info': 'Fewer steps are faster and worse: this model needs about 10',
     'diffusion.sampler': 'Sampler',
-    'diffusion.ddim': 'DDIM (the steps above)',
+    'diffusion.sampler_info': 'UniPC and DDIM take the steps above; DDPM always takes all 1,000',
+    'diffusion.unipc': 'UniPC (the default)',
+    'diffusion.ddim': 'DDIM',
     'diffusion.ddpm': 'DDPM (all 1,000 steps: slow)',
     'diffusion.samples': 'Samples',
     'diffusion.reverse_title': 'The reverse process, step by step',
@@ -48,7 +53,7 @@ $\hat\epsilon = \epsilon_\theta(x_t, t, \varnothing) + s\,\big(\epsilon_\theta(x
     'diffusion.forward_strip': 'The same digit and noise at t = 0 … 999',
     'diffusion.forward_info': 'At t = {t}: √ᾱ = {signal} of the digit is left and the noise has standard deviation {noise}; the digit carries {share} of the signal\'s power. Strip: t = {ts}.',
     'diffusion.compare_steps_title': 'Steps against quality and time',
-    'diffusion.compare_steps_help': 'The same ten starting noises, drawn with 1, 2, 5, 10, 25 and 50 DDIM steps (one row each), timed; the digit classifier says how many it reads as the asked-for digit.',
+    'diffusion.compare_steps_help': 'The same ten starting noises, drawn with 1, 2, 5, 10, 25 and 50 UniPC steps (one row each), timed; the digit classifier says how many it reads as the asked-for digit.',
     'diffusion.compare_steps': 'Compare step counts',
     'diffusion.steps_grid': 'Rows: 1, 2, 5, 10, 25, 50 steps; columns: digits 0-9',
     'diffusion.steps_table': 'Time and quality',
@@ -85,6 +90,6 @@ $x_0$ is poor), five give broken digits, and past 10-25 steps the digits stop ch
 """,
     'err.p_uncond': 'p_uncond (the share of labels dropped) must be from 0 to 1 (got {value})',
     'err.digit_choice': 'Choose a digit from 0 to 9, or "each digit in turn" (got {value})',
-    'err.sampler_choice': 'Choose the sampler "ddim" or "ddpm" (got {value})',
+    'err.sampler_choice': 'Choose the sampler "unipc", "ddim" or "ddpm" (got {value})',
     'err.diffusion_needs_labels': 'The conditional diffusion model needs labelled images; choose a labelled data set',
 }

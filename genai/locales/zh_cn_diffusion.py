@@ -17,19 +17,23 @@ $$x_t = \sqrt{\bar\alpha_t}\,x_0 + \sqrt{1-\bar\alpha_t}\,\epsilon, \qquad \epsi
 $$L_\text{simple} = \mathbb{E}_{t,\,x_0,\,\epsilon}\,\big\|\,\epsilon - \epsilon_\theta(x_t, t, y)\,\big\|^2$$
 
 采样时，**反向过程**从纯噪声出发，每一步去掉一点预测出的噪声。完整的链（DDPM）要走全部 1000 步；
-**DDIM**（Song 等，2021）沿同一条路径只跳几步。**无分类器引导**（Ho 和 Salimans，2022）把同一个网络问两次，
+**DDIM**（Song 等，2021）沿同一条路径只跳几步；**UniPC**（Zhao 等，2023，默认采样器）还利用前几步的猜测，
+大约只需 DDIM 一半的步数。**无分类器引导**（Ho 和 Salimans，2022）把同一个网络问两次，
 一次带标签、一次不带，再朝远离“不带标签的猜测”的方向推：
 $\hat\epsilon = \epsilon_\theta(x_t, t, \varnothing) + s\,\big(\epsilon_\theta(x_t, t, y) - \epsilon_\theta(x_t, t, \varnothing)\big)$
-（$s$ = 0：任意数字；1：所要的数字；大于 1：更像所要的数字）。
+（$s$ = 0：任意数字；1：所要的数字；大于 1：更像所要的数字）。大于 1 的引导只用在链的中段
+$0.5\,T \le t < 0.9\,T$（Kynkäänniemi 等，2024）：开头用它只会把纯噪声推向一个千篇一律的数字，结尾用它只会让笔画变粗。
 """,
     'diffusion.digit': '数字',
     'diffusion.digit_each': '依次画每个数字（按列 0-9）',
     'diffusion.guidance': '引导强度 s',
     'diffusion.guidance_info': '0 忽略标签，1 按标签画，越大越确定地画出所要的数字、笔画也越粗',
-    'diffusion.steps': '采样步数（DDIM）',
+    'diffusion.steps': '采样步数（UniPC、DDIM）',
     'diffusion.steps_info': '步数越少越快，也越差：这个模型大约需要 10 步',
     'diffusion.sampler': '采样器',
-    'diffusion.ddim': 'DDIM（上面的步数）',
+    'diffusion.sampler_info': 'UniPC 和 DDIM 按上面的步数采样；DDPM 总是走全部 1000 步',
+    'diffusion.unipc': 'UniPC（默认）',
+    'diffusion.ddim': 'DDIM',
     'diffusion.ddpm': 'DDPM（全部 1000 步：慢）',
     'diffusion.samples': '样本',
     'diffusion.reverse_title': '反向过程，一步一步看',
@@ -48,7 +52,7 @@ $\hat\epsilon = \epsilon_\theta(x_t, t, \varnothing) + s\,\big(\epsilon_\theta(x
     'diffusion.forward_strip': '同一个数字、同一份噪声，t = 0 … 999',
     'diffusion.forward_info': '在 t = {t}：数字还剩 √ᾱ = {signal}，噪声的标准差为 {noise}；数字占信号功率的 {share}。条带中 t = {ts}。',
     'diffusion.compare_steps_title': '步数与质量、时间',
-    'diffusion.compare_steps_help': '同样十份起始噪声，分别用 1、2、5、10、25、50 步 DDIM 画出（每行一种），并计时；数字分类器给出其中有几个被认成所要的数字。',
+    'diffusion.compare_steps_help': '同样十份起始噪声，分别用 1、2、5、10、25、50 步 UniPC 画出（每行一种），并计时；数字分类器给出其中有几个被认成所要的数字。',
     'diffusion.compare_steps': '比较不同步数',
     'diffusion.steps_grid': '行：1、2、5、10、25、50 步；列：数字 0-9',
     'diffusion.steps_table': '时间与质量',
@@ -82,6 +86,6 @@ $\hat\epsilon = \epsilon_\theta(x_t, t, \varnothing) + s\,\big(\epsilon_\theta(x
 """,
     'err.p_uncond': 'p_uncond（丢弃标签的比例）必须在 0 到 1 之间（收到 {value}）',
     'err.digit_choice': '请选择 0 到 9 的数字，或“依次画每个数字”（收到 {value}）',
-    'err.sampler_choice': '请选择采样器 “ddim” 或 “ddpm”（收到 {value}）',
+    'err.sampler_choice': '请选择采样器 “unipc”、“ddim” 或 “ddpm”（收到 {value}）',
     'err.diffusion_needs_labels': '条件扩散模型需要带标签的图像；请选择一个带标签的数据集',
 }

@@ -21,10 +21,10 @@ from genai.ui.common import (AXES, HEAVY, INF, checkpoint_file, curves, menu_wit
 from genai.ui.i18n import L, error, page_error, t as tr
 
 DIGITS = [str(i) for i in range(10)]
-COMPARE_STEPS = (1, 2, 5, 10, 25, 50)  # DDIM step counts the steps-against-time grid shows
+COMPARE_STEPS = (1, 2, 5, 10, 25, 50)  # step counts (the default sampler) the steps-against-time grid shows
 CHAIN_FRAMES = 10  # columns of the reverse-process strip
 FORWARD_TS = (0, 50, 100, 200, 300, 400, 500, 600, 700, 800, 900, 999)  # the forward-process strip
-# a few DDIM steps take well under a second: each is shown for at least this long (and all of them
+# a few sampler steps take well under a second: each is shown for at least this long (and all of them
 # for at most REVERSE_SHOW_S), so that the reverse process can be watched
 REVERSE_PACE_S, REVERSE_SHOW_S = 0.2, 2.0
 # the three image families measured on the same digits and classifier (python bench/diffusion.py compare)
@@ -172,8 +172,8 @@ def build(runner) -> None:
                                  info=L("diffusion.guidance_info"))
             steps_n = gr.Slider(1, 100, diffusion.Config.sample_steps, step=1, label=L("diffusion.steps"),
                                 info=L("diffusion.steps_info"))
-            sampler = gr.Radio([(L("diffusion.ddim"), "ddim"), (L("diffusion.ddpm"), "ddpm")], value="ddim",
-                               label=L("diffusion.sampler"))
+            sampler = gr.Radio([(L(f"diffusion.{k}"), k) for k in diffusion.SAMPLERS], value="unipc",
+                               label=L("diffusion.sampler"), info=L("diffusion.sampler_info"))
             n = gr.Slider(1, 100, 40, step=1, label=L("gan.n_samples"))
             seed = gr.Number(0, label=L("common.seed"))
             sample_btn = gr.Button(L("gan.sample"), variant="primary")
@@ -250,7 +250,8 @@ def build(runner) -> None:
         x = model.sample(n_samples, generator=g, labels=labels_of(digit, model, n_samples), steps=steps,
                          guidance=guidance, sampler=sampler)
         took = tr("diffusion.took", request, n=n_samples, seconds=f"{time.perf_counter() - t0:.1f}",
-                  steps=model.config.timesteps if sampler == "ddpm" else steps, sampler=sampler.upper())
+                  steps=model.config.timesteps if sampler == "ddpm" else steps,
+                  sampler=diffusion.SAMPLER_NAMES[sampler])
         info_line = describe_checkpoint(meta, request) + tr("common.info_sep", request) + took
         return images.grid_image(x, nrow=10, scale=3), info_line
 
@@ -298,8 +299,7 @@ def build(runner) -> None:
         for k in COMPARE_STEPS:
             t0 = time.perf_counter()
             x = None
-            for _, _, x, _ in model.reverse(10, torch.Generator().manual_seed(0), labels, k, guidance, "ddim",
-                                            noise=noise):
+            for _, _, x, _ in model.reverse(10, torch.Generator().manual_seed(0), labels, k, guidance, noise=noise):
                 pass
             seconds = time.perf_counter() - t0
             grids.append(x)
