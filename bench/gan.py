@@ -4,7 +4,7 @@ preset's progress in time, and sampling latency. Needs ../shared/data (or GENAI_
     python bench/gan.py quality      # FID / class entropy of each shipped GAN vs the noise floor
     python bench/gan.py throughput   # images/s as a share of this machine's fp32 matmul rate
     python bench/gan.py speedups     # a DCGAN step with fused Adam and channels_last, or not
-    python bench/gan.py truncation   # the shipped MLP GAN with z scaled by 0.6-1
+    python bench/gan.py truncation   # the shipped MLP GAN with z scaled by 0.6-1 (--checkpoint, --write PSI)
     python bench/gan.py preset       # cpu-fast: time to FID <= --target x the floor, FID after 120 s
     python bench/gan.py latency      # 64 samples from the shipped DCGAN, p50
     python bench/gan.py ablate --preset cpu-fast --seconds 120 --row "R1 gamma 1: r1=1" ...
@@ -165,18 +165,36 @@ def preset_progress(preset: str = "cpu-fast", seconds: float = 120, target: floa
                 reached = clock
     print(f"time to FID <= {target} x floor: {reached:.0f} s" if reached else f"{target} x floor not reached")
 
-def truncation(checkpoint: str = "gan_mlp_mnist", psis=(1.0, 0.9, 0.8, 0.7, 0.6), n: int = 2000):
-    """The truncation trick (Brock et al. 2019) as z scaled by psi: fewer odd samples, or less variety?"""
+def truncation(checkpoint: str = "gan_mlp_mnist", psis=(1.0, 0.9, 0.8, 0.7, 0.6), n: int = 2000,
+               write: float = 0.0):
+    """The truncation trick (Brock et al. 2019) as z scaled by psi: fewer odd samples, or less variety?
+    A conditional G is asked for 0-9 in turn, and the asked-for share is printed too. ``write``:
+    make that psi the checkpoint's sampling default (config ``truncation``), with its figures."""
     ds = data.load_images("mnist")
     q = metrics.SampleQuality(metrics.load_classifier(), ds, n_real=2000)
     floor = q.score(ds.train_x[:n].float() / 255)["fid"]
-    model, _ = models.from_checkpoint(checkpoints.find(checkpoint, "gan", runs_dir=os.devnull).path)
-    print(f"{checkpoint}, {n} samples; | psi | FID / floor | class entropy | confident > 0.9 | Inception Score |")
-    for psi in psis:
+    path = checkpoints.find(checkpoint, "gan", runs_dir=os.devnull).path
+    model, _ = models.from_checkpoint(path)
+    labels = torch.arange(n) % 10 if model.config.conditional else None
+    print(f"{checkpoint}, {n} samples; | psi | FID / floor | class entropy | confident > 0.9 | Inception Score "
+          f"| asked-for |")
+    scores = {}
+    for psi in sorted({*psis, write} - {0.0}, reverse=True):
         z = torch.randn(n, model.config.z_dim, generator=torch.Generator().manual_seed(0)) * psi
-        s = q.score(model.generate_from(z))
+        s = scores[psi] = q.score(model.generate_from(z, labels), labels)
+        asked = f"{s['label_match']:.1%}" if labels is not None else "-"
         print(f"| {psi} | {s['fid'] / floor:.2f} | {s['class_entropy']:.4f} | {s['confident']:.3f} "
-              f"| {s['inception_score']:.2f} |", flush=True)
+              f"| {s['inception_score']:.2f} | {asked} |", flush=True)
+    if write:
+        tensors, meta = checkpoints.load(path)
+        weights, _ = checkpoints.split_optim(tensors)
+        keep = {k: v for k, v in meta.items() if k not in checkpoints.RESERVED}
+        keep["metrics_by"] = (f"python bench/gan.py truncation --checkpoint {checkpoint} --write {write}: "
+                              f"{n} samples" + (", 0-9 in turn" if labels is not None else ""))
+        checkpoints.save(path, weights, family="gan", config={**meta["config"], "truncation": write},
+                         step=meta["step"], dataset=meta["dataset"], metrics={**meta["metrics"], **scores[write]},
+                         extra=keep)
+        print(f"wrote truncation {write} and its figures into {path.with_suffix('.json').name}")
 
 
 def _overrides(text: str) -> dict:
@@ -418,6 +436,8 @@ if __name__ == "__main__":
     p.add_argument("--steps", type=int, default=0, help="ablate: train this many steps instead of --seconds")
     p.add_argument("--seconds", type=float, default=120)
     p.add_argument("--target", type=float, default=2.0, help="preset: FID as a multiple of the noise floor")
+    p.add_argument("--checkpoint", default="gan_mlp_mnist", help="truncation: a shipped GAN checkpoint")
+    p.add_argument("--write", type=float, default=0.0, help="truncation: make this psi the checkpoint's default")
     a = p.parse_args()
     print(f"torch {torch.__version__}, {os.cpu_count()} cores")
     if a.what in ("quality", "all"):
@@ -435,7 +455,7 @@ if __name__ == "__main__":
     if a.what == "parallel":
         parallel()
     if a.what == "truncation":
-        truncation()
+        truncation(a.checkpoint, write=a.write)
     if a.what == "speedups":
         speedups()
     if a.what == "ablate":

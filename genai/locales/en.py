@@ -277,6 +277,8 @@ run. Watchers cannot pause, stop or change it; *Fork* gives them a run of their 
     'common.info_trained': 'trained {steps} steps on {dataset}',
     'common.info_minutes': ' ({minutes} min)',
     'gan.info_is': 'Inception Score {score} (real digits 9.8)',
+    'gan.info_truncation': 'z scaled by {psi} when sampling (the truncation trick: surer digits, less variety)',
+    'gan.info_asked': 'the classifier reads {share} as the asked-for digit',
     'gan.info_close': 'its FID is {times} times that of real digits against each other (1 would be as close as real digits)',
     'gan.info_quality': 'FID {fid}, class entropy {entropy}, confident {confident}',
     'common.info_sep': '; ',

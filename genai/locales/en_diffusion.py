@@ -34,7 +34,7 @@ pure noise towards one stereotyped digit, and at the end it only thickens stroke
     'diffusion.sampler': 'Sampler',
     'diffusion.sampler_info': 'UniPC and DDIM take the steps above; DDPM always takes all 1,000',
     'diffusion.unipc': 'UniPC (the default)',
-    'diffusion.ddim': 'DDIM',
+    'diffusion.ddim': 'DDIM (the classic few-step sampler)',
     'diffusion.ddpm': 'DDPM (all 1,000 steps: slow)',
     'diffusion.samples': 'Samples',
     'diffusion.reverse_title': 'The reverse process, step by step',

@@ -193,6 +193,8 @@ $$p(x_1, \dots, x_T) = \prod_{t=1}^{T} p(x_t \mid x_{<t})$$
     'common.info_trained': '在 {dataset} 上训练了 {steps} 步',
     'common.info_minutes': '（{minutes} 分钟）',
     'gan.info_is': 'Inception 分数 {score}（真实数字为 9.8）',
+    'gan.info_truncation': '采样时 z 乘以 {psi}（截断技巧：数字更确定，多样性更少）',
+    'gan.info_asked': '分类器把其中 {share} 认作所要的数字',
     'gan.info_close': '它的 FID 是真实数字彼此之间 FID 的 {times} 倍（1 表示和真实数字一样接近）',
     'gan.info_quality': 'FID {fid}，类别熵 {entropy}，高置信度占比 {confident}',
     'common.info_sep': '；',

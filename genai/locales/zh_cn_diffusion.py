@@ -33,7 +33,7 @@ $0.5\,T \le t < 0.9\,T$（Kynkäänniemi 等，2024）：开头用它只会把�
     'diffusion.sampler': '采样器',
     'diffusion.sampler_info': 'UniPC 和 DDIM 按上面的步数采样；DDPM 总是走全部 1000 步',
     'diffusion.unipc': 'UniPC（默认）',
-    'diffusion.ddim': 'DDIM',
+    'diffusion.ddim': 'DDIM（经典的少步采样器）',
     'diffusion.ddpm': 'DDPM（全部 1000 步：慢）',
     'diffusion.samples': '样本',
     'diffusion.reverse_title': '反向过程，一步一步看',

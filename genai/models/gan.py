@@ -51,6 +51,9 @@ class Config:
     spectral_norm: bool = False  # D's layers spectrally normalised (Miyato et al. 2018), no batch norm
     diffaug: str = ""  # DiffAugment policy: "", "translation", "cutout" or "translation,cutout"
     r1: float = 0.0  # gamma of the R1 penalty on real images (0 turns it off)
+    # the truncation trick (Brock et al. 2019, BigGAN): sample() draws z ~ N(0, psi^2 I), which
+    # trades variety for surer digits; 1 is the training distribution
+    truncation: float = 1.0
 
 
 PRESETS = {
@@ -235,6 +238,9 @@ class Model(nn.Module):
         if unknown:
             raise ValueError(f"Unknown augmentation {', '.join(sorted(unknown))!r} in diffaug; "
                              f"use a comma-separated list of {', '.join(AUGMENTS)}")
+        if not 0 < config.truncation <= 1:  # also refuses NaN
+            raise ValueError(f"truncation (psi, the scale of z when sampling) must be in (0, 1] "
+                             f"(got {config.truncation})")
         self.config = config
         self.G = Generator(config)
         self.D = Discriminator(config)
@@ -346,10 +352,11 @@ class Model(nn.Module):
     @torch.no_grad()
     def sample(self, n: int, generator: torch.Generator | None = None, labels=None) -> torch.Tensor:
         """n images (n, 1, 28, 28) in [0, 1] on the CPU. The noise is drawn on the CPU from
-        ``generator``, so one seed gives the same images on every run."""
+        ``generator``, so one seed gives the same images on every run; scaled by the config's
+        truncation psi."""
         was_training = self.training
         self.eval()
-        z = torch.randn(n, self.config.z_dim, generator=generator).to(self.device)
+        z = torch.randn(n, self.config.z_dim, generator=generator).to(self.device) * self.config.truncation
         y = self._labels(n, labels, generator)
         x = self.sampler(z, y).float().add(1).div(2).clamp(0, 1).cpu()
         self.train(was_training)

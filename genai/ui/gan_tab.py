@@ -72,6 +72,8 @@ def describe_checkpoint(meta: dict, request=None) -> str:
     kind = tr("gan.info_conditional", request, kind=kind) if c.get("conditional") else kind
     parts = [tr("gan.info_model", request, kind=kind, loss=c["loss"], z=c["z_dim"]),
              trained(meta, request)]
+    if c.get("truncation", 1.0) < 1:
+        parts.append(tr("gan.info_truncation", request, psi=f"{c['truncation']:g}"))
     if "fid" in m:
         parts.append(tr("gan.info_quality", request, fid=f"{m['fid']:.2f}", entropy=f"{m['class_entropy']:.3f}",
                         confident=f"{m['confident']:.0%}"))
@@ -79,6 +81,8 @@ def describe_checkpoint(meta: dict, request=None) -> str:
             parts.append(tr("gan.info_close", request, times=f"{m['fid'] / metrics.FID_FLOOR[meta['dataset']]:.1f}"))
         if "inception_score" in m:  # checkpoints scored since the score was added
             parts.append(tr("gan.info_is", request, score=f"{m['inception_score']:.2f}"))
+        if "label_match" in m:
+            parts.append(tr("gan.info_asked", request, share=f"{m['label_match']:.1%}"))
     return tr("common.info_sep", request).join(parts)
 
 
