@@ -42,8 +42,30 @@ def test_loss_is_the_simplified_objective():
     assert model.loss(x0, y, torch.Generator().manual_seed(3)).item() == pytest.approx(expect.item(), rel=1e-5)
 
 
-def test_training_lowers_the_held_out_loss(digits):
-    model = tiny(lr=3e-3)
+def test_v_target_and_x0_from_invert_the_forward_process():
+    """v = sqrt(a) eps - sqrt(1 - a) x0 (Salimans & Ho 2022); from the true eps or v, x0_from
+    gives back the digit, at any t; and the v loss is the squared error on v."""
+    x0 = torch.rand(4, 1, 28, 28) * 2 - 1
+    eps = torch.randn(x0.shape, generator=torch.Generator().manual_seed(1))
+    for prediction in diffusion.PREDICTIONS:
+        model = tiny(prediction=prediction, p_uncond=0.0)
+        for t in (0, 400, 990):
+            tt = torch.full((4,), t)
+            x_t = model.noised(x0, tt, eps)
+            assert torch.allclose(model.x0_from(x_t, t, model.target(x0, tt, eps)), x0, atol=1e-3), (prediction, t)
+    a = model.alphas_cumprod[400]
+    assert torch.allclose(model.target(x0, torch.full((4,), 400), eps), a.sqrt() * eps - (1 - a).sqrt() * x0)
+    y, g = torch.arange(4), torch.Generator().manual_seed(3)
+    t = torch.randint(0, 1000, (4,), generator=g)
+    e = torch.randn(x0.shape, generator=g)
+    a = model.alphas_cumprod[t].view(-1, 1, 1, 1)
+    want = ((a.sqrt() * e - (1 - a).sqrt() * x0 - model.net(model.noised(x0, t, e), t, y).sample) ** 2).mean()
+    assert model.loss(x0, y, torch.Generator().manual_seed(3)).item() == pytest.approx(want.item(), rel=1e-5)
+
+
+@pytest.mark.parametrize("prediction", diffusion.PREDICTIONS)
+def test_training_lowers_the_held_out_loss(digits, prediction):
+    model = tiny(lr=3e-3, prediction=prediction)
     before = model.evaluate(digits, n=0)["loss"]
     opts, g = model.configure_optimizers(), torch.Generator().manual_seed(0)
     for _ in range(60):
@@ -124,6 +146,8 @@ def test_unipc_follows_the_long_path_more_closely_than_ddim():
 def test_bad_configs_are_refused():
     with pytest.raises(ValueError, match="p_uncond"):
         models.make_config("diffusion", "tiny", p_uncond=2.0)
+    with pytest.raises(ValueError, match="prediction"):
+        models.build("diffusion", preset="tiny", prediction="x0-ish")
     with pytest.raises(ValueError, match="guidance interval"):
         models.make_config("diffusion", "tiny", guide_from=0.9, guide_to=0.5)
     with pytest.raises(ValueError, match="noise schedule"):
