@@ -52,7 +52,8 @@ def test_v_target_and_x0_from_invert_the_forward_process():
         for t in (0, 400, 990):
             tt = torch.full((4,), t)
             x_t = model.noised(x0, tt, eps)
-            assert torch.allclose(model.x0_from(x_t, t, model.target(x0, tt, eps)), x0, atol=1e-3), (prediction, t)
+            back = model.x0_from(x_t, t, model.target(x0, tt, eps))
+            assert torch.allclose(back, x0, atol=1e-3), (prediction, t)
     a = model.alphas_cumprod[400]
     assert torch.allclose(model.target(x0, torch.full((4,), 400), eps), a.sqrt() * eps - (1 - a).sqrt() * x0)
     y, g = torch.arange(4), torch.Generator().manual_seed(3)
@@ -139,7 +140,8 @@ def test_unipc_follows_the_long_path_more_closely_than_ddim():
     unipc, ddim = draw(10, "unipc"), draw(10, "ddim")
     assert (unipc - reference).pow(2).mean() < 0.5 * (ddim - reference).pow(2).mean()
     asked = torch.arange(20) % 10  # with the checkpoint's guidance (measured: 98% read as asked)
-    read = metrics.load_classifier().embed(model.sample(20, torch.Generator().manual_seed(0), asked))[0].argmax(1)
+    drawn = model.sample(20, torch.Generator().manual_seed(0), asked)
+    read = metrics.load_classifier().embed(drawn)[0].argmax(1)
     assert (read == asked).sum() >= 17, read
 
 

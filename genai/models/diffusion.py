@@ -18,12 +18,14 @@ output v = sqrt(alpha_bar_t) * eps - sqrt(1 - alpha_bar_t) * x_0 (Salimans & Ho 
 "Progressive Distillation", sec. 4), trained by the same squared error on v. With x_t fixed, an
 error in v is an error in eps divided by sqrt(alpha_bar_t), so
 
-    || v - v_theta ||^2 = (1 + 1 / SNR_t) * || eps - eps_theta ||^2,   SNR_t = alpha_bar_t / (1 - alpha_bar_t)
+    || v - v_theta ||^2 = (1 + 1 / SNR_t) * || eps - eps_theta ||^2,
+    SNR_t = alpha_bar_t / (1 - alpha_bar_t):
 
 more weight on the noisiest steps, where a digit's shape is decided. Measured here: after 500
-steps of the small live preset, 1.56 times the FID floor with v against 32 with eps. Guidance mixes the
-conditional and unconditional predictions of the one network (Ho & Salimans 2022, eq. 6, written
-with s = 1 + w so that s = 0 is unconditional and s = 1 plain conditional):
+steps of the small live preset, 1.56 times the FID floor with v against 32 with eps.
+
+Guidance mixes the conditional and unconditional predictions of the one network (Ho & Salimans
+2022, eq. 6, written with s = 1 + w so that s = 0 is unconditional and s = 1 plain conditional):
 
     eps_hat = eps_theta(x_t, t, null) + s * (eps_theta(x_t, t, y) - eps_theta(x_t, t, null))
 
@@ -98,8 +100,8 @@ PRESETS = {
     "medium": dict(width=32, layers_per_block=1),  # about 2.5x the compute a step: for a GPU
     # the most steps in 3 minutes of one CPU thread: a quarter of the small model's compute a step
     # (about 0.25 s at batch 64, so ~700 steps), a higher learning rate decayed over those steps,
-    # and a short average of the weights (BENCHMARKS.md: what it reaches is far from clean digits)
-    # and v-prediction, which draws digits after a few hundred steps where eps-prediction draws blobs
+    # a short average of the weights, and v-prediction, which draws digits after a few hundred steps
+    # where eps-prediction draws blobs (BENCHMARKS.md: 1.03 times the FID floor after 180 s)
     "cpu-fast": dict(width=8, lr=2e-3, decay_steps=700, min_lr=2e-4, ema=0.99, prediction="v_prediction"),
     "lesson": dict(width=8, lr=2e-3, decay_steps=700, min_lr=2e-4, ema=0.99,  # cpu-fast, for a class
                    prediction="v_prediction"),
@@ -231,7 +233,8 @@ class Model(nn.Module):
         return torch.where(drop, torch.full_like(y, self.config.n_classes), y)
 
     def loss(self, x0, y, generator=None):
-        """L_simple (Ho et al. 2020, eq. 14), or its v form, the mean over pixels and images; x0 in [-1, 1]."""
+        """L_simple (Ho et al. 2020, eq. 14), or its v form: the mean over pixels and images; x0 in
+        [-1, 1]."""
         B = x0.size(0)
         t = torch.randint(0, self.config.timesteps, (B,), generator=generator).to(x0.device)  # (B,)
         eps = torch.randn(x0.shape, generator=generator).to(x0.device)  # (B, 1, 28, 28)
@@ -362,7 +365,8 @@ class Model(nn.Module):
             eps = torch.randn(x0.shape, generator=g).to(self.device)
             yy = yb.clamp_min(0).to(self.device) if c.conditional else None
             pred = self.net(self.noised(x0, t, eps), t, yy).sample  # the trained weights, as the train loss
-            total += F.mse_loss(pred.float(), self.target(x0, t, eps), reduction="sum").item() / pred[0].numel()
+            err = F.mse_loss(pred.float(), self.target(x0, t, eps), reduction="sum")
+            total += err.item() / pred[0].numel()
         self.train(was_training)
         return total / len(x)
 
