@@ -45,6 +45,8 @@ def test_endpoints_are_named(client):
 def test_sample_a_digit_with_guidance_and_steps(app, client):
     grid, info = client.predict(app["name"], 12, 0, "7", 3.0, 4, "ddim", api_name="/diffusion_sample")
     assert grid and "12 digits in" in info and "(4 DDIM steps)" in info and "guidance 3" in info
+    grid, info = client.predict(app["name"], 4, 0, "3", 3.0, 5, "unipc", api_name="/diffusion_sample")
+    assert grid and "(5 UniPC steps)" in info
 
 
 def test_reverse_process_streams_every_step(app, client):
