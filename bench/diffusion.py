@@ -46,13 +46,15 @@ def latency(path=SHIPPED, n: int = 64, reps: int = 3):
     print(f"{n} digits, one thread, median of {reps}")
     print("| sampler | steps | guidance | network passes a digit | seconds |")
     print("|---|---|---|---|---|")
+    def passes(ts, s):  # guided steps (inside the interval) run the network twice, the others once
+        return sum(2 if model.guidance_at(t, s) not in (0, 1) else 1 for t in ts)
+
     for sampler in ("unipc", "ddim"):
         for steps in (1, 2, 3, 4, 5, 6, 10, 20):
-            for s in (g, 1.0):  # guided: two network passes a step (inside the interval); s = 1: one
-                ts = diffusion.timesteps_of(model.config, steps, sampler)
-                passes = sum(2 if model.guidance_at(t, s) != 1 else 1 for t in ts)
+            for s in (g, 1.0):
+                n_passes = passes(diffusion.timesteps_of(model.config, steps, sampler), s)
                 sec = timed(lambda: model.sample(n, torch.Generator().manual_seed(0), labels, steps, s, sampler), reps)
-                print(f"| {diffusion.SAMPLER_NAMES[sampler]} | {steps} | {s:g} | {passes} | {sec:.2f} |", flush=True)
+                print(f"| {diffusion.SAMPLER_NAMES[sampler]} | {steps} | {s:g} | {n_passes} | {sec:.2f} |", flush=True)
     # every DDPM step does the same work: time 100 of the 1,000 and multiply
     chain = model.reverse(n, torch.Generator().manual_seed(0), labels, guidance=g, sampler="ddpm")
     next(chain)
@@ -60,9 +62,9 @@ def latency(path=SHIPPED, n: int = 64, reps: int = 3):
     for _ in range(100):
         next(chain)
     per = (time.perf_counter() - t) / 100
-    passes = sum(2 if model.guidance_at(t, g) != 1 else 1 for t in range(model.config.timesteps))
+    n_passes = passes(range(model.config.timesteps), g)
     # the 100 steps timed are the noisiest, outside the guidance interval: one network pass each
-    print(f"| DDPM | {model.config.timesteps} | {g:g} | {passes} | {per * passes:.0f} "
+    print(f"| DDPM | {model.config.timesteps} | {g:g} | {n_passes} | {per * n_passes:.0f} "
           f"(100 unguided steps timed: {per * 1e3:.0f} ms a pass) |")
 
 
@@ -88,15 +90,11 @@ def quality(path=SHIPPED, n: int = 2000, steps: int | None = None, guidance: flo
           f"({s['fid'] / floor:.2f} x floor), class entropy {s['class_entropy']:.4f}, confident {s['confident']:.3f}, "
           f"IS {s['inception_score']:.2f}, asked-for digit {s['label_match']:.3f}", flush=True)
     if write:  # these figures into the checkpoint's sidecar (the tab's info line reads them)
-        tensors, meta = checkpoints.load(path)
-        weights, _ = checkpoints.split_optim(tensors)
-        keep = {k: v for k, v in meta.items() if k not in checkpoints.RESERVED}
-        keep["metrics_by"] = f"python bench/diffusion.py quality --write: {n} digits, 0-9 in turn, {how}"
         # the card's defaults become the settings measured, so that its figures are what it draws
-        config = {**meta["config"], "sample_steps": steps or c.sample_steps, "guide_from": c.guide_from,
-                  "guide_to": c.guide_to, "guidance": c.guidance if guidance is None else guidance}
-        checkpoints.save(path, weights, family=meta["family"], config=config, step=meta["step"],
-                         dataset=meta["dataset"], metrics={**meta.get("metrics", {}), **s}, extra=keep)
+        config = {"sample_steps": steps or c.sample_steps, "guide_from": c.guide_from, "guide_to": c.guide_to,
+                  "guidance": c.guidance if guidance is None else guidance}
+        checkpoints.rewrite(path, config=config, metrics=s, extra={
+            "metrics_by": f"python bench/diffusion.py quality --write: {n} digits, 0-9 in turn, {how}"})
         print(f"wrote the figures into {Path(path).with_suffix('.json').name} (optimizer state dropped)")
     return s
 

@@ -186,14 +186,9 @@ def truncation(checkpoint: str = "gan_mlp_mnist", psis=(1.0, 0.9, 0.8, 0.7, 0.6)
         print(f"| {psi} | {s['fid'] / floor:.2f} | {s['class_entropy']:.4f} | {s['confident']:.3f} "
               f"| {s['inception_score']:.2f} | {asked} |", flush=True)
     if write:
-        tensors, meta = checkpoints.load(path)
-        weights, _ = checkpoints.split_optim(tensors)
-        keep = {k: v for k, v in meta.items() if k not in checkpoints.RESERVED}
-        keep["metrics_by"] = (f"python bench/gan.py truncation --checkpoint {checkpoint} --write {write}: "
-                              f"{n} samples" + (", 0-9 in turn" if labels is not None else ""))
-        checkpoints.save(path, weights, family="gan", config={**meta["config"], "truncation": write},
-                         step=meta["step"], dataset=meta["dataset"], metrics={**meta["metrics"], **scores[write]},
-                         extra=keep)
+        by = (f"python bench/gan.py truncation --checkpoint {checkpoint} --write {write}: {n} samples"
+              + (", 0-9 in turn" if labels is not None else ""))
+        checkpoints.rewrite(path, config={"truncation": write}, metrics=scores[write], extra={"metrics_by": by})
         print(f"wrote truncation {write} and its figures into {path.with_suffix('.json').name}")
 
 

@@ -165,16 +165,8 @@ def cmd_strip(args) -> int:
     """Drop the optimizer state from a checkpoint (a shipped file needs only the weights)."""
     from genai import checkpoints
 
-    tensors, meta = checkpoints.load(args.checkpoint)
-    weights, optim = checkpoints.split_optim(tensors)
-    keep = {k: v for k, v in meta.items() if k not in checkpoints.RESERVED}
-    if args.half:  # half the size; loading casts back to the model's float32
-        weights = {k: v.half() if v.is_floating_point() else v for k, v in weights.items()}
-        keep["stored_dtype"] = "float16"
-    path = checkpoints.save(args.checkpoint, weights, family=meta["family"], config=meta["config"],
-                            step=meta.get("step", 0), dataset=meta.get("dataset", ""),
-                            metrics=meta.get("metrics", {}), extra=keep)
-    print(f"{path}: dropped {len(optim)} optimizer tensors; {path.stat().st_size / 2**20:.1f} MB")
+    path, dropped = checkpoints.rewrite(args.checkpoint, half=args.half)
+    print(f"{path}: dropped {dropped} optimizer tensors; {path.stat().st_size / 2**20:.1f} MB")
     return 0
 
 

@@ -141,6 +141,24 @@ def save(path: str | os.PathLike, tensors: dict[str, torch.Tensor], *, family: s
     return path
 
 
+def rewrite(path: str | os.PathLike, *, config: dict | None = None, metrics: dict | None = None,
+            extra: dict | None = None, half: bool = False) -> tuple[Path, int]:
+    """Save a checkpoint again in place with its weights only (the optimizer state dropped; as
+    float16 with ``half``), ``config`` and ``metrics`` merged into its own and ``extra`` fields
+    added: what stripping a file for shipping or writing measured figures into its card needs.
+    Returns the path and how many optimizer tensors were dropped."""
+    tensors, meta = load(path)
+    weights, optim = split_optim(tensors)
+    keep = {k: v for k, v in meta.items() if k not in RESERVED}
+    if half:  # half the size; loading casts back to the model's float32
+        weights = {k: v.half() if v.is_floating_point() else v for k, v in weights.items()}
+        keep["stored_dtype"] = "float16"
+    saved = save(path, weights, family=meta["family"], config={**meta["config"], **(config or {})},
+                 step=meta.get("step", 0), dataset=meta.get("dataset", ""),
+                 metrics={**meta.get("metrics", {}), **(metrics or {})}, extra={**keep, **(extra or {})})
+    return saved, len(optim)
+
+
 def copy_to(path: str | os.PathLike, folder: str | os.PathLike) -> Path:
     """A copy of a checkpoint (weights and sidecar) under ``folder`` with a fresh name, so that
     a fork starts from a file the run it came from will not overwrite."""

@@ -29,6 +29,21 @@ def test_round_trip(tmp_path):
     assert torch.equal(model.generate_from(z), again.generate_from(z))
 
 
+def test_rewrite_merges_config_and_metrics_and_keeps_the_card(tmp_path):
+    """What the benches' --write does: new figures and settings in, the rest of the card kept."""
+    model = tiny_gan()
+    path = checkpoints.save(tmp_path / "g", model.state_dict(), family="gan", config=models.config_dict(model),
+                            step=7, dataset="digits", metrics={"fid": 1.5, "confident": 0.5},
+                            extra={"train_seconds": 12.0})
+    checkpoints.rewrite(path, config={"truncation": 0.7}, metrics={"fid": 1.2}, extra={"metrics_by": "a bench"})
+    again, meta = models.from_checkpoint(path)
+    assert again.config.truncation == 0.7 and again.config.z_dim == model.config.z_dim
+    assert meta["metrics"] == {"fid": 1.2, "confident": 0.5} and meta["step"] == 7
+    assert meta["train_seconds"] == 12.0 and meta["metrics_by"] == "a bench"
+    for k, v in model.state_dict().items():
+        assert torch.equal(v, again.state_dict()[k]), k
+
+
 def test_crash_mid_write_keeps_previous_checkpoint(tmp_path, monkeypatch):
     path = save_tiny(tmp_path / "g")
     before = path.read_bytes()
