@@ -90,6 +90,41 @@ def test_lr_schedule_and_weight_decay_groups(text_data):
     assert m["lr"] == pytest.approx(1e-4) and int(model.steps_done) == 1
 
 
+def test_muon_takes_the_hidden_matrices_and_learns(text_data):
+    model = tiny(text_data, optimizer="muon")
+    opts = model.configure_optimizers()
+    assert set(opts) == {"opt", "muon"}
+    names = {id(p): n for n, p in model.named_parameters()}
+    in_muon = [names[id(p)] for g in opts["muon"].param_groups for p in g["params"]]
+    in_adamw = [names[id(p)] for g in opts["opt"].param_groups for p in g["params"]]
+    assert in_muon and all(model.get_parameter(n).dim() == 2 for n in in_muon)
+    assert in_muon == [n for n in names.values() if ".h." in n and n.endswith("weight") and "ln_" not in n]
+    assert sorted(in_muon + in_adamw) == sorted(names.values())  # each parameter once
+    before = model.evaluate(text_data)["loss"]
+    gen = torch.Generator().manual_seed(0)
+    for _ in range(40):
+        m = model.train_step(model.make_batch(text_data, 16, gen), opts)
+    assert opts["muon"].param_groups[0]["lr"] == m["lr"]  # the schedule drives both
+    assert model.evaluate(text_data)["loss"] < before - 1.0
+
+
+def test_a_muon_run_resumes_with_both_optimizers_states(text_data, tmp_path):
+    from genai.trainer import TrainSpec, train as run
+
+    spec = dict(family="gpt", dataset="sentences", batch_size=8, eval_every=10, sample_every=10)
+    first = run(TrainSpec(preset="tiny", overrides={"optimizer": "muon"}, steps=3, out=str(tmp_path / "a"), **spec),
+                lambda e: None, data=text_data, device=torch.device("cpu"))
+    tensors, meta = checkpoints.load(first, "gpt")
+    states = checkpoints.optimizer_states(tensors, meta)
+    assert set(states) == {"opt", "muon"}
+    assert all("momentum_buffer" in s for s in states["muon"]["state"].values())
+    events = []
+    last = run(TrainSpec(preset="tiny", init_from=str(first), steps=2, out=str(tmp_path / "b"), **spec),
+               events.append, data=text_data, device=torch.device("cpu"))
+    assert "error" not in {e.kind for e in events}, [e.data for e in events if e.kind == "error"]
+    assert checkpoints.load(last, "gpt")[1]["step"] == 5
+
+
 # ---------------------------------------------------------------- tokenizer
 def test_tokenizer_round_trips_seen_text_and_survives_unseen(trained):
     seen = "To be,  or not\n\n\nto be:\tthe question!" if "\t" in trained.config.vocab else \
@@ -299,6 +334,10 @@ def test_bad_configs_are_refused():
         models.build("gpt", preset="tiny", arch="rnn")
     with pytest.raises(ValueError, match="multiple"):
         models.build("gpt", preset="tiny", n_embd=30, n_head=4)
+    with pytest.raises(ValueError, match="optimizer"):
+        models.build("gpt", preset="tiny", optimizer="sgd")
+    with pytest.raises(ValueError, match="LSTM"):
+        models.build("gpt", preset="tiny", arch="lstm", optimizer="muon")
     for name in gpt.PRESETS:
         models.make_config("gpt", name)
 
