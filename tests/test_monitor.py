@@ -128,3 +128,21 @@ def test_a_tabs_curves_send_the_page_a_few_hundred_points_however_long_the_run()
     assert df[df.series == "heldout"].step.tolist() == [500, 1000]
     short = curves(SimpleNamespace(rows=rows[:30]), ["loss"])
     assert short.step.tolist() == list(range(1, 31))
+
+
+def test_a_series_not_measured_yet_is_named_from_the_first_frame():
+    """Gradio's LinePlot fixes its colours from the first frame it draws: a held-out curve that
+    starts later must be in that frame already (as a point that draws nothing), or it never shows."""
+    from types import SimpleNamespace
+
+    from genai.ui.common import curves
+
+    rows = [{"step": s, "loss": 3.0 - s / 100} for s in range(1, 21)]
+    df = curves(SimpleNamespace(rows=rows), ["loss", "heldout_loss"])
+    assert set(df.series) == {"loss", "heldout_loss"}
+    held = df[df.series == "heldout_loss"]
+    assert len(held) == 1 and held.value.isna().all() and held.step.iloc[0] == 1
+    rows.append({"step": 20, "heldout_loss": 2.9})
+    held = curves(SimpleNamespace(rows=rows), ["loss", "heldout_loss"]).query("series == 'heldout_loss'")
+    assert held.value.tolist() == [2.9]  # measured: the placeholder is gone
+    assert curves(SimpleNamespace(rows=[]), ["loss", "heldout_loss"]).empty  # nothing yet: no frame

@@ -358,6 +358,7 @@ run. Watchers cannot pause, stop or change it; *Fork* gives them a run of their 
     'vae.map_data': 'Held-out digits from *{dataset}*.',
     'plot.train': 'train',
     'plot.heldout': 'held-out',
+    'plot.heldout_per_char': 'held-out, per character',
     'err.give_beta_lr': 'Give β and the learning rate (1 and 1e-3 are a good start)',
     'err.ckpt_no_file': '{name}: no such checkpoint file',
     'err.ckpt_no_sidecar': '{name}: the JSON sidecar {sidecar} is missing',

@@ -274,6 +274,7 @@ $$p(x_1, \dots, x_T) = \prod_{t=1}^{T} p(x_t \mid x_{<t})$$
     'vae.map_data': '留出数字来自 *{dataset}*。',
     'plot.train': '训练集',
     'plot.heldout': '留出集',
+    'plot.heldout_per_char': '留出集（每字符）',
     'err.give_beta_lr': '请填写 β 和学习率（1 和 1e-3 是不错的起点）',
     'err.ckpt_no_file': '{name}：没有这个检查点文件',
     'err.ckpt_no_sidecar': '{name}：缺少 JSON 附属文件 {sidecar}',

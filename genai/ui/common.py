@@ -69,6 +69,12 @@ def curves(job: Job | None, keys: list[str]) -> pd.DataFrame:
             # 120 points, 42-51 (BENCHMARKS.md). Every k-th point, and the newest.
             stride = max(1, -(-len(mine) // MAX_POINTS))
             rows += mine[::stride] + (mine[-1:] if (len(mine) - 1) % stride else [])
+    if rows:
+        # every asked-for series from the first frame a plot draws: Gradio's LinePlot fixes its
+        # colours (Vega's colour domain) then and never draws a series that appears later, such as
+        # a held-out loss first measured at step 100; a not-a-number point draws nothing
+        have = {r[2] for r in rows}
+        rows += [(rows[0][0], math.nan, k) for k in keys if k not in have]
     # typed even when empty: the plot fixes its axis types from the first frame it is sent
     return pd.DataFrame(rows, columns=["step", "value", "series"]).astype({"step": "int64", "value": "float64", "series": "str"})
 
