@@ -13,6 +13,8 @@ one at a time in BENCHMARKS.md (python bench/gan.py ablate):
   r1       Mescheder et al. 2018, "Which Training Methods for GANs do actually Converge?", Eq. 9:
            (gamma / 2) E[||grad_x D(x)||^2] on real images
   lr_g / lr_d  Heusel et al. 2017 (TTUR): D and G on their own learning rates
+  topk     Sinha et al. 2020, "Top-k Training of GANs": G learns only from the k fakes D finds most
+           real, k shrinking from the whole batch to the share ``topk``
 Images are scaled to [-1, 1] for training (G ends in tanh) and returned in [0, 1].
 """
 from __future__ import annotations
@@ -54,6 +56,10 @@ class Config:
     # the truncation trick (Brock et al. 2019, BigGAN): sample() draws z ~ N(0, psi^2 I), which
     # trades variety for surer digits; 1 is the training distribution
     truncation: float = 1.0
+    # top-k training: the share of each batch's fakes G learns from shrinks from 1 to this share
+    # by ``topk_decay`` a step (0.99992: the paper's 0.99 an epoch, 8,000 digits at batch 64)
+    topk: float = 1.0
+    topk_decay: float = 0.99992
 
 
 PRESETS = {
@@ -241,6 +247,9 @@ class Model(nn.Module):
         if not 0 < config.truncation <= 1:  # also refuses NaN
             raise ValueError(f"truncation (psi, the scale of z when sampling) must be in (0, 1] "
                              f"(got {config.truncation})")
+        if not (0 < config.topk <= 1 and 0 < config.topk_decay <= 1):
+            raise ValueError(f"topk (the share of fakes G learns from) and topk_decay must be in (0, 1] "
+                             f"(got {config.topk}, {config.topk_decay})")
         self.config = config
         self.G = Generator(config)
         self.D = Discriminator(config)
@@ -310,6 +319,8 @@ class Model(nn.Module):
         # (2) update G: make D call G(z) real ----------------------------------------------
         opts["G"].zero_grad(set_to_none=True)
         d_fake_g = self.D(aug(fake), yy).float()  # (B,) with the just-updated D
+        if c.topk < 1:  # Sinha et al. 2020, Alg. 1: the worst fakes' gradients point G the wrong way
+            d_fake_g = d_fake_g.topk(max(1, round(B * self.topk_share()))).values  # (k,)
         loss_g = g_loss(c.loss, d_fake_g)
         loss_g.backward()
         opts["G"].step()
@@ -319,6 +330,10 @@ class Model(nn.Module):
         score = torch.sigmoid if c.loss == "bce" else (lambda t: t)
         return {"loss_d": loss_d.item(), "loss_g": loss_g.item(),
                 "D(x)": score(d_real).mean().item(), "D(G(z))": score(d_fake).mean().item()}
+
+    def topk_share(self) -> float:
+        """The share of fakes G learns from at this step: 1, shrinking to ``topk``."""
+        return max(self.config.topk, self.config.topk_decay ** int(self.steps_done))
 
     @torch.no_grad()
     def _update_ema(self):
