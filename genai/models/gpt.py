@@ -38,8 +38,9 @@ from genai.locales import said
 FAMILY = "gpt"
 DATA_KIND = "text"
 # seconds a step takes on this server, for the queue's estimates (genai/jobs.py): the lesson as
-# measured alone on one thread (58 s for 1,200 steps), None for any other preset (a rough figure)
-SECONDS_PER_STEP = {"lesson": 0.049, None: 0.04}
+# measured alone on one thread (Muon: 73 s for 900 steps on a day the AdamW lesson took 77 s for
+# 1,200, 58 s before; so about 56 s on that faster day), None for any other preset (a rough figure)
+SECONDS_PER_STEP = {"lesson": 0.063, None: 0.04}
 ARCHS = ("gpt", "lstm")
 SPECIALS = ("<unk>", "<pad>", "<bos>", "<eos>")  # ids 0..3; characters follow from id 4
 UNK, PAD, BOS, EOS = range(4)
