@@ -40,7 +40,7 @@ DATA_KIND = "text"
 # seconds a step takes on this server, for the queue's estimates (genai/jobs.py): the lesson as
 # measured alone on one thread (Muon: 73 s for 900 steps on a day the AdamW lesson took 77 s for
 # 1,200, 58 s before; so about 56 s on that faster day), None for any other preset (a rough figure)
-SECONDS_PER_STEP = {"lesson": 0.063, None: 0.04}
+SECONDS_PER_STEP = {"lesson": 0.062, None: 0.04}
 ARCHS = ("gpt", "lstm")
 SPECIALS = ("<unk>", "<pad>", "<bos>", "<eos>")  # ids 0..3; characters follow from id 4
 UNK, PAD, BOS, EOS = range(4)
@@ -355,23 +355,23 @@ class Model(nn.Module):
 
     def configure_optimizers(self):
         """AdamW with weight decay on the 2-D weights (matmuls and embeddings) only, as nanoGPT:
-        biases and LayerNorm gains are not decayed."""
+        biases and LayerNorm gains are not decayed. With ``optimizer="muon"`` Muon takes the
+        blocks' weight matrices: it orthogonalises each matrix's momentum (Newton-Schulz), which
+        suits hidden matrices only, so the embedding (tied to the read-out) stays with AdamW."""
         c = self.config
-        params = [p for p in self.parameters() if p.requires_grad]  # parameters() lists a tied weight once
+        muon = [p for n, p in self.named_parameters() if p.requires_grad and p.dim() == 2
+                and not any(k in n for k in ("wte", "wpe", "lm_head"))] if c.optimizer == "muon" else []
+        taken = {id(p) for p in muon}
+        # parameters() lists a tied weight once
+        params = [p for p in self.parameters() if p.requires_grad and id(p) not in taken]
         groups = [{"params": [p for p in params if p.dim() >= 2], "weight_decay": c.weight_decay},
                   {"params": [p for p in params if p.dim() < 2], "weight_decay": 0.0}]
         fused = self.device.type in ("cuda", "cpu")
-        if c.optimizer == "adamw":
-            return {"opt": torch.optim.AdamW(groups, lr=c.lr, betas=(0.9, c.beta2), fused=fused)}
-        # Muon orthogonalises each matrix's momentum (Newton-Schulz), which suits the hidden
-        # matrices only: the embedding (tied to the read-out) and the 1-D gains stay with AdamW
-        hidden = [p for n, p in self.named_parameters() if p.requires_grad and p.dim() == 2
-                  and not any(k in n for k in ("wte", "wpe", "lm_head"))]
-        ids = {id(p) for p in hidden}
-        groups = [{**g, "params": [p for p in g["params"] if id(p) not in ids]} for g in groups]
-        return {"opt": torch.optim.AdamW(groups, lr=c.lr, betas=(0.9, c.beta2), fused=fused),
-                "muon": torch.optim.Muon(hidden, lr=c.lr, weight_decay=c.weight_decay,
-                                         adjust_lr_fn="match_rms_adamw")}
+        opts = {"opt": torch.optim.AdamW(groups, lr=c.lr, betas=(0.9, c.beta2), fused=fused)}
+        if muon:
+            opts["muon"] = torch.optim.Muon(muon, lr=c.lr, weight_decay=c.weight_decay,
+                                            adjust_lr_fn="match_rms_adamw")
+        return opts
 
     def lr_at(self, step: int) -> float:
         """Linear warm-up, then cosine decay from lr to min_lr by ``decay_steps`` (Loshchilov &

@@ -56,8 +56,10 @@ def owner(request: gr.Request | None) -> str:
 MAX_POINTS = 120  # points per series in a curve plot sent to the page (see curves)
 
 
-def curves(job: Job | None, keys: list[str]) -> pd.DataFrame:
-    """Long-format metrics (step, value, series) for a gr.LinePlot, only the given keys."""
+def curves(job: Job | None, keys: list[str], names: dict[str, str] | None = None) -> pd.DataFrame:
+    """Long-format metrics (step, value, series) for a gr.LinePlot, only the given keys. ``names``:
+    a metric's text key (e.g. "plot.heldout"), to name its curve in the language of the page that
+    started the run."""
     rows = []
     if job is not None:
         got = list(job.rows)
@@ -75,6 +77,9 @@ def curves(job: Job | None, keys: list[str]) -> pd.DataFrame:
         # a held-out loss first measured at step 100; a not-a-number point draws nothing
         have = {r[2] for r in rows}
         rows += [(rows[0][0], math.nan, k) for k in keys if k not in have]
+    if names:
+        lang = getattr(job, "lang", "en")
+        rows = [(step, value, tr(names[k], lang) if k in names else k) for step, value, k in rows]
     # typed even when empty: the plot fixes its axis types from the first frame it is sent
     return pd.DataFrame(rows, columns=["step", "value", "series"]).astype({"step": "int64", "value": "float64", "series": "str"})
 

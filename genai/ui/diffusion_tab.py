@@ -314,13 +314,9 @@ def build(runner) -> None:
         p = {**diffusion.Config().__dict__, **diffusion.PRESETS[name]}
         return p["lr"], diffusion.LESSON["steps"] if name == "lesson" else gr.skip()
 
-    def named(df, lang):  # the curves' names, in the language of the page that started the run
-        df["series"] = df["series"].map({"loss": tr("plot.train", lang), "heldout_loss": tr("plot.heldout", lang)})
-        return df
-
     def snapshot(job, sent_media: int):
         img = job.media[-1][1] if len(job.media) > sent_media else gr.skip()
-        plots = [named(curves(job, ["loss", "heldout_loss"]), getattr(job, "lang", "en")),
+        plots = [curves(job, ["loss", "heldout_loss"], {"loss": "plot.train", "heldout_loss": "plot.heldout"}),
                  curves(job, ["heldout_fid"])]
         plots = [df if len(df) else gr.skip() for df in plots]  # an empty first frame fixes no series
         return (status_line(job), *plots, img)

@@ -402,10 +402,8 @@ def build(runner) -> None:
 
     def snapshot(job):
         per_char = ["heldout_loss_per_char"] if job.spec.family == "lm" else []  # token models only
-        lang = getattr(job, "lang", "en")  # the curves' names, in the language of the page that started the run
-        df = curves(job, ["loss", "heldout_loss", *per_char])
-        df["series"] = df["series"].map({"loss": tr("plot.train", lang), "heldout_loss": tr("plot.heldout", lang),
-                                         "heldout_loss_per_char": tr("plot.heldout_per_char", lang)})
+        df = curves(job, ["loss", "heldout_loss", *per_char], {"loss": "plot.train", "heldout_loss": "plot.heldout",
+                                                               "heldout_loss_per_char": "plot.heldout_per_char"})
         text = job.media[-1][1] if job.media else gr.skip()
         return (status_line(job), df if len(df) else gr.skip(), text,
                 gr.Slider(maximum=max(len(job.media) - 1, 1), value=max(len(job.media) - 1, 0)))

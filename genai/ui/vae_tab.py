@@ -425,13 +425,9 @@ def build(runner) -> None:
         p = {**vae.Config().__dict__, **vae.PRESETS[name]}
         return p["z_dim"], p["lr"], vae.LESSON["steps"] if name == "lesson" else gr.skip()
 
-    def named(df, metric, lang):  # the curves' names, in the language of the page that started the run
-        df["series"] = df["series"].map({metric: tr("plot.train", lang), f"heldout_{metric}": tr("plot.heldout", lang)})
-        return df
-
     def snapshot(job, sent_media: int):
         img = job.media[-1][1] if len(job.media) > sent_media else gr.skip()
-        plots = [named(curves(job, [m, f"heldout_{m}"]), m, getattr(job, "lang", "en"))
+        plots = [curves(job, [m, f"heldout_{m}"], {m: "plot.train", f"heldout_{m}": "plot.heldout"})
                  for m in ("recon", "kl", "loss")]
         # an empty first frame would fix the plot's series (colours) to none: send nothing yet
         plots = [df if len(df) else gr.skip() for df in plots]
