@@ -34,7 +34,8 @@ from genai import checkpoints, data, metrics, models  # noqa: E402
 from genai.models import gan  # noqa: E402
 
 
-def quality(n: int = 2000):
+def quality(n: int = 2000, files=()):
+    """The shipped GAN checkpoints' sample quality, or that of the checkpoint files given."""
     ds = data.load_images("mnist")
     q = metrics.SampleQuality(metrics.load_classifier(), ds, n_real=2000)
     floor = q.score(ds.train_x[:n].float() / 255)
@@ -43,10 +44,11 @@ def quality(n: int = 2000):
           f"Inception Score {floor['inception_score']:.2f}")
     print("| checkpoint | FID | FID / floor | class entropy | confident > 0.9 | Inception Score |")
     print("|---|---|---|---|---|---|")
-    for c in checkpoints.list_checkpoints("gan", runs_dir=os.devnull):
-        model, _ = models.from_checkpoint(c.path)
+    paths = files or [c.path for c in checkpoints.list_checkpoints("gan", runs_dir=os.devnull)]
+    for path in paths:
+        model, _ = models.from_checkpoint(path)
         s = q.score(model.sample(n, generator=torch.Generator().manual_seed(0)))
-        print(f"| {c.name} | {s['fid']:.1f} | {s['fid'] / floor['fid']:.2f} | {s['class_entropy']:.4f} | {s['confident']:.3f} "
+        print(f"| {Path(path).stem} | {s['fid']:.1f} | {s['fid'] / floor['fid']:.2f} | {s['class_entropy']:.4f} | {s['confident']:.3f} "
               f"| {s['inception_score']:.2f} |")
 
 
@@ -197,15 +199,17 @@ def truncation(checkpoint: str = "gan_mlp_mnist", psis=(1.0, 0.9, 0.8, 0.7, 0.6)
     ds = data.load_images("mnist")
     q = metrics.SampleQuality(metrics.load_classifier(), ds, n_real=2000)
     floor = q.score(ds.train_x[:n].float() / 255)["fid"]
-    path = checkpoints.find(checkpoint, "gan", runs_dir=os.devnull).path
+    path = Path(checkpoint) if Path(checkpoint).is_file() else checkpoints.find(checkpoint, "gan", runs_dir=os.devnull).path
     model, _ = models.from_checkpoint(path)
     labels = torch.arange(n) % 10 if model.config.conditional else None
+    # a self-conditioned G draws its clusters once, the same for every psi
+    given = labels if labels is not None else model.labels_for(n, generator=torch.Generator().manual_seed(1))
     print(f"{checkpoint}, {n} samples; | psi | FID / floor | class entropy | confident > 0.9 | Inception Score "
           f"| asked-for |")
     scores = {}
     for psi in sorted({*psis, write} - {0.0}, reverse=True):
         z = torch.randn(n, model.config.z_dim, generator=torch.Generator().manual_seed(0)) * psi
-        s = scores[psi] = q.score(model.generate_from(z, labels), labels)
+        s = scores[psi] = q.score(model.generate_from(z, given), labels)
         asked = f"{s['label_match']:.1%}" if labels is not None else "-"
         print(f"| {psi} | {s['fid'] / floor:.2f} | {s['class_entropy']:.4f} | {s['confident']:.3f} "
               f"| {s['inception_score']:.2f} | {asked} |", flush=True)
@@ -455,12 +459,13 @@ if __name__ == "__main__":
     p.add_argument("--steps", type=int, default=0, help="ablate: train this many steps instead of --seconds")
     p.add_argument("--seconds", type=float, default=120)
     p.add_argument("--target", type=float, default=2.0, help="preset: FID as a multiple of the noise floor")
-    p.add_argument("--checkpoint", default="gan_mlp_mnist", help="truncation: a shipped GAN checkpoint")
+    p.add_argument("--checkpoint", default="gan_mlp_mnist", help="truncation: a shipped GAN checkpoint, or a file")
     p.add_argument("--write", type=float, default=0.0, help="truncation: make this psi the checkpoint's default")
+    p.add_argument("--file", action="append", default=[], help="quality: score this checkpoint file instead")
     a = p.parse_args()
     print(f"torch {torch.__version__}, {os.cpu_count()} cores")
     if a.what in ("quality", "all"):
-        quality()
+        quality(files=a.file)
     if a.what in ("throughput", "all"):
         throughput()
     if a.what in ("preset", "all"):

@@ -272,6 +272,7 @@ run. Watchers cannot pause, stop or change it; *Fork* gives them a run of their 
     'err.not_your_run': "That run is not one of this page's (or has no checkpoint yet): choose one from the list.",
     'err.no_checkpoint_called': 'No checkpoint called {name}: choose one from the list.',
     'ui.your_run': 'your run: {name}',
+    'gan.info_clusters': 'self-conditioned: G and D take one of {k} clusters of the training images that k-means found (no labels used)',
     'gan.info_conditional': 'conditional {kind}',
     'gan.info_model': '{kind}, {loss} loss, z = {z}',
     'common.info_trained': 'trained {steps} steps on {dataset}',

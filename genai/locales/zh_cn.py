@@ -188,6 +188,7 @@ $$p(x_1, \dots, x_T) = \prod_{t=1}^{T} p(x_t \mid x_{<t})$$
     'err.not_your_run': '这次运行不属于本页面（或者还没有检查点）：请从列表中选择。',
     'err.no_checkpoint_called': '没有名为 {name} 的检查点：请从列表中选择。',
     'ui.your_run': '你的运行：{name}',
+    'gan.info_clusters': '自条件：G 和 D 以 k-means 在训练图像中找到的 {k} 个聚类之一为条件（不用标签）',
     'gan.info_conditional': '条件 {kind}',
     'gan.info_model': '{kind}，{loss} 损失，z = {z}',
     'common.info_trained': '在 {dataset} 上训练了 {steps} 步',

@@ -15,6 +15,8 @@ one at a time in BENCHMARKS.md (python bench/gan.py ablate):
   lr_g / lr_d  Heusel et al. 2017 (TTUR): D and G on their own learning rates
   topk     Sinha et al. 2020, "Top-k Training of GANs": G learns only from the k fakes D finds most
            real, k shrinking from the whole batch to the share ``topk``
+  clusters Liu et al. 2020, "Diverse Image Generation via Self-Conditioned GANs": G and D are
+           conditioned on each training image's k-means cluster as on a label; no labels are used
 Images are scaled to [-1, 1] for training (G ends in tanh) and returned in [0, 1].
 """
 from __future__ import annotations
@@ -60,6 +62,16 @@ class Config:
     # by ``topk_decay`` a step (0.99992: the paper's 0.99 an epoch, 8,000 digits at batch 64)
     topk: float = 1.0
     topk_decay: float = 0.99992
+    # self-conditioning: the training images are split into this many k-means clusters (on their
+    # pixels) before training; G and D see an image's cluster as a conditional GAN sees its label,
+    # and sample() draws a cluster by its share of the data. The model needs no labels and is
+    # unconditional to its user. 0 turns it off.
+    clusters: int = 0
+
+
+def n_labels(c: Config) -> int:
+    """How many labels G and D are conditioned on: digits, clusters, or none."""
+    return c.n_classes if c.conditional else c.clusters
 
 
 PRESETS = {
@@ -99,8 +111,8 @@ class Generator(nn.Module):
     def __init__(self, c: Config):
         super().__init__()
         self.c = c
-        zin = c.z_dim + (c.z_dim if c.conditional else 0)
-        self.embed = nn.Embedding(c.n_classes, c.z_dim) if c.conditional else None
+        zin = c.z_dim + (c.z_dim if n_labels(c) else 0)
+        self.embed = nn.Embedding(n_labels(c), c.z_dim) if n_labels(c) else None
         w = c.g_width
         if c.arch == "mlp":
             self.net = nn.Sequential(
@@ -134,8 +146,10 @@ class Discriminator(nn.Module):
         # spectral norm already bounds D's slope, batch norm would undo that
         no_bn = c.loss == "wgan-gp" or c.spectral_norm
         norm2d = (lambda ch: nn.Identity()) if no_bn else nn.BatchNorm2d
-        # conditional: the label enters as ten one-hot input channels (Mirza & Osindero 2014)
-        cin = 1 + (c.n_classes if c.conditional else 0)
+        # conditional: the label enters as one-hot input planes beside the image (Mirza &
+        # Osindero 2014); digits or self-conditioning's clusters alike
+        self.n_labels = n_labels(c)
+        cin = 1 + self.n_labels
         if c.arch == "mlp":
             self.features = nn.Sequential(
                 nn.Flatten(), nn.Linear(cin * 28 * 28, 2 * w), nn.LeakyReLU(0.2),
@@ -152,15 +166,14 @@ class Discriminator(nn.Module):
             )
             feat = 2 * w * 7 * 7
         self.out = nn.Linear(feat, 1)
-        self.n_classes = c.n_classes if c.conditional else 0
         if c.spectral_norm:  # Miyato et al. 2018: every weight divided by its largest singular value
             for m in [*self.features, self.out]:
                 if isinstance(m, (nn.Conv2d, nn.Linear)):
                     nn.utils.parametrizations.spectral_norm(m)
 
     def forward(self, x, y=None):  # x: (B, 1, 28, 28), y: (B,) -> logits (B,)
-        if self.n_classes:  # (B, 1 + classes, 28, 28): the image, then a plane of 1s for its class
-            planes = F.one_hot(y, self.n_classes).to(x.dtype)[:, :, None, None].expand(-1, -1, 28, 28)
+        if self.n_labels:  # (B, 1 + labels, 28, 28): the image, then a plane of 1s for its label
+            planes = F.one_hot(y, self.n_labels).to(x.dtype)[:, :, None, None].expand(-1, -1, 28, 28)
             x = torch.cat([x, planes], 1)
         h = self.features(x)  # (B, 2w, 7, 7) for the DCGAN, (B, w) for the MLP
         return self.out(h.flatten(1)).squeeze(1)
@@ -250,6 +263,10 @@ class Model(nn.Module):
         if not (0 < config.topk <= 1 and 0 < config.topk_decay <= 1):
             raise ValueError(f"topk (the share of fakes G learns from) and topk_decay must be in (0, 1] "
                              f"(got {config.topk}, {config.topk_decay})")
+        if config.clusters and (config.conditional or config.clusters < 2):
+            raise ValueError("clusters (self-conditioning) needs at least 2 clusters and an unconditional GAN, "
+                             f"which has no labels of its own (got clusters={config.clusters}, "
+                             f"conditional={config.conditional})")
         self.config = config
         self.G = Generator(config)
         self.D = Discriminator(config)
@@ -265,7 +282,10 @@ class Model(nn.Module):
         g = torch.Generator().manual_seed(1234)  # fixed noise: the preview grid shows one z over time
         n = 80 if config.conditional else 64
         self.register_buffer("fixed_z", torch.randn(n, config.z_dim, generator=g), persistent=False)
-        self.register_buffer("fixed_y", torch.arange(n) % config.n_classes, persistent=False)
+        self.register_buffer("fixed_y", torch.arange(n) % max(1, n_labels(config)), persistent=False)
+        if config.clusters:  # fitted by prepare() and saved with the weights
+            self.register_buffer("centroids", torch.zeros(config.clusters, 28 * 28))
+            self.register_buffer("cluster_share", torch.zeros(config.clusters))
         self._quality = None
 
     @property
@@ -281,10 +301,30 @@ class Model(nn.Module):
     def prepare(self, data):
         if self.config.conditional and int(data.train_y.min()) < 0:
             raise said(ValueError, "err.conditional_needs_labels")
+        if self.config.clusters and not self.cluster_share.sum() > 0:  # fitted once, kept on resume
+            self.fit_clusters(data.train_x)
+
+    @torch.no_grad()
+    def fit_clusters(self, images):
+        """k-means (Lloyd's, k-means++ seeding, scikit-learn) on the training images' pixels:
+        the self-conditioned GAN's labels (Liu et al. 2020 cluster D's features; pixels are the
+        simplest features, and on MNIST's digits their clusters are 60-80% one digit)."""
+        from sklearn.cluster import KMeans
+
+        k = self.config.clusters
+        x = images.flatten(1).float().div(255).numpy()  # (N, 784) in [0, 1]
+        if len(x) < k:
+            raise ValueError(f"{k} clusters need at least {k} training images (got {len(x)})")
+        km = KMeans(k, n_init=3, random_state=0).fit(x)
+        self.centroids.copy_(torch.from_numpy(km.cluster_centers_))
+        self.cluster_share.copy_(torch.bincount(torch.from_numpy(km.labels_).long(), minlength=k) / len(x))
 
     def make_batch(self, data, batch_size, generator):
         x, y = data.batch(batch_size, generator)
-        x = x.to(self.device) * 2 - 1
+        x = x.to(self.device)
+        if self.config.clusters:  # each image's label is its nearest centroid
+            y = torch.cdist(x.flatten(1), self.centroids).argmin(1)
+        x = x * 2 - 1
         if self.config.arch == "dcgan":
             x = x.contiguous(memory_format=torch.channels_last)
         return x, y.to(self.device).clamp_min(0)
@@ -293,7 +333,7 @@ class Model(nn.Module):
         real, y = batch  # real: (B, 1, 28, 28) in [-1, 1]; y: (B,)
         c, B = self.config, real.size(0)
         z = torch.randn(B, c.z_dim, device=real.device)
-        yy = y if c.conditional else None
+        yy = y if n_labels(c) else None
         aug = (lambda x: diff_augment(x, c.diffaug)) if c.diffaug else (lambda x: x)
 
         # (1) update D: push D(x) up and D(G(z)) down ------------------------------------
@@ -353,15 +393,22 @@ class Model(nn.Module):
         """The generator that draws: the averaged one when there is one."""
         return self.G_ema if self.G_ema is not None else self.G
 
-    def _labels(self, n, labels, generator):
-        """Class labels for a conditional G: one label for all, one per image, or random."""
-        if not self.config.conditional:
+    def labels_for(self, n, labels=None, generator=None):
+        """Labels for a conditional G: one label for all, one per image, or random (None when G
+        takes none). Random labels are uniform over the classes, or the clusters drawn by their
+        share of the training images."""
+        k = n_labels(self.config)
+        if not k:
             return None
-        if labels is None:
-            labels = torch.randint(self.config.n_classes, (n,), generator=generator)
+        if labels is None and self.config.clusters:
+            share = self.cluster_share.float().cpu()
+            share = share if share.sum() > 0 else torch.ones(k)  # not fitted yet: uniform
+            labels = torch.multinomial(share, n, replacement=True, generator=generator)
+        elif labels is None:
+            labels = torch.randint(k, (n,), generator=generator)
         labels = torch.as_tensor(labels, dtype=torch.long)
-        if labels.min() < 0 or labels.max() >= self.config.n_classes:
-            raise ValueError(f"Class labels must lie in 0..{self.config.n_classes - 1}")
+        if labels.min() < 0 or labels.max() >= k:
+            raise ValueError(f"Class labels must lie in 0..{k - 1}")
         return labels.expand(n).to(self.device)
 
     @torch.no_grad()
@@ -372,7 +419,7 @@ class Model(nn.Module):
         was_training = self.training
         self.eval()
         z = torch.randn(n, self.config.z_dim, generator=generator).to(self.device) * self.config.truncation
-        y = self._labels(n, labels, generator)
+        y = self.labels_for(n, labels, generator)
         x = self.sampler(z, y).float().add(1).div(2).clamp(0, 1).cpu()
         self.train(was_training)
         return x
@@ -382,7 +429,7 @@ class Model(nn.Module):
         """Decode given noise vectors (a latent walk): (n, z_dim) -> (n, 1, 28, 28) in [0, 1]."""
         was_training = self.training
         self.eval()
-        y = self._labels(len(z), labels, None)
+        y = self.labels_for(len(z), labels)
         x = self.sampler(z.to(self.device), y).float().add(1).div(2).clamp(0, 1).cpu()
         self.train(was_training)
         return x
@@ -393,7 +440,7 @@ class Model(nn.Module):
 
         was_training = self.training
         self.eval()
-        y = self.fixed_y if self.config.conditional else None
+        y = self.fixed_y if n_labels(self.config) else None
         x = self.sampler(self.fixed_z, y).float().add(1).div(2).clamp(0, 1).cpu()
         self.train(was_training)
         return grid_image(x, nrow=10 if self.config.conditional else 8)

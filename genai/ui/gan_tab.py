@@ -72,6 +72,8 @@ def describe_checkpoint(meta: dict, request=None) -> str:
     kind = tr("gan.info_conditional", request, kind=kind) if c.get("conditional") else kind
     parts = [tr("gan.info_model", request, kind=kind, loss=c["loss"], z=c["z_dim"]),
              trained(meta, request)]
+    if c.get("clusters"):
+        parts.append(tr("gan.info_clusters", request, k=c["clusters"]))
     if c.get("truncation", 1.0) < 1:
         parts.append(tr("gan.info_truncation", request, psi=f"{c['truncation']:g}"))
     if "fid" in m:
@@ -185,8 +187,9 @@ def build(runner) -> None:
         gb = torch.Generator().manual_seed(seed_of(to_seed, "to_seed"))
         za = torch.randn(1, model.config.z_dim, generator=ga)
         zb = torch.randn(1, model.config.z_dim, generator=gb)
+        y = model.labels_for(1, generator=ga)  # a labelled G keeps one digit (or cluster) all the way
         t = torch.linspace(0, 1, n_frames).unsqueeze(1)
-        x = model.generate_from((1 - t) * za + t * zb)  # straight line in z: (n_frames, 1, 28, 28)
+        x = model.generate_from((1 - t) * za + t * zb, y)  # straight line in z: (n_frames, 1, 28, 28)
         frames_ = [images.grid_image(x[i: i + 1], scale=6, pad=0) for i in range(len(x))]
         gif_path = scratch_file("walk.gif")
         return images.grid_image(x, nrow=len(x), scale=3), images.to_gif(frames_, gif_path, bounce=True)
