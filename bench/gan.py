@@ -220,6 +220,20 @@ def truncation(checkpoint: str = "gan_mlp_mnist", psis=(1.0, 0.9, 0.8, 0.7, 0.6)
         print(f"wrote truncation {write} and its figures into {path.with_suffix('.json').name}")
 
 
+def clusters(ks=(10, 20, 30, 50)):
+    """Self-conditioning's labels: how pure the k-means clusters of the 8,000 training digits'
+    pixels are (the share of images whose cluster's most common digit is their own)."""
+    ds = data.load_images("mnist")
+    print("| clusters | purity | smallest cluster (images) |")
+    print("|---|---|---|")
+    for k in ks:
+        model = models.build("gan", preset="tiny", clusters=k)
+        model.fit_clusters(ds.train_x)
+        y = torch.cdist(ds.train_x.flatten(1).float() / 255, model.centroids).argmin(1)
+        pure = sum(int(torch.bincount(ds.train_y[y == j], minlength=10).max()) for j in range(k) if (y == j).any())
+        print(f"| {k} | {pure / len(y):.3f} | {int(torch.bincount(y, minlength=k).min())} |", flush=True)
+
+
 def _overrides(text: str) -> dict:
     """'r1=1,diffaug=translation;cutout' -> {'r1': 1, 'diffaug': 'translation,cutout'} (';' inside a value)"""
     out = {}
@@ -452,7 +466,7 @@ def stacking(ks=(1, 4, 8, 16, 30), reps: int = 20):
 if __name__ == "__main__":
     p = argparse.ArgumentParser()
     p.add_argument("what", choices=["quality", "throughput", "preset", "latency", "experiment", "lesson", "parallel",
-                                    "stacking", "ablate", "speedups", "truncation", "all"])
+                                    "stacking", "ablate", "speedups", "truncation", "clusters", "all"])
     p.add_argument("--preset", default="cpu-fast")
     p.add_argument("--row", action="append", default=[], help='"label: field=value,field=value"')
     p.add_argument("--batch", type=int, default=64)
@@ -466,6 +480,8 @@ if __name__ == "__main__":
     print(f"torch {torch.__version__}, {os.cpu_count()} cores")
     if a.what in ("quality", "all"):
         quality(files=a.file)
+    if a.what in ("clusters", "all"):
+        clusters()
     if a.what in ("throughput", "all"):
         throughput()
     if a.what in ("preset", "all"):

@@ -308,7 +308,7 @@ class Model(nn.Module):
     def fit_clusters(self, images):
         """k-means (Lloyd's, k-means++ seeding, scikit-learn) on the training images' pixels:
         the self-conditioned GAN's labels (Liu et al. 2020 cluster D's features; pixels are the
-        simplest features, and on MNIST's digits their clusters are 60-80% one digit)."""
+        simplest features: on MNIST, 20 clusters are 72% one digit; bench/gan.py clusters)."""
         from sklearn.cluster import KMeans
 
         k = self.config.clusters
