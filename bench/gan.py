@@ -199,7 +199,9 @@ def truncation(checkpoint: str = "gan_mlp_mnist", psis=(1.0, 0.9, 0.8, 0.7, 0.6)
     ds = data.load_images("mnist")
     q = metrics.SampleQuality(metrics.load_classifier(), ds, n_real=2000)
     floor = q.score(ds.train_x[:n].float() / 255)["fid"]
-    path = Path(checkpoint) if Path(checkpoint).is_file() else checkpoints.find(checkpoint, "gan", runs_dir=os.devnull).path
+    path = Path(checkpoint)
+    if not path.is_file():
+        path = checkpoints.find(checkpoint, "gan", runs_dir=os.devnull).path
     model, _ = models.from_checkpoint(path)
     labels = torch.arange(n) % 10 if model.config.conditional else None
     # a self-conditioned G draws its clusters once, the same for every psi
@@ -230,7 +232,8 @@ def clusters(ks=(10, 20, 30, 50)):
         model = models.build("gan", preset="tiny", clusters=k)
         model.fit_clusters(ds.train_x)
         y = torch.cdist(ds.train_x.flatten(1).float() / 255, model.centroids).argmin(1)
-        pure = sum(int(torch.bincount(ds.train_y[y == j], minlength=10).max()) for j in range(k) if (y == j).any())
+        pure = sum(int(torch.bincount(ds.train_y[y == j], minlength=10).max())
+                   for j in range(k) if (y == j).any())
         print(f"| {k} | {pure / len(y):.3f} | {int(torch.bincount(y, minlength=k).min())} |", flush=True)
 
 

@@ -264,8 +264,8 @@ class Model(nn.Module):
             raise ValueError(f"topk (the share of fakes G learns from) and topk_decay must be in (0, 1] "
                              f"(got {config.topk}, {config.topk_decay})")
         if config.clusters and (config.conditional or config.clusters < 2):
-            raise ValueError("clusters (self-conditioning) needs at least 2 clusters and an unconditional GAN, "
-                             f"which has no labels of its own (got clusters={config.clusters}, "
+            raise ValueError("clusters (self-conditioning) needs at least 2 clusters and an unconditional "
+                             f"GAN, which has no labels of its own (got clusters={config.clusters}, "
                              f"conditional={config.conditional})")
         self.config = config
         self.G = Generator(config)
