@@ -24,7 +24,7 @@ from real ones) and the **class entropy** (1 = all ten digits equally often; nea
 collapse*, the generator draws only a few kinds of digit). The **Inception Score** (from 1 to 10
 here; real digits score 9.8) is high when each digit is clear and all ten are drawn.
 The DCGAN the tab opens with is *self-conditioned* (Liu et al., 2020): before training, k-means
-sorted the training digits into 20 clusters (no labels), and $G$ and $D$ are told each image's
+sorted the training digits into 50 clusters (no labels), and $G$ and $D$ are told each image's
 cluster, so $G$ keeps the kinds of stroke apart instead of drawing shapes in between.
 """,
     'gan.experiment': r"""
