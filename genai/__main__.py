@@ -61,6 +61,10 @@ def cmd_train(args) -> int:
             raise ValueError(f"Unknown {kind} data set {args.dataset!r}; choose one of {', '.join(known)}"
                              + (" (or --text FILE)" if kind == "text" else ""))
     ranks, device = distributed.setup()  # torchrun: join the process group; otherwise nothing
+    if ranks.main and not args.name:  # a folder of its own, even beside a run started this second
+        from genai.runlog import claim_name
+
+        spec.name = claim_name(spec.name)
     if ranks.active:
         # one name for the run on every rank (rank 0's clock), so that rank 0's log says where it went
         import torch.distributed as tdist

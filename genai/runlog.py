@@ -50,9 +50,25 @@ class RunLog:
             self._metrics.close()
 
     def _write_status(self):
-        tmp = self.folder / "status.json.tmp"
+        # a temporary file of this writer's own: two runs given one --name must not crash each other
+        tmp = self.folder / f"status.json.{os.getpid()}-{id(self)}.tmp"
         tmp.write_text(json.dumps({**self.status, "updated": time.time()}))
         os.replace(tmp, self.folder / "status.json")
+
+
+def claim_name(base: str, runs_dir: str | os.PathLike | None = None) -> str:
+    """The first of ``base``, ``base-2``, ``base-3``, ... whose folder this call creates (mkdir is
+    atomic): two runs started in the same second must not share a record or a checkpoint."""
+    root = Path(runs_dir) if runs_dir else checkpoints.RUNS_DIR
+    root.mkdir(parents=True, exist_ok=True)
+    for i in range(1, 10_000):
+        name = base if i == 1 else f"{base}-{i}"
+        try:
+            (root / name).mkdir()
+            return name
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"No free run name like {base!r} in {root}")
 
 
 def read_run(folder: str | os.PathLike) -> dict:

@@ -146,3 +146,34 @@ def test_a_series_not_measured_yet_is_named_from_the_first_frame():
     held = curves(SimpleNamespace(rows=rows), ["loss", "heldout_loss"]).query("series == 'heldout_loss'")
     assert held.value.tolist() == [2.9]  # measured: the placeholder is gone
     assert curves(SimpleNamespace(rows=[]), ["loss", "heldout_loss"]).empty  # nothing yet: no frame
+
+
+def test_runs_started_in_the_same_second_get_folders_of_their_own(tmp_path):
+    """The CLI names a run by its preset and the second it started; two started together (two
+    terminals, a script) must not write one record and one checkpoint."""
+    names = [runlog.claim_name("gan-mlp-20261203-021648", tmp_path) for _ in range(3)]
+    assert names == ["gan-mlp-20261203-021648", "gan-mlp-20261203-021648-2", "gan-mlp-20261203-021648-3"]
+    assert all((tmp_path / n).is_dir() for n in names)
+
+
+def test_two_writers_of_one_run_folder_do_not_crash_each_other(tmp_path):
+    """Two runs given the same --name once crashed the second with FileNotFoundError: both wrote
+    status.json.tmp and the first moved it away. Each writer now has a temporary file of its own."""
+    import threading
+
+    logs = [runlog.RunLog(tmp_path / "same", tiny_spec(tmp_path, name="same")) for _ in range(2)]
+    errors = []
+
+    def write(log):
+        try:
+            for _ in range(300):
+                log._write_status()
+        except OSError as e:
+            errors.append(e)
+
+    threads = [threading.Thread(target=write, args=(log,)) for log in logs]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == [] and json.loads((tmp_path / "same" / "status.json").read_text())["status"] == "training"
