@@ -222,7 +222,7 @@ def truncation(checkpoint: str = "gan_mlp_mnist", psis=(1.0, 0.9, 0.8, 0.7, 0.6)
         print(f"wrote truncation {write} and its figures into {path.with_suffix('.json').name}")
 
 
-def clusters(ks=(10, 20, 30, 50)):
+def clusters(ks=(10, 20, 30, 50, 100)):
     """Self-conditioning's labels: how pure the k-means clusters of the 8,000 training digits'
     pixels are (the share of images whose cluster's most common digit is their own)."""
     ds = data.load_images("mnist")

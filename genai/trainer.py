@@ -162,6 +162,17 @@ def save_checkpoint(model, path, spec: TrainSpec, step: int, metrics: dict, opts
                             step=step, dataset=spec.dataset, metrics=metrics, optimizers=opts, extra=extra)
 
 
+def fits(opt: torch.optim.Optimizer, state: dict) -> bool:
+    """Whether a saved optimizer state has opt's groups and its parameters' shapes."""
+    groups = state.get("param_groups", [])
+    if [len(g["params"]) for g in groups] != [len(g["params"]) for g in opt.param_groups]:
+        return False
+    params = [p for g in opt.param_groups for p in g["params"]]
+    ids = [i for g in groups for i in g["params"]]
+    return all(v.dim() == 0 or v.shape == p.shape for i, p in zip(ids, params)
+               for v in state.get("state", {}).get(i, {}).values() if torch.is_tensor(v))
+
+
 def build_model(spec: TrainSpec):
     """A fresh model, or one from ``spec.init_from``: with no overrides a resume (weights,
     optimizer state and step), with overrides a fork (weights only, new settings)."""
@@ -214,7 +225,11 @@ def train(spec: TrainSpec, emit: Callable[[Event], None], control: Control | Non
             distributed.sync_gradients(model, ranks)
         opts = model.configure_optimizers()
         for name, state in (opt_states or {}).items():
-            opts[name].load_state_dict(state)
+            if fits(opts[name], state):
+                opts[name].load_state_dict(state)
+            else:  # weights saved in an earlier layout, converted on loading (e.g. gan.py's label bias)
+                emit(Event("log", step, f"The checkpoint's optimizer state for {name} does not fit the model "
+                                        "(an earlier version's layout): it starts afresh"))
         out = Path(spec.out) if spec.out else checkpoints.RUNS_DIR / (spec.name or spec.family) / "checkpoint"
         n_params = sum(p.numel() for p in model.parameters())
         n_train = sum(p.numel() for p in model.parameters() if p.requires_grad)

@@ -25,7 +25,8 @@ collapse*, the generator draws only a few kinds of digit). The **Inception Score
 here; real digits score 9.8) is high when each digit is clear and all ten are drawn.
 The DCGAN the tab opens with is *self-conditioned* (Liu et al., 2020): before training, k-means
 sorted the training digits into 50 clusters (no labels), and $G$ and $D$ are told each image's
-cluster, so $G$ keeps the kinds of stroke apart instead of drawing shapes in between.
+cluster, so $G$ keeps the kinds of stroke apart instead of drawing shapes in between. The shipped
+MLP GAN is self-conditioned too, on 100 clusters.
 """,
     'gan.experiment': r"""
 **Guided experiment: a discriminator that learns too fast.** Train the `dcgan-bce` preset (BCE loss
