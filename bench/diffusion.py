@@ -175,7 +175,7 @@ def compare(n: int = 2000):
     q = metrics.SampleQuality(metrics.load_classifier(), ds, n_real=2000)
     floor = metrics.FID_FLOOR["mnist"]
     rows = []
-    for name, label in (("gan_mlp_mnist", "GAN (MLP)"), ("gan_cdcgan_mnist", "GAN (conditional DCGAN)"),
+    for name, label in (("gan_mlp_mnist", "GAN (MLP, self-conditioned)"), ("gan_cdcgan_mnist", "GAN (conditional DCGAN)"),
                         ("vae_conv-16d_mnist", "VAE (conv, 16-D)"), ("diffusion_mnist", "diffusion")):
         path = checkpoints.SHIPPED_DIR / f"{name}.safetensors"
         if not path.exists():
@@ -183,6 +183,8 @@ def compare(n: int = 2000):
             continue
         model, meta = models.from_checkpoint(path)
         family = meta["family"]
+        if family == "gan" and model.config.truncation < 1:
+            label = f"{label[:-1]}, psi {model.config.truncation:g})"
         if family == "diffusion":
             label += f" (UniPC {model.config.sample_steps}, s = {model.config.guidance:g})"
         kw = {"labels": torch.arange(n) % 10} if getattr(model.config, "conditional", False) else {}
