@@ -175,7 +175,8 @@ def compare(n: int = 2000):
     q = metrics.SampleQuality(metrics.load_classifier(), ds, n_real=2000)
     floor = metrics.FID_FLOOR["mnist"]
     rows = []
-    for name, label in (("gan_mlp_mnist", "GAN (MLP, self-conditioned)"), ("gan_cdcgan_mnist", "GAN (conditional DCGAN)"),
+    for name, label in (("gan_mlp_mnist", "GAN (MLP, self-conditioned)"),
+                        ("gan_cdcgan_mnist", "GAN (conditional DCGAN)"),
                         ("vae_conv-16d_mnist", "VAE (conv, 16-D)"), ("diffusion_mnist", "diffusion")):
         path = checkpoints.SHIPPED_DIR / f"{name}.safetensors"
         if not path.exists():

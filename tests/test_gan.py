@@ -72,7 +72,8 @@ def test_a_conditional_mlp_gan_saved_with_label_planes_converts_exactly_and_resu
     sum(p.sum() for p in old_params).backward()
     old_adam.step()
     opts = {"G": model.configure_optimizers()["G"], "D": old_adam}
-    path = checkpoints.save(tmp_path / "old", sd, family="gan", config=models.config_dict(model), optimizers=opts)
+    path = checkpoints.save(tmp_path / "old", sd, family="gan", config=models.config_dict(model),
+                            optimizers=opts)
     again, _ = models.from_checkpoint(path)
     x, y = model.make_batch(digits, 16, torch.Generator().manual_seed(0))
     with torch.no_grad():

@@ -176,4 +176,5 @@ def test_two_writers_of_one_run_folder_do_not_crash_each_other(tmp_path):
         t.start()
     for t in threads:
         t.join()
-    assert errors == [] and json.loads((tmp_path / "same" / "status.json").read_text())["status"] == "training"
+    assert errors == []
+    assert json.loads((tmp_path / "same" / "status.json").read_text())["status"] == "training"
