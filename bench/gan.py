@@ -6,6 +6,7 @@ preset's progress in time, and sampling latency. Needs ../shared/data (or GENAI_
     python bench/gan.py speedups     # a DCGAN step with fused Adam and channels_last, or not
     python bench/gan.py truncation   # the shipped MLP GAN with z scaled by 0.6-1 (--checkpoint, --write PSI)
     python bench/gan.py preset       # cpu-fast: time to FID <= --target x the floor, FID after 120 s
+                                     # (--preset P --set "r1=1,clusters=50": any recipe; on CUDA if there)
     python bench/gan.py latency      # 64 samples from the shipped DCGAN, p50
     python bench/gan.py ablate --preset cpu-fast --seconds 120 --row "R1 gamma 1: r1=1" ...
                                      # one row per change: FID / floor after the same training time
@@ -159,27 +160,41 @@ def speedups(preset: str = "dcgan", batch: int = 128, steps: int = 15):
         print(f"| {'yes' if fused else 'no'} | {'yes' if cl else 'no'} | {dt * 1e3:.1f} | {flops / dt / 1e9 / mm:.0%} |")
 
 
-def preset_progress(preset: str = "cpu-fast", seconds: float = 120, target: float = 2.0, eval_every: float = 10):
-    """Train ``preset`` for ``seconds`` of training time (evaluation excluded); every ~10 s the FID
-    of 2,000 samples as a multiple of the noise floor, and when it first reaches ``target`` times."""
-    from genai.device import configure_threads
+def preset_progress(preset: str = "cpu-fast", seconds: float = 120, target: float = 2.0, eval_every: float = 10,
+                    overrides: dict | None = None):
+    """Train ``preset`` (with config ``overrides``) for ``seconds`` of training time (evaluation
+    excluded) on the trainer's device (CUDA when there is one, or GENAI_DEVICE); every ~10 s the
+    FID of 2,000 samples as a multiple of the noise floor, when it first reaches ``target`` times,
+    and the images a second trained."""
+    from genai import device as devmod
 
-    threads = configure_threads(beside_server=False)
+    devmod.configure_threads(beside_server=False)
+    device = devmod.pick_device()
     ds = data.load_images("mnist")
     torch.manual_seed(0)
-    model = models.build("gan", preset=preset)
+    model = models.build("gan", preset=preset, **(overrides or {})).to(device)
+    model.prepare(ds)  # self-conditioning's k-means, before the clock starts
     opts = model.configure_optimizers()
     g = torch.Generator().manual_seed(0)
     q = metrics.SampleQuality(metrics.load_classifier(), ds, n_real=2000)
     floor = q.score(ds.train_x[:2000].float() / 255)["fid"]
     clock, step, next_eval, reached = 0.0, 0, eval_every, None
-    print(f"{preset} on MNIST, batch 64, {threads} thread(s); FID of 2,000 samples vs 2,000 held-out digits, "
-          f"noise floor {floor:.1f}")
+
+    def sync():  # CUDA runs ahead of Python: wait for it before reading the clock
+        if device.type == "cuda":
+            torch.cuda.synchronize(device)
+
+    changes = f" ({', '.join(f'{k}={v}' for k, v in overrides.items())})" if overrides else ""
+    print(f"{preset}{changes} on MNIST, batch 64, {devmod.describe(device)}; "
+          f"FID of 2,000 samples vs 2,000 held-out digits, noise floor {floor:.1f}")
     print("| training time | steps | FID | FID / floor | class entropy | confident > 0.9 | Inception Score |")
     print("|---|---|---|---|---|---|---|")
     while clock < seconds:
+        sync()
         t = time.perf_counter()
-        model.train_step(model.make_batch(ds, 64, g), opts)
+        with devmod.autocast(device):  # as the trainer steps: bf16 on GPUs that compute it natively
+            model.train_step(model.make_batch(ds, 64, g), opts)
+        sync()
         clock += time.perf_counter() - t
         step += 1
         if clock >= next_eval or clock >= seconds:
@@ -190,6 +205,7 @@ def preset_progress(preset: str = "cpu-fast", seconds: float = 120, target: floa
             if reached is None and s["fid"] <= target * floor:
                 reached = clock
     print(f"time to FID <= {target} x floor: {reached:.0f} s" if reached else f"{target} x floor not reached")
+    print(f"{step:,} steps in {clock:.1f} s of training: {step * 64 / clock:,.0f} images/s")
 
 def truncation(checkpoint: str = "gan_mlp_mnist", psis=(1.0, 0.9, 0.8, 0.7, 0.6), n: int = 2000,
                write: float = 0.0):
@@ -471,6 +487,7 @@ if __name__ == "__main__":
     p.add_argument("what", choices=["quality", "throughput", "preset", "latency", "experiment", "lesson", "parallel",
                                     "stacking", "ablate", "speedups", "truncation", "clusters", "all"])
     p.add_argument("--preset", default="cpu-fast")
+    p.add_argument("--set", default="", help='preset: config changes, "r1=1,clusters=50"')
     p.add_argument("--row", action="append", default=[], help='"label: field=value,field=value"')
     p.add_argument("--batch", type=int, default=64)
     p.add_argument("--steps", type=int, default=0, help="ablate: train this many steps instead of --seconds")
@@ -488,7 +505,7 @@ if __name__ == "__main__":
     if a.what in ("throughput", "all"):
         throughput()
     if a.what in ("preset", "all"):
-        preset_progress(a.preset, seconds=a.seconds, target=a.target)
+        preset_progress(a.preset, seconds=a.seconds, target=a.target, overrides=_overrides(a.set))
     if a.what in ("latency", "all"):
         latency()
     if a.what in ("experiment", "all"):
