@@ -27,7 +27,7 @@ from collections import Counter, deque
 
 import torch
 
-from genai import checkpoints, data as datamod, device as devmod, models
+from genai import checkpoints, data as datamod, device as devmod, models, runlog
 from genai.locales import Words, said
 from genai.trainer import Control, Event, TrainSpec, check_spec, train
 
@@ -317,7 +317,8 @@ class JobRunner:
             mine = [j for j in self._jobs.values() if j.owner == owner and j.active]
             if len(mine) >= self.per_session:
                 raise said(RunnerBusy, "err.runs_per_session", n=len(mine), most=self.per_session)
-            job_id = f"{spec.family}-{time.strftime('%H%M%S')}-{next(self._ids)}"
+            # a folder of its own: a server restarted at the same time of day counts from 1 again
+            job_id = runlog.claim_name(f"{spec.family}-{time.strftime('%H%M%S')}-{next(self._ids)}")
             spec.name = spec.name or job_id
             control = None
             if self.isolate == "process":

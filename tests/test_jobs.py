@@ -260,3 +260,25 @@ def test_a_resumed_runs_pace_counts_only_the_steps_it_did(tmp_path):
     assert resumed.status == "done" and resumed.step == 50
     per_step = runner._measured[("gan", "tiny", 8)]
     assert per_step == pytest.approx((resumed.ended - resumed.started) / 10)  # 10 steps done, not 50
+
+
+def test_a_run_never_writes_into_an_earlier_runs_folder(tmp_path, monkeypatch):
+    """Run names are the time of day and a counter from 1, so a server restarted at the same
+    second the next day names its first run as an earlier one: it gets a folder of its own
+    instead of overwriting that run's checkpoint and record."""
+    import genai.jobs
+
+    monkeypatch.setattr(checkpoints, "RUNS_DIR", tmp_path / "runs")
+    monkeypatch.setattr(genai.jobs.time, "strftime", lambda fmt, *a: "101500")
+    old = tmp_path / "runs" / "gan-101500-1" / "checkpoint.safetensors"
+    old.parent.mkdir(parents=True)
+    old.write_bytes(b"yesterday's run")
+    runner = JobRunner(max_active=1, isolate="thread")  # in this process, which sees the patches
+    # no out: the checkpoint goes into the run's folder, as from the page
+    run = TrainSpec(family="gan", preset="tiny", dataset="digits", steps=4, batch_size=8)
+    job = runner.start(run, owner="a")
+    wait_for(lambda: job.status == "done")
+    assert job.id == job.name == "gan-101500-1-2"
+    assert old.read_bytes() == b"yesterday's run" and len(list(old.parent.iterdir())) == 1
+    assert checkpoints.read_meta(job.checkpoint)["step"] == 4
+    assert job.checkpoint.startswith(str(tmp_path / "runs" / "gan-101500-1-2"))
