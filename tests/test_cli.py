@@ -118,13 +118,13 @@ def test_bad_command_lines_get_a_message_and_exit_code_2(args, message, capsys):
 def test_two_runs_named_in_the_same_second_keep_their_own_folders_and_checkpoints(tmp_path):
     """Without --name or --out a run's folder and checkpoint are named by the second it started;
     the clock is pinned here so that the second run is named in the same second as the first."""
-    code = ("import sys, time; time.strftime = lambda *a: '20261203-021648'; from genai.__main__ import main; "
-            "sys.exit(main(sys.argv[1:]))")
+    code = ("import sys, time; time.strftime = lambda *a: '20261203-021648'; "
+            "from genai.__main__ import main; sys.exit(main(sys.argv[1:]))")
+    args = ["train", "gan", "--preset", "tiny", "--dataset", "digits", "--steps", "2", "--batch-size", "8",
+            "--eval-every", "1000"]
     for _ in range(2):
-        r = subprocess.run([sys.executable, "-c", code, "train", "gan", "--preset", "tiny", "--dataset", "digits",
-                            "--steps", "2", "--batch-size", "8", "--eval-every", "1000"], cwd=ROOT,
-                           capture_output=True, text=True, timeout=300,
-                           env={**os.environ, "GENAI_RUNS_DIR": str(tmp_path)})
+        r = subprocess.run([sys.executable, "-c", code, *args], cwd=ROOT, capture_output=True, text=True,
+                           timeout=300, env={**os.environ, "GENAI_RUNS_DIR": str(tmp_path)})
         assert r.returncode == 0, r.stderr
     runs = sorted(p.name for p in tmp_path.iterdir())
     assert runs == ["gan-tiny-20261203-021648", "gan-tiny-20261203-021648-2"]
