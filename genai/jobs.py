@@ -317,9 +317,9 @@ class JobRunner:
             mine = [j for j in self._jobs.values() if j.owner == owner and j.active]
             if len(mine) >= self.per_session:
                 raise said(RunnerBusy, "err.runs_per_session", n=len(mine), most=self.per_session)
-            # a folder of its own: a server restarted at the same time of day counts from 1 again
-            job_id = runlog.claim_name(f"{spec.family}-{time.strftime('%H%M%S')}-{next(self._ids)}")
-            spec.name = spec.name or job_id
+            job_id = f"{spec.family}-{time.strftime('%H%M%S')}-{next(self._ids)}"
+            if not spec.name:  # a folder of its own: after a restart the counter starts at 1 again
+                spec.name = job_id = runlog.claim_name(job_id)
             control = None
             if self.isolate == "process":
                 ctx = _mp_context()
