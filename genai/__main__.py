@@ -1,4 +1,4 @@
-"""Command line: ``python -m genai train|sample|list|classifier``.
+"""Command line: ``python -m genai train|sample|list|classifier|import``.
 
     python -m genai train gan --preset dcgan --dataset mnist --steps 3000 --out checkpoints/gan_dcgan_mnist
     python -m genai sample checkpoints/gan_dcgan_mnist --n 64 --seed 0 --out grid.png
@@ -187,6 +187,15 @@ def cmd_classifier(args) -> int:
     return 0
 
 
+def cmd_import(args) -> int:
+    from genai import monitor
+
+    folder = monitor.import_zip(args.zip, owner=args.owner)
+    print(f"imported {args.zip} as run {folder.name} ({folder}); resume it with "
+          f"python -m genai train ... --init-from {folder / 'checkpoint'}, or in the page's Training monitor")
+    return 0
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(prog="python -m genai", description="Generative AI Lab: train and sample from the command line")
     sub = p.add_subparsers(dest="cmd", required=True)
@@ -237,6 +246,12 @@ def main(argv=None) -> int:
     c.add_argument("--steps", type=int, default=1500)
     c.add_argument("--out", default="checkpoints/mnist_classifier")
     c.set_defaults(fn=cmd_classifier)
+
+    im = sub.add_parser("import", help="bring back a run exported from the page (its zip)")
+    im.add_argument("zip")
+    im.add_argument("--owner", default="", help="the student it belongs to (default: none, a CLI run "
+                    "every page lists)")
+    im.set_defaults(fn=cmd_import)
 
     args = p.parse_args(argv)
     from genai.checkpoints import CheckpointError

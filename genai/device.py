@@ -17,6 +17,7 @@ import random
 import numpy as np
 import torch
 
+from genai import zerogpu  # zerogpu imports nothing of genai: no loop
 from genai.locales import Words
 
 
@@ -29,8 +30,6 @@ def pick_device() -> torch.device:
         if dev.type == "mps" and not torch.backends.mps.is_available():
             raise RuntimeError(f"GENAI_DEVICE={forced} but Apple MPS is not available on this machine")
         return dev
-    from genai import zerogpu
-
     if zerogpu.active():  # torch.cuda.is_available() may be True there outside GPU calls: not usable
         return torch.device("cpu")
     if torch.cuda.is_available():
@@ -38,6 +37,14 @@ def pick_device() -> torch.device:
     if torch.backends.mps.is_available():
         return torch.device("mps")
     return torch.device("cpu")
+
+
+def call_device() -> torch.device:
+    """The device for work inside a ``zerogpu.gpu`` call: CUDA on ZeroGPU (lent for the call),
+    else the one ``pick_device`` chose."""
+    if zerogpu.active() and torch.cuda.is_available():
+        return torch.device("cuda")
+    return pick_device()
 
 
 def native_bf16(device: torch.device) -> bool:

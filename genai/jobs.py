@@ -7,16 +7,19 @@ then never holds the web server's GIL, and runs at a lower CPU priority than the
 
 A classroom asks for more runs than the machine can train at once, so a run that cannot start
 is queued, never refused: at most ``max_active`` train at once, the rest wait in a fair order
-(round robin across browser sessions: the next to start is the queued run whose session has
-started the fewest runs, then the one that asked first), each with its place and an estimated
-start. One browser session may have at most ``per_session`` runs queued or training. Tabs
-stream a job with ``job.follow()``; the monitor polls ``runner.jobs(owner)`` and
-``runner.shared()``.
+(round robin across students: the next to start is the queued run whose student has started the
+fewest runs, then the one that asked first), each with its place and an estimated start. One
+student may have at most ``per_session`` runs queued or training. Who a student is, and when
+their runs are abandoned, is ``genai/classroom.py``'s (``runner.roster``). Every run has a folder
+of its own from the moment it is queued (``runlog``): a restarted server lists them again
+(``adopt_disk_runs``), those a restart cut off as *interrupted*. Tabs stream a job with
+``job.follow()``; the monitor polls ``runner.jobs(owner)`` and ``runner.shared()``.
 """
 from __future__ import annotations
 
 import heapq
 import itertools
+import json
 import multiprocessing as mp
 import os
 import queue as queuemod
@@ -27,11 +30,12 @@ from collections import Counter, deque
 
 import torch
 
-from genai import checkpoints, data as datamod, device as devmod, models, runlog
+from genai import checkpoints, classroom, data as datamod, device as devmod, models, runlog
 from genai.locales import Words, said
 from genai.trainer import Control, Event, TrainSpec, check_spec, train
 
 ACTIVE = ("queued", "training", "paused")
+INTERRUPTED = "interrupted"  # a run on disk that a server restart (or a crash) cut off
 RUNNING = ("training", "paused")
 # wall seconds a step takes (evaluations and start-up included) before a run of that kind has
 # finished on this server: each family's SECONDS_PER_STEP, by preset (None: any other preset).
@@ -231,6 +235,29 @@ class Job:
         self.share_token = self.share_token or secrets.token_urlsafe(6)
         return self.share_token
 
+    @classmethod
+    def from_record(cls, run: dict, device: torch.device) -> "Job":
+        """A run an earlier server (or an import) left on disk (``runlog.read_run``), as an ended
+        job: in its owner's menus and monitor, to sample from, export or resume. One that was
+        queued or training when its server went away is *interrupted*."""
+        from genai.trainer import TrainSpec
+
+        job = cls(run["name"], TrainSpec(**run["spec"]), run["owner"], device)
+        st = run["status"]
+        job.status = st.get("status", INTERRUPTED)
+        if job.status in ACTIVE:
+            job.status = INTERRUPTED
+        job.step, job.total = int(st.get("step", 0)), int(st.get("total", job.spec.steps))
+        job.message = st.get("message", "")
+        job.checkpoint = runlog.checkpoint_in(run["folder"], st.get("checkpoint"))
+        job.queued_at = job.started = st.get("started", time.time())
+        job.ended = st.get("updated", job.started)
+        job.rows, job.media = run["rows"], run["media"]
+        for row in run["rows"]:  # every metric's newest value, as a live run keeps them
+            job.latest.update(row)
+        job.items_per_s = job.latest.get("items_per_s", 0.0)
+        return job
+
 
 def _guess(job: Job) -> float:
     table = getattr(models.family_module(job.spec.family), "SECONDS_PER_STEP", {})
@@ -290,7 +317,7 @@ def _stop_when_gone(pid: int, control: Control, events) -> None:
 
 class JobRunner:
     def __init__(self, max_active: int | None = None, device: torch.device | None = None,
-                 per_session: int | None = None, isolate: str | None = None):
+                 per_session: int | None = None, isolate: str | None = None, roster=None):
         self.device = device or devmod.pick_device()
         self.max_active = max_active or default_max_runs(self.device)
         self.per_session = per_session or int(os.environ.get("GENAI_RUNS_PER_SESSION", 0) or 0) or 2
@@ -300,7 +327,7 @@ class JobRunner:
         self._jobs: dict[str, Job] = {}
         self._queue: list[Job] = []
         self._data: dict[str, object] = {}  # a queued run's uploaded data, until it starts
-        self.keep_owners: set[str] = set()  # sessions whose runs go on when their tab closes
+        self.roster = roster or classroom.Roster(checkpoints.RUNS_DIR)
         self._lock = threading.RLock()
         self._ids = itertools.count(1)
         self._measured: dict[tuple, float] = {}  # (family, preset, batch) -> wall seconds a step
@@ -320,6 +347,7 @@ class JobRunner:
             job_id = f"{spec.family}-{time.strftime('%H%M%S')}-{next(self._ids)}"
             if not spec.name:  # a folder of its own: after a restart the counter starts at 1 again
                 spec.name = job_id = runlog.claim_name(job_id)
+                runlog.write_queued(checkpoints.RUNS_DIR / job_id, spec, owner)  # a restart keeps it
             control = None
             if self.isolate == "process":
                 ctx = _mp_context()
@@ -455,13 +483,44 @@ class JobRunner:
         return job
 
     def stop_owner(self, owner: str) -> None:
-        """The browser tab closed: its queued runs leave the queue, its training runs stop and
-        save; unless the session asked to keep its runs going."""
-        if owner in self.keep_owners:
-            return
+        """Every run of ``owner``: queued ones leave the queue, training ones stop and save."""
         for j in self.jobs(owner):
             if j.active:
                 j.stop()
+
+    def adopt(self, folder) -> Job | None:
+        """A run folder on disk as a job of this runner (after a restart, or an import); None for
+        a folder that holds no run, or one this runner already has."""
+        try:
+            run = runlog.read_run(folder)
+        except (OSError, ValueError, KeyError):
+            return None
+        with self._lock:
+            if run["name"] in self._jobs:
+                return None
+            try:
+                job = Job.from_record(run, self.device)
+            except (TypeError, ValueError):  # a spec of another version: left on disk, not listed
+                return None
+            job.runner = self
+            self._jobs[job.id] = job
+        return job
+
+    def adopt_disk_runs(self) -> list[Job]:
+        """On start: every run a page started (one with an owner) that an earlier server left on
+        disk. CLI runs (no owner) stay the monitor's disk views: they may be training right now."""
+        root = checkpoints.RUNS_DIR
+        found = []
+        for spec in sorted(root.glob("*/spec.json"), key=lambda p: p.stat().st_mtime) if root.is_dir() else []:
+            try:
+                if not json.loads(spec.read_text()).get("owner"):
+                    continue
+            except (OSError, ValueError):
+                continue
+            job = self.adopt(spec.parent)
+            if job is not None:
+                found.append(job)
+        return found
 
     def shutdown(self, wait: float = 5.0) -> None:
         for j in self.jobs():

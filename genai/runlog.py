@@ -56,6 +56,34 @@ class RunLog:
         os.replace(tmp, self.folder / "status.json")
 
 
+def write_queued(folder: str | os.PathLike, spec, owner: str = "") -> None:
+    """A queued run's record, before it trains: a restart finds it (and offers it to resume)."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "spec.json").write_text(json.dumps({"spec": asdict(spec), "owner": owner}, indent=1, default=str))
+    status = {"status": "queued", "step": 0, "total": spec.steps, "checkpoint": None, "message": "",
+              "started": time.time(), "updated": time.time()}
+    (folder / "status.json").write_text(json.dumps(status))
+
+
+def checkpoint_in(folder: str | os.PathLike, named) -> str | None:
+    """The checkpoint a run's status names, only if it is a file inside the run's own folder
+    (checked on the resolved path): a status.json from an import or an edited folder must not
+    point the server at ``../../etc/passwd``. A folder moved since (a restored Space) still finds
+    its checkpoint by name."""
+    if not named or not isinstance(named, str):
+        return None
+    root = Path(folder).resolve()
+    for cand in (Path(named), root / Path(named).name):
+        try:
+            real = cand.with_suffix(".safetensors").resolve()
+        except (OSError, ValueError):
+            continue
+        if real.is_relative_to(root) and real.is_file():
+            return str(real)
+    return None
+
+
 def claim_name(base: str, runs_dir: str | os.PathLike | None = None) -> str:
     """The first of ``base``, ``base-2``, ``base-3``, ... whose folder this call creates (mkdir is
     atomic): two runs started in the same second must not share a record or a checkpoint."""

@@ -35,13 +35,3 @@ def gpu(duration: int = 60):
             return fn
         return functools.wraps(fn)(spaces.GPU(duration=duration)(fn))
     return wrap
-
-
-def call_device() -> torch.device:
-    """The device for work inside a ``gpu`` call: CUDA on ZeroGPU (lent for the call), else the
-    one ``pick_device`` chose."""
-    from genai import device
-
-    if active() and torch.cuda.is_available():
-        return torch.device("cuda")
-    return device.pick_device()

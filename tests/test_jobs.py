@@ -225,18 +225,15 @@ def test_failed_data_becomes_an_error_event(tmp_path, monkeypatch):
     assert events[-1].kind == "error" and "GENAI_DATA_DIR" in events[-1].data
 
 
-def test_closing_the_tab_stops_runs_unless_asked_to_keep_them(tmp_path):
+def test_stop_owner_stops_and_saves_only_that_students_runs(tmp_path):
     runner = JobRunner(max_active=2)
-    kept = long_run(runner, tmp_path / "k", owner="alice")
-    gone = long_run(runner, tmp_path / "g", owner="bob")
-    runner.keep_owners.add("alice")
-    runner.stop_owner("alice")
+    mine = long_run(runner, tmp_path / "k", owner="alice")
+    other = long_run(runner, tmp_path / "g", owner="bob")
     runner.stop_owner("bob")
-    gone.thread.join(5)
-    assert gone.status == "stopped" and gone.checkpoint  # stopped and saved
-    assert kept.active
-    kept.stop(wait=5)
-
+    other.thread.join(5)
+    assert other.status == "stopped" and other.checkpoint  # stopped and saved
+    assert mine.active
+    mine.stop(wait=5)
 
 def test_guessed_estimates_follow_how_slowly_the_running_runs_go(tmp_path, monkeypatch):
     from genai import jobs

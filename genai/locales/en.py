@@ -102,11 +102,14 @@ far each loss fell, and what each writes after `ROMEO:`.
 """,
     'monitor.intro': r"""
 ### Training monitor
-Every run you started in this browser tab, and runs started from the command line, live.
+Every run of yours (from any of your devices, before a restart too), and runs started from the
+command line, live.
 Pick runs to overlay their curves; *smoothing* is an exponential moving average (debiased, as
 TensorBoard's), drawn over the raw curve in a lighter shade so that smoothing never hides the
 truth. The step slider replays a run's samples. A stopped run can be resumed from its last
-checkpoint, or forked: same weights, changed settings, as a new run.
+checkpoint, or forked: same weights, changed settings, as a new run. A run a server restart cut
+off shows as *interrupted*: *Resume from checkpoint* takes it on from its last checkpoint.
+*Export* takes a run home as a zip; *Import* brings it back, on any day, resumable.
 
 *Share with the class* gives a link: everyone who opens it (or picks the run here, marked
 *watching*) sees the run live, on the projector and on every screen, for the compute of one
@@ -217,7 +220,7 @@ run. Watchers cannot pause, stop or change it; *Fork* gives them a run of their 
     'text.hub_choice': 'Hugging Face Hub model (id below)',
     'text.upload_choice': 'your text (upload or paste)',
     'text.fine_tune_choice': 'fine-tune the chosen model',
-    'monitor.keep': 'Keep my runs training when I close this browser tab',
+    'monitor.keep': 'Keep my runs training even when none of my pages is open (otherwise they stop, saved, once no page of mine has been open for a while)',
     'monitor.runs': 'Runs',
     'monitor.compare': 'Runs to compare',
     'monitor.metric': 'Metric',

@@ -7,13 +7,13 @@ import threading
 
 import gradio as gr
 
-from genai import checkpoints, device as devmod
+from genai import checkpoints, classroom, device as devmod
 from genai.jobs import JobRunner
-from genai.ui import diffusion_tab, gan_tab, monitor_tab, text_tab, vae_tab
-from genai.ui.common import owner
+from genai.ui import class_tab, diffusion_tab, gan_tab, monitor_tab, text_tab, vae_tab
+from genai.ui.common import attach, student_state
 from starlette.middleware import Middleware
 
-from genai.ui.i18n import HEAD, I18N, L, PageLanguage, speak_the_page, switch_html, t as tr
+from genai.ui.i18n import HEAD, I18N, L, PageLanguage, error, page_error, speak_the_page, switch_html, t as tr
 
 
 
@@ -54,16 +54,130 @@ def hide_value_loaders(demo: gr.Blocks) -> None:
             fn.api_visibility = "private"
 
 
+def student_line(runner: JobRunner, who: str, request) -> str:
+    name = runner.roster.name(who)
+    if name:
+        return tr("class.you_are", request, name=name)
+    return tr("class.who_are_you", request)
+
+
+def student_bar(runner: JobRunner):
+    """The header: who this page's student is, their name, and a code for their other devices.
+    Returns the components the page-load event fills in."""
+    secret = student_state()
+    with gr.Row(elem_id="student-bar", equal_height=True):
+        who = gr.Markdown(elem_id="student-line")
+        name = gr.Textbox(label=L("class.your_name"), placeholder=L("class.name_placeholder"), max_lines=1,
+                          scale=2, elem_id="student-name")
+        save = gr.Button(L("class.save_name"), scale=0, elem_id="save-name")
+        if os.environ.get("OAUTH_CLIENT_ID"):  # a Space with hf_oauth: true
+            gr.LoginButton(scale=0)
+    with gr.Accordion(L("class.devices_title"), open=False):
+        gr.Markdown(L("class.devices_explain"))
+        with gr.Row():
+            show_code = gr.Button(L("class.show_code"), scale=0)
+            code_in = gr.Textbox(label=L("class.code_in"), max_lines=1, scale=1)
+            join = gr.Button(L("class.join"), scale=0)
+        code_note = gr.Markdown()
+    if not classroom.runs_are_kept(checkpoints.RUNS_DIR):
+        gr.Markdown(L("class.runs_not_kept"), elem_id="runs-not-kept")
+
+    def on_load(stored, request: gr.Request, profile: gr.OAuthProfile | None):
+        query = dict(request.query_params or {}) if request else {}
+        if query.get("join"):  # a link from another device: become its student
+            try:
+                stored = runner.roster.redeem(query["join"])
+            except ValueError:
+                pass
+        if not classroom.valid_secret(stored):
+            stored = classroom.new_secret()
+        me = attach(runner, request, stored, profile)
+        if profile is not None and not runner.roster.name(me):
+            runner.roster.set_name(me, profile.name or profile.username)
+        return stored, runner.roster.name(me), student_line(runner, me, request)
+
+    def on_save(new_name, request: gr.Request):
+        me = runner.roster.seen(request.session_hash)
+        try:
+            runner.roster.set_name(me, new_name)
+        except ValueError as e:
+            raise page_error(e) from None
+        return student_line(runner, me, request)
+
+    def on_code(stored, request: gr.Request):
+        try:
+            code = runner.roster.device_code(stored)
+        except ValueError as e:
+            raise page_error(e) from None
+        headers = dict(request.headers) if request else {}
+        host = headers.get("x-forwarded-host") or headers.get("host") or "localhost:7860"
+        scheme = headers.get("x-forwarded-proto") or ("https" if host.endswith(".hf.space") else "http")
+        return tr("class.code_note", request, code=code, link=f"{scheme}://{host}/?join={code.replace('-', '')}",
+                  minutes=int(classroom.CODE_TTL_S // 60))
+
+    def on_join(code, request: gr.Request):
+        try:
+            return runner.roster.redeem(code)
+        except ValueError as e:
+            raise page_error(e) from None
+
+    from gradio.context import get_blocks_context
+
+    demo = get_blocks_context().root_block
+    joined = demo.load(on_load, secret, [secret, name, who], api_visibility="private")
+    # a page opened with ?join=CODE reloads once, as the student it joined (every tab then finds its runs)
+    joined.then(None, None, None, js="() => { const u = new URL(location.href); if (u.searchParams.has('join')) "
+                                     "{ u.searchParams.delete('join'); location.replace(u.href); } }")
+    save.click(on_save, name, who, api_visibility="private")
+    name.submit(on_save, name, who, api_visibility="private")
+    show_code.click(on_code, secret, code_note, api_visibility="private")
+    # the secret reaches this browser's storage, then the page loads again as that student
+    join.click(on_join, code_in, secret, api_visibility="private").success(
+        None, None, None, js="() => { setTimeout(() => location.reload(), 300); }")
+    # a page that stays open says so now and then: a laptop that slept and woke is here again
+    def on_beat(request: gr.Request):
+        runner.roster.seen(request.session_hash)
+
+    gr.Timer(60).tick(on_beat, None, None, queue=False, show_progress="hidden", api_visibility="private")
+
+    def join_api(student: str, name: str = "", request: gr.Request = None) -> str:
+        """Be the student whose secret is ``student`` in this session (as a page does from its
+        browser's storage); with ``name``, also set their name. Returns the name."""
+        if not classroom.valid_secret(student):
+            raise error("err.bad_student")
+        me = runner.roster.attach(request.session_hash, student)
+        if name:
+            try:
+                runner.roster.set_name(me, name)
+            except ValueError as e:
+                raise page_error(e) from None
+        return runner.roster.name(me)
+
+    def my_runs(request: gr.Request = None) -> list:
+        """This session's student's runs: name, family, status, step, total, and the value that
+        names its checkpoint in the tabs' menus."""
+        return [{"name": j.name, "family": j.spec.family, "status": j.status, "step": j.step, "total": j.total,
+                 "checkpoint": ("run:" + j.key) if j.checkpoint else None}
+                for j in runner.jobs(runner.roster.seen(request.session_hash))]
+
+    gr.api(join_api, api_name="join")
+    gr.api(my_runs, api_name="my_runs")
+
+
 def build_app(runner: JobRunner | None = None) -> gr.Blocks:
     devmod.configure_threads(beside_server=True)
     if checkpoints.RUNS_DIR.is_dir():  # what a server killed mid-save left behind
         checkpoints.remove_stale_temp(checkpoints.RUNS_DIR)
     runner = runner or JobRunner()
+    runner.adopt_disk_runs()  # a restart loses nothing: every student's runs, interrupted ones too
+    classroom.watch_abandoned(runner)
+    runner.sync = classroom.sync_runs(checkpoints.RUNS_DIR)  # off unless GENAI_RUNS_DATASET and HF_TOKEN
     with gr.Blocks(title="Generative AI Lab", delete_cache=(600, 3600)) as demo:
         gr.HTML(switch_html())
         gr.Markdown(L("app.intro"))
         gr.Markdown(L("app.language"))
         device_line = gr.Markdown(f"**Device:** {devmod.describe(runner.device)}", elem_id="device-line")
+        student_bar(runner)
         with gr.Tabs() as tabs:
             pages = []
             for key, tab in TABS:
@@ -72,6 +186,8 @@ def build_app(runner: JobRunner | None = None) -> gr.Blocks:
                 pages.append(page)
             with gr.Tab(L("app.tab_monitor"), id="monitor") as monitor_page:
                 on_watch_link, watch_outputs, poll = monitor_tab.build(runner)
+            with gr.Tab(L("app.tab_class"), id="class"):
+                on_teacher_link, teacher_outputs = class_tab.build(runner)
         # the monitor polls only while it is shown: its hidden table and plot, redrawn twice a
         # second, slowed the page a student trains in (measured: 60 -> 43 frames a second)
         for page in (*pages, monitor_page):
@@ -79,13 +195,15 @@ def build_app(runner: JobRunner | None = None) -> gr.Blocks:
                         queue=False, show_progress="hidden", api_visibility="private")
         # a page opened with a teacher's share link (?watch=...) opens the monitor on that run
         demo.load(on_watch_link, None, [tabs, *watch_outputs], api_visibility="private")
+        # a page opened with ?teacher=KEY opens the class board
+        demo.load(on_teacher_link, None, [tabs, *teacher_outputs], api_visibility="private")
         # the device line in the page's own language
         def on_device_line(request: gr.Request):
             return tr("app.device_line", request, device=devmod.describe(runner.device))
 
         demo.load(on_device_line, None, device_line, api_visibility="private")
-        def on_close(request: gr.Request):  # a closed browser tab stops (and saves) its runs
-            runner.stop_owner(owner(request))
+        def on_close(request: gr.Request):  # a closed page starts its student's grace period, no more
+            runner.roster.closed(request.session_hash)
 
         demo.unload(on_close)
     hide_value_loaders(demo)

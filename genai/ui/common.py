@@ -13,8 +13,8 @@ from pathlib import Path
 import gradio as gr
 import pandas as pd
 
-from genai import models
-from genai.jobs import Job, JobRunner, RunnerBusy
+from genai import classroom, models
+from genai.jobs import ACTIVE, Job, JobRunner, RunnerBusy
 from genai.ui.i18n import EN, L, error, lang_of, page_error, say, t as tr
 
 COMPUTE = "compute"  # the concurrency_id of every compute-heavy event (sampling, encoding)
@@ -49,8 +49,59 @@ def scratch_file(name: str) -> str:
 
 
 def owner(request: gr.Request | None) -> str:
-    """Runs belong to the browser session that started them."""
-    return getattr(request, "session_hash", None) or "local"
+    """Runs belong to the student whose page asks (genai/classroom.py), not to the browser tab."""
+    return classroom.owner_of(getattr(request, "session_hash", None))
+
+
+def student_state() -> gr.BrowserState:
+    """The page's student secret, kept in the browser (encrypted, across reloads and restarts): one
+    per page, made by whichever part of the page asks first (app.py's header, then the tabs)."""
+    from gradio.context import get_blocks_context
+
+    root = get_blocks_context().root_block
+    if getattr(root, "genai_student", None) is None:
+        root.genai_student = gr.BrowserState("", storage_key="genai-student",
+                                             secret=classroom.browser_secret(runs_dir()))
+    return root.genai_student
+
+
+def runs_dir():
+    from genai import checkpoints
+
+    return checkpoints.RUNS_DIR
+
+
+def attach(runner: JobRunner, request: gr.Request | None, secret, profile=None) -> str:
+    """This page is the student its browser's secret (or its Hugging Face sign-in) names."""
+    user = getattr(profile, "username", None) if profile is not None else None
+    return runner.roster.attach(getattr(request, "session_hash", None) or "", secret, hf_user=user)
+
+
+def on_return(runner: JobRunner, family: str, stream, idle_update: tuple):
+    """A tab's page-load handler: attach the page to its student, then stream that student's
+    running run of ``family`` where it is (``stream(job, request)``), or send ``idle_update``
+    (the menus with the student's runs) when there is none."""
+    def handler(secret, request: gr.Request, profile: gr.OAuthProfile | None):
+        attach(runner, request, secret, profile)
+        job = returning(runner, request, family)
+        if job is None:
+            yield idle_update(request)
+            return
+        yield from stream(job, request)
+    return handler
+
+
+def when_loaded(fn, outputs) -> object:
+    """Run ``fn`` (an ``on_return`` handler) when the page loads; the event, for a Stop's cancels."""
+    from gradio.context import get_blocks_context
+
+    return get_blocks_context().root_block.load(fn, student_state(), outputs, concurrency_limit=None,
+                                                show_progress="hidden", api_visibility="private")
+
+
+def here(runner: JobRunner, request: gr.Request | None) -> str:
+    """The asking page's student, noted as present (their grace period starts again)."""
+    return runner.roster.seen(getattr(request, "session_hash", None))
 
 
 MAX_POINTS = 120  # points per series in a curve plot sent to the page (see curves)
@@ -125,8 +176,11 @@ def status_line(job: Job | None, lang: str | None = None) -> str:
 
 def start_or_error(runner: JobRunner, spec, request, data=None) -> Job:
     """Queue a run; the per-session cap and bad settings become a message in the page."""
+    who = here(runner, request)
+    if runner.roster.needs_name(who):
+        raise error("err.name_first")
     try:
-        job = runner.start(spec, owner(request), data=data)
+        job = runner.start(spec, who, data=data)
     except (RunnerBusy, ValueError) as e:
         raise page_error(e) from None
     job.lang = lang_of(request)  # its status lines speak the language of the page that started it
@@ -204,11 +258,13 @@ class Throttle:
         return False
 
 
-def stream_closed(runner: JobRunner, job: Job) -> None:
-    """A tab's training stream ended before its run (Stop, or the browser tab closed): the run
-    stops and saves, unless its session ticked *keep my runs going* in the monitor."""
-    if job.active and job.owner not in runner.keep_owners:
-        job.stop()
+def returning(runner: JobRunner, request, family: str | tuple[str, ...]) -> Job | None:
+    """The run a page opened again should show in ``family``'s tab: its student's newest run of
+    that family (or families) that is queued, training or paused (a reload, a second device, a
+    woken laptop)."""
+    families = (family,) if isinstance(family, str) else family
+    mine = [j for j in runner.jobs(here(runner, request)) if j.spec.family in families and j.status in ACTIVE]
+    return max(mine, key=lambda j: j.queued_at) if mine else None
 
 
 def toggle_pause(runner: JobRunner, job_id: str | None, request) -> str:
@@ -228,13 +284,13 @@ def stop_job(runner: JobRunner, job_id: str | None, request) -> Job | None:
     return job
 
 
-RUN = "run:"  # a menu value that names one of this session's runs by its key
+RUN = "run:"  # a menu value that names one of this student's runs by its key
 
 
 def run_choices(runner: JobRunner, request, family: str) -> list[tuple[str, str]]:
-    """(label, value) of this session's runs of ``family`` that saved a checkpoint. The value is
-    the run's unguessable key, sent only to this session's page: runs belong to the browser
-    session that started them, and no path of the server is shown or taken."""
+    """(label, value) of this student's runs of ``family`` that saved a checkpoint. The value is
+    the run's unguessable key, sent only to this student's pages: no path of the server is shown
+    or taken."""
     return [(tr("ui.your_run", request, name=job.name), RUN + job.key) for job in runner.jobs(owner(request))
             if job.spec.family == family and job.checkpoint]
 

@@ -16,8 +16,8 @@ from genai import checkpoints, data as datamod, images, metrics, models
 from genai.models import diffusion
 from genai.trainer import MAX_BATCH, MAX_STEPS, TrainSpec, check_spec
 from genai.ui.common import (AXES, HEAVY, INF, checkpoint_file, curves, menu_with_run, number, run_choices,
-                             seed_of, start_or_error, status_line, stop_job, stream_closed, Throttle,
-                             toggle_pause, trained, updates, waiting)
+                             on_return, seed_of, start_or_error, status_line, stop_job, Throttle,
+                             toggle_pause, trained, updates, waiting, when_loaded)
 from genai.ui.i18n import L, error, page_error, t as tr
 
 DIGITS = [str(i) for i in range(10)]
@@ -339,16 +339,20 @@ def build(runner) -> None:
         except (datamod.DataError, ValueError, TypeError) as e:
             raise page_error(e) from None
         job = start_or_error(runner, spec, request, data=data)
+        yield from stream(job, request)
+
+    def stream(job, request):
+        """The run, live, until it ends; a page that closes ends only its stream, not the run."""
         sent = 0
-        try:
-            yield (job.id, *snapshot(job, sent), gr.skip())
-            for _ in updates(job):
-                out = snapshot(job, sent) if job.started else waiting(job, 3)
-                sent = len(job.media)
-                yield (job.id, *out, gr.skip())
-            yield (job.id, *snapshot(job, sent), menu_with_run(checkpoint_choices(runner, request), job))
-        finally:  # the stream ended early (Stop, or the tab closed)
-            stream_closed(runner, job)
+        yield (job.id, *snapshot(job, sent), gr.skip())
+        for _ in updates(job):
+            out = snapshot(job, sent) if job.started else waiting(job, 3)
+            sent = len(job.media)
+            yield (job.id, *out, gr.skip())
+        yield (job.id, *snapshot(job, sent), menu_with_run(checkpoint_choices(runner, request), job))
+
+    def idle(request):  # a page opened again with no run of this tab going: the student's menu
+        return (*[gr.skip()] * 4, gr.Dropdown(choices=checkpoint_choices(runner, request)))
 
     def on_pause(jid, request: gr.Request):
         return toggle_pause(runner, jid, request)
@@ -376,8 +380,9 @@ def build(runner) -> None:
     compare_btn.click(on_compare, [ckpt, guidance, seed], [steps_grid, steps_table], api_name="diffusion_steps",
                       **HEAVY)
     preset.change(on_preset, preset, [lr, steps], api_visibility="private")
-    train_ev = start.click(on_train, [dataset, preset, lr, steps, batch, train_seed],
-                           [job_id, status, loss_plot, fid_plot, live, ckpt],
+    live_out = [job_id, status, loss_plot, fid_plot, live, ckpt]
+    train_ev = start.click(on_train, [dataset, preset, lr, steps, batch, train_seed], live_out,
                            api_name="diffusion_train", concurrency_limit=None, show_progress="hidden")
+    back_ev = when_loaded(on_return(runner, "diffusion", stream, idle), live_out)
     pause.click(on_pause, job_id, status, api_name="diffusion_pause")
-    stop.click(on_stop, job_id, [status, ckpt], api_name="diffusion_stop", cancels=[train_ev])
+    stop.click(on_stop, job_id, [status, ckpt], api_name="diffusion_stop", cancels=[train_ev, back_ev])

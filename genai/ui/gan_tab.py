@@ -11,8 +11,8 @@ from genai import checkpoints, data as datamod, images, metrics, models
 from genai.models import gan
 from genai.trainer import MAX_BATCH, MAX_STEPS, TrainSpec, check_spec
 from genai.ui.common import (AXES, HEAVY, INF, checkpoint_file, curves, find_job, number, run_choices, scratch_file,
-                             seed_of, start_or_error, status_line, stop_job, stream_closed, toggle_pause, trained,
-                             updates, waiting)
+                             on_return, seed_of, start_or_error, status_line, stop_job, toggle_pause, trained,
+                             updates, waiting, when_loaded)
 from genai.ui.i18n import L, error, page_error, t as tr
 
 
@@ -239,16 +239,21 @@ def build(runner) -> None:
         except (datamod.DataError, ValueError, TypeError) as e:
             raise page_error(e) from None
         job = start_or_error(runner, spec, request, data=data)
+        yield from stream(job, request)
+
+    def stream(job, request):
+        """The run, live, until it ends. A page that closes ends only its stream: the run goes on
+        (genai/classroom.py: the grace period), and a page opened again streams it anew."""
         sent = 0
-        try:
-            yield (job.id, *snapshot(job, sent), gr.skip())
-            for _ in updates(job):
-                out = snapshot(job, sent) if job.started else waiting(job, 7)
-                sent = len(job.media)
-                yield (job.id, *out, gr.skip())
-            yield (job.id, *snapshot(job, sent), gr.Dropdown(choices=checkpoint_choices(runner, request)))
-        finally:  # the stream ended early (Stop, or the tab closed)
-            stream_closed(runner, job)
+        yield (job.id, *snapshot(job, sent), gr.skip())
+        for _ in updates(job):
+            out = snapshot(job, sent) if job.started else waiting(job, 7)
+            sent = len(job.media)
+            yield (job.id, *out, gr.skip())
+        yield (job.id, *snapshot(job, sent), gr.Dropdown(choices=checkpoint_choices(runner, request)))
+
+    def idle(request):  # a page opened again with no run of this tab going: the student's menu
+        return (*[gr.skip()] * 9, gr.Dropdown(choices=checkpoint_choices(runner, request)))
 
     def on_pause(jid, request: gr.Request):
         return toggle_pause(runner, jid, request)
@@ -281,10 +286,11 @@ def build(runner) -> None:
     dataset.change(on_dataset, dataset, upload, api_visibility="private")
     preset.change(on_preset, preset, [loss, lr_g, lr_d, z_dim, steps], api_visibility="private")
     # the stream only watches the run (training is in the runner's process), so it takes no compute slot
+    live_out = [job_id, status, loss_plot, d_plot, fid_plot, is_plot, hist, live, replay, ckpt]
     train_ev = start.click(on_train, [dataset, preset, loss, lr_g, lr_d, batch, z_dim, steps, train_seed, upload],
-                           [job_id, status, loss_plot, d_plot, fid_plot, is_plot, hist, live, replay, ckpt],
-                           api_name="train", concurrency_limit=None, show_progress="hidden")
+                           live_out, api_name="train", concurrency_limit=None, show_progress="hidden")
+    back_ev = when_loaded(on_return(runner, "gan", stream, idle), live_out)
     pause.click(on_pause, job_id, status, api_name="pause")
-    stop.click(on_stop, job_id, [status, ckpt], api_name="stop", cancels=[train_ev])
+    stop.click(on_stop, job_id, [status, ckpt], api_name="stop", cancels=[train_ev, back_ev])
     replay.release(on_replay, [job_id, replay], live, api_name="replay")
     gif_btn.click(on_gif, job_id, gif_file, api_name="export_gif")

@@ -9,10 +9,10 @@ import gradio as gr
 import pandas as pd
 
 from genai import checkpoints, data as datamod, monitor
-from genai.jobs import ACTIVE
+from genai.jobs import ACTIVE, INTERRUPTED
 from genai.trainer import MAX_STEPS, TrainSpec
 from genai.ui.common import AXES, fmt_seconds, number, owner, scratch_file, start_or_error
-from genai.ui.i18n import EN, L, error, lang_of, say, t as tr
+from genai.ui.i18n import EN, L, error, lang_of, page_error, say, t as tr
 
 # the runs table's columns, by catalogue key (monitor.col_run, ...)
 COLUMNS = ["run", "model", "data", "status", "step", "speed", "elapsed", "eta", "device", "memory"]
@@ -104,6 +104,9 @@ def build(runner) -> None:
     with gr.Row():
         export = gr.Button(L("monitor.export"))
         export_file = gr.File(label=L("monitor.export_file"))
+    with gr.Row():
+        import_file = gr.File(label=L("monitor.import_file"), file_types=[".zip"], type="filepath")
+        import_btn = gr.Button(L("monitor.import"))
     note = gr.Markdown()
     last = gr.State({})  # what this page was last sent, to send only changes
     timer = gr.Timer(0.5, active=False)  # on while the tab is shown (app.py)
@@ -208,7 +211,8 @@ def build(runner) -> None:
             raise error("err.stop_first")
         if fork_run and v["job"] is not None:  # a live run saves its weights as they are now
             v["checkpoint"] = monitor.fork_checkpoint(v["job"])
-        if not v["checkpoint"] or not Path(v["checkpoint"]).exists():
+        afresh = not fork_run and v["status"] == INTERRUPTED and not v["checkpoint"] and v["step"] == 0
+        if not afresh and (not v["checkpoint"] or not Path(v["checkpoint"]).exists()):
             raise error("err.no_checkpoint_yet", run=run)
         spec = dict(v["spec"])
         if spec["dataset"] not in datamod.DATASETS:
@@ -226,8 +230,11 @@ def build(runner) -> None:
             raise error("err.all_steps_done", run=run)
         if fork_run:  # a copy of the checkpoint: the run it came from goes on overwriting its own
             v["checkpoint"] = str(checkpoints.copy_to(v["checkpoint"], checkpoints.RUNS_DIR / "forks"))
-        new = TrainSpec(**{**spec, "overrides": overrides, "init_from": v["checkpoint"], "steps": steps_left,
-                           "name": "", "out": ""})
+        if afresh:  # a run a restart took out of the queue: it starts again as it was asked for
+            new = TrainSpec(**{**spec, "name": "", "out": ""})
+        else:
+            new = TrainSpec(**{**spec, "overrides": {**spec.get("overrides", {}), **overrides},
+                               "init_from": v["checkpoint"], "steps": steps_left, "name": "", "out": ""})
         job = start_or_error(runner, new, request)
         if fork_run:
             return tr("monitor.forked", request, name=job.name, run=run, changes=json.dumps(overrides))
@@ -269,8 +276,18 @@ def build(runner) -> None:
                 tr("monitor.watching_note", request, name=job.name), gr.Timer(active=True))
 
     def on_keep(flag, request: gr.Request):
-        # for this session's runs, the ones it has and the ones it starts later
-        (runner.keep_owners.add if flag else runner.keep_owners.discard)(owner(request))
+        # for this student's runs, the ones they have and the ones they start later
+        runner.roster.set_keep(owner(request), flag is True)
+
+    def on_import(file, request: gr.Request):
+        if not file:
+            raise error("err.import_choose")
+        try:
+            folder = monitor.import_zip(file, owner(request))
+        except monitor.ImportRefused as e:
+            raise page_error(e) from None
+        job = runner.adopt(folder)
+        return tr("monitor.imported", request, name=job.name if job else folder.name, step=job.step if job else 0)
 
     outputs = [runs, pick, metric, focus, curve, step, last, timer]
     timer.tick(refresh, [pick, metric, weight, log_scale, focus, last], outputs, api_name="monitor_poll",
@@ -292,5 +309,6 @@ def build(runner) -> None:
     fork.click(fork_from, [focus, fork_set, fork_steps], note, api_name="monitor_fork").success(**poll_again)
     export.click(on_export, focus, export_file, api_name="monitor_export")
     keep.change(on_keep, keep, None, api_name="monitor_keep_alive")
+    import_btn.click(on_import, import_file, note, api_name="monitor_import").success(**poll_again)
     share.click(on_share, focus, note, api_name="monitor_share")
     return on_watch_link, [pick, focus, watch_note, timer], timer

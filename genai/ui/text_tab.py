@@ -12,11 +12,11 @@ from pathlib import Path
 import gradio as gr
 import pandas as pd
 
-from genai import checkpoints, data as datamod, models, zerogpu
+from genai import checkpoints, data as datamod, device as devmod, models, zerogpu
 from genai.trainer import MAX_BATCH, MAX_STEPS, TrainSpec, check_spec
 from genai.ui.common import (AXES, HEAVY, INF, checkpoint_file, curves, find_job, number, run_choices, seed_of,
-                             start_or_error, status_line, stop_job, stream_closed, Throttle, toggle_pause, trained,
-                             updates, waiting)
+                             on_return, start_or_error, status_line, stop_job, Throttle, toggle_pause, trained,
+                             updates, waiting, when_loaded)
 from genai.locales import said
 from genai.ui.i18n import L, error, page_error, say, t as tr
 
@@ -134,7 +134,7 @@ def stream_pieces(model, **kw):
 @zerogpu.gpu(duration=120)
 def stream_pieces_on_gpu(model, **kw):
     """The same, inside a ZeroGPU call: the GPU is lent for this call only (genai/zerogpu.py)."""
-    model.to(zerogpu.call_device())
+    model.to(devmod.call_device())
     yield from stream_pieces(model, **kw)
 
 
@@ -392,13 +392,17 @@ def build(runner) -> None:
         except (datamod.DataError, checkpoints.CheckpointError, ValueError, TypeError) as e:
             raise page_error(e) from None
         job = start_or_error(runner, spec, request, data=data)
-        try:
-            yield job.id, *snapshot(job), gr.skip()
-            for _ in updates(job):
-                yield job.id, *(snapshot(job) if job.started else waiting(job, 3)), gr.skip()
-            yield job.id, *snapshot(job), gr.Dropdown(choices=checkpoint_choices(runner, request))
-        finally:  # the stream ended early (Stop, or the tab closed)
-            stream_closed(runner, job)
+        yield from stream(job, request)
+
+    def stream(job, request):
+        """The run, live, until it ends; a page that closes ends only its stream, not the run."""
+        yield job.id, *snapshot(job), gr.skip()
+        for _ in updates(job):
+            yield job.id, *(snapshot(job) if job.started else waiting(job, 3)), gr.skip()
+        yield job.id, *snapshot(job), gr.Dropdown(choices=checkpoint_choices(runner, request))
+
+    def idle(request):  # a page opened again with no run of this tab going: the student's menu
+        return (*[gr.skip()] * 5, gr.Dropdown(choices=checkpoint_choices(runner, request)))
 
     def snapshot(job):
         per_char = ["heldout_loss_per_char"] if job.spec.family == "lm" else []  # token models only
@@ -434,10 +438,12 @@ def build(runner) -> None:
     corpus.change(on_corpus, corpus, own_text, api_visibility="private")
     what.change(on_what, what, ft_row, api_visibility="private")
     gr.on([what.change, lora.change], on_lora, [what, lora], lr, api_visibility="private")
+    live_out = [job_id, status, loss_plot, sample_box, replay, ckpt]
     train_ev = start.click(on_train, [corpus, what, steps, lr, batch, train_seed, upload, pasted, ckpt, hub_id, lora,
-                                      rank],
-                           [job_id, status, loss_plot, sample_box, replay, ckpt], api_name="text_train",
+                                      rank], live_out, api_name="text_train",
                            concurrency_limit=None, show_progress="hidden")
+    # a fine-tune (family "lm") and a GPT from scratch both stream in this tab
+    back_ev = when_loaded(on_return(runner, TEXT_FAMILIES, stream, idle), live_out)
     pause.click(on_pause, job_id, status, api_name="text_pause")
-    stop_train.click(on_stop, job_id, [status, ckpt], api_name="text_stop", cancels=[train_ev])
+    stop_train.click(on_stop, job_id, [status, ckpt], api_name="text_stop", cancels=[train_ev, back_ev])
     replay.release(on_replay, [job_id, replay], sample_box, api_name="text_replay")

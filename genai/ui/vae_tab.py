@@ -13,8 +13,8 @@ from genai import checkpoints, data as datamod, images, models, sketch
 from genai.models import vae
 from genai.trainer import MAX_BATCH, MAX_STEPS, TrainSpec, check_spec
 from genai.ui.common import (HEAVY, INF, checkpoint_file, curves, menu_with_run, number, run_choices,
-                             scratch_file, seed_of, start_or_error, status_line, stop_job, stream_closed,
-                             toggle_pause, updates, waiting)
+                             on_return, scratch_file, seed_of, start_or_error, status_line, stop_job,
+                             toggle_pause, updates, waiting, when_loaded)
 from genai.locales import Words
 from genai.ui.i18n import L, error, lang_of, page_error, t as tr
 
@@ -451,16 +451,20 @@ def build(runner) -> None:
         except (datamod.DataError, ValueError, TypeError) as e:
             raise page_error(e) from None
         job = start_or_error(runner, spec, request, data=data)
+        yield from stream(job, request)
+
+    def stream(job, request):
+        """The run, live, until it ends; a page that closes ends only its stream, not the run."""
         sent = 0
-        try:
-            yield (job.id, *snapshot(job, sent), gr.skip())
-            for _ in updates(job):
-                out = snapshot(job, sent) if job.started else waiting(job, 4)
-                sent = len(job.media)
-                yield (job.id, *out, gr.skip())
-            yield (job.id, *snapshot(job, sent), menu_with_run(checkpoint_choices(runner, request), job))
-        finally:  # the stream ended early (Stop, or the tab closed)
-            stream_closed(runner, job)
+        yield (job.id, *snapshot(job, sent), gr.skip())
+        for _ in updates(job):
+            out = snapshot(job, sent) if job.started else waiting(job, 4)
+            sent = len(job.media)
+            yield (job.id, *out, gr.skip())
+        yield (job.id, *snapshot(job, sent), menu_with_run(checkpoint_choices(runner, request), job))
+
+    def idle(request):  # a page opened again with no run of this tab going: the student's menu
+        return (*[gr.skip()] * 6, gr.Dropdown(choices=checkpoint_choices(runner, request)))
 
     def on_pause(jid, request: gr.Request):
         return toggle_pause(runner, jid, request)
@@ -488,8 +492,9 @@ def build(runner) -> None:
                 show_progress="hidden", api_visibility="private")
     preset.change(on_preset, preset, [z_dim, lr, steps], api_visibility="private")
     # the stream only watches the run (training is in the runner's thread), so it takes no compute slot
-    train_ev = start.click(on_train, [dataset, preset, z_dim, beta, lr, steps, batch, train_seed],
-                           [job_id, status, recon_plot, kl_plot, loss_plot, live, ckpt],
+    live_out = [job_id, status, recon_plot, kl_plot, loss_plot, live, ckpt]
+    train_ev = start.click(on_train, [dataset, preset, z_dim, beta, lr, steps, batch, train_seed], live_out,
                            api_name="vae_train", concurrency_limit=None, show_progress="hidden")
+    back_ev = when_loaded(on_return(runner, "vae", stream, idle), live_out)
     pause.click(on_pause, job_id, status, api_name="vae_pause")
-    stop.click(on_stop, job_id, [status, ckpt], api_name="vae_stop", cancels=[train_ev])
+    stop.click(on_stop, job_id, [status, ckpt], api_name="vae_stop", cancels=[train_ev, back_ev])
