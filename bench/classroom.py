@@ -5,6 +5,16 @@ trains they use the tabs now and then (a sample, an interpolation, a continuatio
 
     python bench/classroom.py --students 10
     python bench/classroom.py --students 30 --train-in thread   # training threads in the server
+    python bench/classroom.py --students 10 --reload-share 0.5 --restart-at 120
+
+Each student is a person, not a session: it joins with a secret of its own (``/join``, as a page
+does from its browser's storage). With ``--reload-share F`` that share of them drops its page
+mid-run (its stream cancelled, its client gone) and comes back as a new session, then follows its
+run by polling ``/my_runs``. With ``--restart-at S`` the server is killed S seconds in and started
+again on the same runs folder; every student reconnects, finds its run (*interrupted*) and
+resumes it with one click (``/monitor_resume_checkpoint``). The report adds runs lost (goal 0),
+runs stopped by a reload (goal 0) and the time until every student's run was listed again, and
+trained again, after the restart.
 
 It reports refused requests and errors, the time until the last student has a trained model,
 per-request p50/p95 of sampling, interpolation and continuation while the class trains, and the
@@ -40,7 +50,7 @@ def serve(port: int, runs_dir: str, train_in: str, max_runs: int | None) -> subp
     code = (f"import sys; sys.path.insert(0, {str(ROOT)!r}); from genai.ui.app import LAUNCH, build_app; "
             f"build_app().launch(server_name='127.0.0.1', server_port={port}, quiet=True, **LAUNCH)")
     proc = subprocess.Popen([sys.executable, "-c", code], env=env, cwd=ROOT,
-                            stdout=subprocess.DEVNULL, stderr=open(Path(runs_dir) / "server.log", "w"))
+                            stdout=subprocess.DEVNULL, stderr=open(Path(runs_dir) / "server.log", "a"))
     import urllib.request
 
     for _ in range(240):
@@ -71,14 +81,73 @@ def digit_pngs(folder: Path) -> list[str]:
 
 
 class Student:
-    def __init__(self, url: str, idx: int, runs_dir: str, pngs: list[str], deadline: float):
-        from gradio_client import Client
+    def __init__(self, url: str, idx: int, runs_dir: str, pngs: list[str], deadline: float, reloads: bool = False):
+        import secrets
 
-        self.c = Client(url, verbose=False, download_files=False)
+        self.url, self.secret, self.reloads = url, secrets.token_urlsafe(24), reloads
+        self.c = self.connect()
         self.idx, self.runs_dir, self.pngs, self.deadline = idx, runs_dir, pngs, deadline
         self.rng = random.Random(idx)
         self.log: list[dict] = []  # one row a request
         self.shown: list[tuple[float, int, float]] = []  # (time, place, estimated seconds to start)
+        self.reloaded = self.stopped_by_reload = self.lost = False
+        self.resumed, self.relisted_at, self.reconnects = 0, None, 0
+
+    def connect(self):
+        from gradio_client import Client
+
+        return Client(self.url, verbose=False, download_files=False)
+
+    def rejoin(self) -> None:
+        """A new page of the same student (a reload, or the server back after a restart)."""
+        while time.time() < self.deadline:
+            try:
+                self.c = self.connect()
+                self.c.predict(self.secret, "", api_name="/join")
+                self.reconnects += 1
+                return
+            except Exception:  # noqa: BLE001 - the server is restarting: try again
+                time.sleep(2)
+
+    def follow(self, restart_at: float | None) -> tuple[float | None, str | None, str]:
+        """Follow this student's newest GAN run by polling /my_runs (as a reopened page's monitor
+        does); resume it once if a restart interrupted it. Returns (trained at, menu value, status)."""
+        status, seen_any = "", False
+        next_use = time.time() + self.rng.uniform(3, 8)
+        while time.time() < self.deadline:
+            try:
+                runs = [r for r in self.c.predict(api_name="/my_runs") if r["family"] == "gan"]
+            except Exception:  # noqa: BLE001 - the server went away: come back as a new page
+                self.rejoin()
+                continue
+            if not runs:
+                if seen_any or (restart_at and time.time() > restart_at + 120):
+                    self.lost = True
+                    return None, None, "lost: no run listed"
+                time.sleep(1)
+                continue
+            seen_any = True
+            newest = runs[-1]
+            if restart_at and time.time() > restart_at and self.relisted_at is None:
+                self.relisted_at = time.time()
+            status = newest["status"]
+            if status == "done":
+                return time.time(), newest["checkpoint"], f"done: {newest['name']}"
+            if status == "interrupted" and self.resumed < 3:
+                try:
+                    self.c.predict(newest["name"], api_name="/monitor_resume_checkpoint")
+                    self.resumed += 1
+                except Exception as e:  # noqa: BLE001
+                    status = f"resume refused: {e}"[:200]
+            elif status in ("stopped", "cancelled", "failed"):
+                self.stopped_by_reload = self.reloaded and status != "failed"
+                return None, None, f"{status}: {newest['name']}"
+            if time.time() >= next_use:
+                [lambda: self.sample("gan_dcgan_mnist", True),
+                 lambda: self.interpolate(True), lambda: self.continue_text(True)][self.rng.randrange(3)]()
+                next_use = time.time() + self.rng.uniform(3, 8)
+            time.sleep(1)
+        return None, None, status or "timed out"
 
     def timed(self, kind: str, fn, training: bool):
         t0 = time.time()
@@ -106,13 +175,20 @@ class Student:
         self.timed("continue", lambda: self.c.predict(gpt, "", "ROMEO:", 100, 1.0, 0, 1.0, self.rng.randrange(10**6),
                                                       api_name="/continue"), training)
 
-    def run(self, start_at: float) -> dict:
+    def run(self, start_at: float, restart_at: float | None = None) -> dict:
         time.sleep(max(0.0, start_at - time.time()) + self.rng.random() * 3)  # "within the same few seconds"
+        self.c.predict(self.secret, f"student {self.idx}", api_name="/join")
         t_press = time.time()
         job = self.c.submit("mnist", "lesson", "bce", 2e-3, 2e-3, 64, 64, 4500, self.idx, None, api_name="/train")
         name, started, status = None, None, ""
         next_use = time.time() + self.rng.uniform(2, 6)
+        reload_at = t_press + self.rng.uniform(20, 200) if self.reloads else None
         while not job.done() and time.time() < self.deadline:
+            if reload_at and time.time() >= reload_at:  # the page goes away mid-run, and comes back
+                job.cancel()
+                self.reloaded = True
+                self.rejoin()
+                break
             outs = job.outputs()
             if outs:
                 status = status_of(outs[-1]) or status
@@ -127,15 +203,20 @@ class Student:
                  lambda: self.interpolate(True), lambda: self.continue_text(True)][self.rng.randrange(3)]()
                 next_use = time.time() + self.rng.uniform(3, 8)
             time.sleep(0.2)
-        own = None
-        try:
-            final = job.result(timeout=5)
-            status = status_of(final) or status
-            menu = final[-1].get("choices", []) if isinstance(final[-1], dict) else []
-            own = next((value for label, value in menu if label == f"your run: {name}"), None)
-        except Exception as e:  # noqa: BLE001
-            status = f"{status} / {type(e).__name__}: {e}"
-        trained = time.time() if "done" in status else None
+        own, trained = None, None
+        if not self.reloaded:
+            try:
+                final = job.result(timeout=5)
+                status = status_of(final) or status
+                menu = final[-1].get("choices", []) if isinstance(final[-1], dict) else []
+                own = next((value for label, value in menu if label == f"your run: {name}"), None)
+                trained = time.time() if "done" in status else None
+            except Exception as e:  # noqa: BLE001 - a restart cut the stream: follow the run as a new page
+                status = f"{status} / {type(e).__name__}: {e}"
+        if self.reloaded or (trained is None and time.time() < self.deadline):
+            if not self.reloaded:
+                self.rejoin()
+            trained, own, status = self.follow(restart_at)
         refused = "already have" in status or "Queue is full" in status
         if trained and own:  # the menu's value for this student's run (a key, not a path)
             self.sample(own, True)
@@ -145,18 +226,20 @@ class Student:
         self.interpolate(True)
         self.continue_text(True)
         return {"idx": self.idx, "pressed": t_press, "started": started, "trained": trained, "name": name,
-                "status": status[:300], "refused": refused, "shown": self.shown, "log": self.log}
+                "status": status[:300], "refused": refused, "shown": self.shown, "log": self.log,
+                "reloaded": self.reloaded, "stopped_by_reload": self.stopped_by_reload, "lost": self.lost,
+                "resumed": self.resumed, "relisted_at": self.relisted_at}
 
 
 def students_in_process(args) -> list[dict]:
-    url, ids, runs_dir, pngs, start_at, deadline = args
+    url, ids, runs_dir, pngs, start_at, deadline, reloading, restart_at = args
     from concurrent.futures import ThreadPoolExecutor
 
-    people = [Student(url, i, runs_dir, pngs, deadline) for i in ids]
+    people = [Student(url, i, runs_dir, pngs, deadline, reloads=i in reloading) for i in ids]
     import resource
 
     with ThreadPoolExecutor(len(people)) as pool:
-        out = list(pool.map(lambda s: s.run(start_at), people))
+        out = list(pool.map(lambda s: s.run(start_at, restart_at), people))
     use = resource.getrusage(resource.RUSAGE_SELF)
     out[0]["cpu"] = use.ru_utime + use.ru_stime  # this client process's CPU time, counted once
     return out
@@ -176,7 +259,7 @@ def pct(xs: list[float], q: float) -> float:
     return xs[min(len(xs) - 1, int(round(q * (len(xs) - 1))))] if xs else float("nan")
 
 
-def report(results: list[dict], t_start: float) -> dict:
+def report(results: list[dict], t_start: float, restarted: float | None = None) -> dict:
     rows = [r for s in results for r in s["log"]]
     # "while the class trains": from the first press until the last run ended
     end_training = max((s["trained"] or 0) for s in results) or time.time()
@@ -198,7 +281,20 @@ def report(results: list[dict], t_start: float) -> dict:
             errors_all += [abs((s["started"] - t_) - e) for t_, _, e in s["shown"]]
     eta.sort(key=lambda e: e["place"])
     first = [abs(e["real_wait"] - e["first_estimate"]) for e in eta]
+    back = {}
+    if restarted:
+        relisted = [s["relisted_at"] for s in results if s["relisted_at"]]
+        after = [s["trained"] for s in results if s["trained"] and s["trained"] > restarted]
+        back = {"restart_at_s": round(restarted - t_start),
+                "every_run_listed_again_after_s": round(max(relisted) - restarted) if len(relisted) == len(results)
+                else f"{len(relisted)} of {len(results)} listed again",
+                "trained_after_restart": len(after),
+                "last_trained_after_restart_s": round(max(after) - restarted) if after else None}
     return {"students": len(results), "refused": sum(s["refused"] for s in results), "errors": len(errors),
+            "reloaded": sum(s.get("reloaded", False) for s in results),
+            "runs_stopped_by_a_reload": sum(s.get("stopped_by_reload", False) for s in results),
+            "runs_lost": sum(s.get("lost", False) for s in results),
+            "resumed": sum(s.get("resumed", 0) for s in results), **back,
             "error_examples": errors[:5], "trained": sum(bool(s["trained"]) for s in results),
             "last_trained_after_s": max((s["trained"] - t_start for s in results if s["trained"]), default=None),
             "latency_while_training": lat, "client_cpu_s": round(sum(s.get("cpu", 0) for s in results), 1),
@@ -216,7 +312,10 @@ def main():
     p.add_argument("--max-runs", type=int, default=None, help="GENAI_MAX_RUNS for the server")
     p.add_argument("--limit", type=float, default=1500, help="seconds before every student gives up")
     p.add_argument("--json", default="", help="also write the report here")
+    p.add_argument("--reload-share", type=float, default=0.0, help="share of the students who reload mid-run")
+    p.add_argument("--restart-at", type=float, default=None, help="restart the server this many seconds in")
     a = p.parse_args()
+    load_before = os.getloadavg()  # what else the machine was doing (BENCHMARKS.md records it)
     runs_dir = tempfile.mkdtemp(prefix="genai_classroom_")
     server = serve(a.port, runs_dir, a.train_in, a.max_runs)
     try:
@@ -226,13 +325,27 @@ def main():
         deadline = start_at + a.limit
         n_proc = max(1, min(a.clients, a.students))
         groups = [list(range(a.students))[i::n_proc] for i in range(n_proc)]
+        reloading = set(random.Random(0).sample(range(a.students), round(a.reload_share * a.students)))
+        restart_at = start_at + a.restart_at if a.restart_at else None
+        restarted = None
         with mp.get_context("spawn").Pool(n_proc) as pool:
-            parts = pool.map(students_in_process, [(url, g, runs_dir, pngs, start_at, deadline) for g in groups])
-        out = report([s for part in parts for s in part], start_at)
+            res = pool.map_async(students_in_process, [(url, g, runs_dir, pngs, start_at, deadline, reloading,
+                                                         restart_at) for g in groups])
+            if restart_at:
+                time.sleep(max(0.0, restart_at - time.time()))
+                server.terminate()  # the Space restarts: the server goes, its training processes save and end
+                server.wait(30)
+                restarted = time.time()
+                server = serve(a.port, runs_dir, a.train_in, a.max_runs)
+            parts = res.get()
+        out = report([s for part in parts for s in part], start_at, restarted)
     finally:
         server.terminate()
         server.wait(10)
-    out.update(cores=os.cpu_count(), train_in=a.train_in, max_runs=a.max_runs or "default")
+    out.update(cores=os.cpu_count(), train_in=a.train_in, max_runs=a.max_runs or "default",
+               reload_share=a.reload_share, restart_at=a.restart_at, limit_s=a.limit,
+               load_before=[round(x, 2) for x in load_before], load_after=[round(x, 2) for x in os.getloadavg()],
+               runs_per_student=2)
     print(json.dumps(out, indent=1))
     if a.json:
         Path(a.json).write_text(json.dumps(out, indent=1))

@@ -27,7 +27,17 @@ FORMAT = "genai-checkpoint"
 FORMAT_VERSION = 1
 ROOT = Path(__file__).resolve().parent.parent
 SHIPPED_DIR = ROOT / "checkpoints"
-RUNS_DIR = Path(os.environ.get("GENAI_RUNS_DIR", ROOT / "runs"))
+def _runs_dir() -> Path:
+    """GENAI_RUNS_DIR; on a Space with persistent storage (mounted at /data), a folder there, so
+    that a restart keeps the class's runs; else runs/ beside the code."""
+    if os.environ.get("GENAI_RUNS_DIR"):
+        return Path(os.environ["GENAI_RUNS_DIR"])
+    if os.environ.get("SPACE_ID") and os.path.isdir("/data") and os.access("/data", os.W_OK):
+        return Path("/data/genai-runs")
+    return ROOT / "runs"
+
+
+RUNS_DIR = _runs_dir()
 MAX_BYTES = 200 * 2**20
 
 

@@ -295,20 +295,24 @@ def _train_in_child(spec, data, device, log_dir, owner, control, events, threads
     except (AttributeError, OSError):
         pass
     torch.set_num_threads(max(1, threads))
-    threading.Thread(target=_stop_when_gone, args=(server_pid, control, events), daemon=True).start()
+    orphaned = threading.Event()
+    threading.Thread(target=_stop_when_gone, args=(server_pid, control, events, orphaned), daemon=True).start()
     try:
         train(spec, events.put, control, data=data, device=torch.device(device), log_dir=log_dir, owner=owner)
     finally:
+        if orphaned.is_set():  # saved because its server went away: the next server offers to resume it
+            runlog.mark(log_dir, status=INTERRUPTED)
         events.put(None)
 
 
-def _stop_when_gone(pid: int, control: Control, events) -> None:
+def _stop_when_gone(pid: int, control: Control, events, orphaned: threading.Event) -> None:
     while True:
         time.sleep(1.0)
         try:
             os.kill(pid, 0)
         except ProcessLookupError:
             events.cancel_join_thread()  # nobody reads the pipe any more: do not wait on it at exit
+            orphaned.set()
             control.stop()  # the loop saves a final checkpoint and returns
             return
         except OSError:  # exists, but is not ours to signal
@@ -399,6 +403,7 @@ class JobRunner:
             self._data.pop(job.id, None)
         job.emit(Event("done", 0, {"status": "cancelled", "checkpoint": None, "metrics": {}}))
         job.message = Words("status.cancelled_in_queue")
+        runlog.mark(checkpoints.RUNS_DIR / job.name, status="cancelled")
         return True
 
     def _finished(self, job: Job) -> None:

@@ -245,7 +245,7 @@ def import_zip(src: str | Path, owner: str = "", runs_dir: str | Path | None = N
     except OSError:
         raise _refuse("err.import_not_zip") from None
     if size > MAX_IMPORT_BYTES:
-        raise _refuse("err.import_too_big", mb=size // 2**20, most=MAX_IMPORT_BYTES // 2**20)
+        raise _refuse("err.import_too_big", mb=f"{size / 2**20:.1f}", most=f"{MAX_IMPORT_BYTES / 2**20:g}")
     root = Path(runs_dir) if runs_dir else checkpoints.RUNS_DIR
     folder = None
     try:

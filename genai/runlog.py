@@ -66,6 +66,18 @@ def write_queued(folder: str | os.PathLike, spec, owner: str = "") -> None:
     (folder / "status.json").write_text(json.dumps(status))
 
 
+def mark(folder: str | os.PathLike, **fields) -> None:
+    """Change a run's recorded status (e.g. a queued run cancelled: a restart must not offer it)."""
+    path = Path(folder) / "status.json"
+    try:
+        status = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return
+    tmp = path.with_name(f"status.json.{os.getpid()}.tmp")
+    tmp.write_text(json.dumps({**status, **fields, "updated": time.time()}))
+    os.replace(tmp, path)
+
+
 def checkpoint_in(folder: str | os.PathLike, named) -> str | None:
     """The checkpoint a run's status names, only if it is a file inside the run's own folder
     (checked on the resolved path): a status.json from an import or an edited folder must not

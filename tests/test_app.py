@@ -151,3 +151,28 @@ def test_served_as_a_public_lab_should_be(app_url):
     with pytest.raises((urllib.error.HTTPError, ConnectionError, urllib.error.URLError)) as e:
         urllib.request.urlopen(big, timeout=60)
     assert not isinstance(e.value, urllib.error.HTTPError) or e.value.code == 413
+
+
+def test_a_student_keeps_a_run_across_sessions_and_no_one_else_sees_it(app_url):
+    from genai import classroom
+
+    secret = classroom.new_secret()
+    laptop, phone, other = (Client(app_url, verbose=False) for _ in range(3))
+    assert laptop.predict(secret, "Ana", api_name="/join") == "Ana"
+    run = laptop.submit("digits", "tiny", "bce", 1e-3, 1e-3, 8, 8, 20000, 0, None, api_name="/train")
+    deadline = time.time() + 60
+    while not any("training, step" in str(o[0]) for o in run.outputs()):
+        assert time.time() < deadline, run.outputs()
+        time.sleep(0.2)
+    run.cancel()  # the laptop's page goes away mid-run (a reload, a closed lid)
+    time.sleep(1.5)
+    assert phone.predict(secret, "", api_name="/join") == "Ana"  # the same student, on another device
+    mine = phone.predict(api_name="/my_runs")
+    assert [r["status"] for r in mine] == ["training"], mine  # the run went on without its page
+    step = mine[0]["step"]
+    time.sleep(1.0)
+    assert phone.predict(api_name="/my_runs")[0]["step"] > step
+    assert other.predict(api_name="/my_runs") == []  # another student sees none of it
+    with pytest.raises(Exception, match="student must be"):
+        other.predict("not-a-secret", "", api_name="/join")
+    phone.predict(mine[0]["name"], api_name="/monitor_stop")

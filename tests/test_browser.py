@@ -156,9 +156,19 @@ def test_text_streams_and_stops(page, monkeypatch):
     shot(page, "text_tab")
 
 
+def sign_in(page, name):
+    """A student types their name once (asked at the first Start)."""
+    page.locator("#student-name textarea, #student-name input").first.fill(name)
+    page.locator("#save-name").click()
+    expect(page.locator("#student-line").get_by_text(name)).to_be_visible(timeout=30_000)
+
+
 def test_train_then_stop_then_monitor(page):
     tab(page, "Image GAN")
     p = panel(page)
+    p.get_by_role("button", name="Start", exact=True).click()  # no name yet: asked for one
+    expect(page.get_by_text(re.compile("Type your name at the top")).first).to_be_visible(timeout=30_000)
+    sign_in(page, "Ana")
     p.get_by_label("Steps").first.fill("20000")
     p.get_by_label("Steps").first.press("Enter")
     p.get_by_role("button", name="Start", exact=True).click()
@@ -179,6 +189,54 @@ def test_train_then_stop_then_monitor(page):
     expect(panel(page).get_by_text("stopped", exact=True).filter(visible=True).first).to_be_visible(timeout=30_000)
     page.wait_for_timeout(2000)
     shot(page, "monitor_tab")
+
+
+def opened(browser, url):
+    page = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
+    page.goto(url)
+    expect(page.get_by_text("Generative AI Lab").first).to_be_visible(timeout=60_000)
+    return page
+
+
+def step_shown(page) -> int:
+    status = panel(page).get_by_text(re.compile(r"training, step \d+"))
+    expect(status.first).to_be_visible(timeout=60_000)
+    return int(re.search(r"step (\d+)", status.first.inner_text())[1])
+
+
+def test_a_reload_keeps_the_run_another_browser_does_not_see_it_the_teacher_does(page, url, monkeypatch):
+    monkeypatch.setenv("GENAI_TEACHER_KEY", "lesson-key-42")
+    tab(page, "Image GAN")
+    p = panel(page)
+    p.get_by_label("Steps").first.fill("20000")
+    p.get_by_label("Steps").first.press("Enter")
+    p.get_by_role("button", name="Start", exact=True).click()
+    before = step_shown(page)
+    name = re.search(r"(gan-[\w-]+)", panel(page).get_by_text(re.compile(r"training, step")).first.inner_text())[1]
+    n = len(page.errors)
+    page.reload()  # mid-run: the run goes on, and the tab streams it again where it is
+    expect(page.get_by_text("Generative AI Lab").first).to_be_visible(timeout=60_000)
+    # the old page's open stream is cut as it unloads (Gradio logs that); nothing else may show
+    page.errors[n:] = [e for e in page.errors[n:] if not re.search("BodyStreamBuffer was aborted|Connection "
+                                                                    "errored out", e)]
+    tab(page, "Image GAN")
+    assert step_shown(page) >= before
+    expect(page.locator("#student-line").get_by_text("Ana")).to_be_visible(timeout=30_000)  # the same student
+    shot(page, "reloaded_mid_run")
+    browser = page.context.browser
+    other = opened(browser, url)  # another student's browser
+    tab(other, "Training monitor")
+    other.wait_for_timeout(3000)
+    assert other.get_by_text(name).count() == 0
+    teacher = opened(browser, url + "?teacher=lesson-key-42")
+    expect(teacher.get_by_text("Ana", exact=True).first).to_be_visible(timeout=60_000)
+    expect(teacher.get_by_text(re.compile(name)).first).to_be_visible(timeout=30_000)
+    shot(teacher, "class_board")
+    for extra in (other, teacher):
+        extra.context.close()
+    tab(page, "Image GAN")
+    panel(page).get_by_role("button", name="Stop", exact=True).click(no_wait_after=True, timeout=120_000)
+    expect(panel(page).get_by_text(re.compile(r"stopped, step \d+")).first).to_be_visible(timeout=60_000)
 
 
 def test_no_errors_in_the_browser_console(page):

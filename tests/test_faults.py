@@ -127,9 +127,13 @@ def job_of(runner, before):
     return new[0]
 
 
-@pytest.mark.parametrize("keep", [False, True], ids=["tab closed: run stops", "kept going: run goes on"])
-def test_a_closed_browser_stops_its_run_unless_asked_to_keep_it(served, keep):
+@pytest.mark.parametrize("keep", [False, True], ids=["gone past the grace period: run stops",
+                                                   "kept going: run goes on"])
+def test_a_closed_browser_stops_its_run_only_after_the_grace_period(served, keep, monkeypatch):
+    from genai import classroom
+
     runner = served["runner"]
+    monkeypatch.setattr(runner.roster, "abandon_s", 4.0)
     client = Client(served["url"], verbose=False)
     if keep:
         client.predict(True, api_name="/monitor_keep_alive")
@@ -141,13 +145,16 @@ def test_a_closed_browser_stops_its_run_unless_asked_to_keep_it(served, keep):
     job = job_of(runner, before)
     stream.cancel()  # what the page does when its tab closes: the stream goes
     client.close()
+    wait_for(lambda: not runner.roster.online(job.owner), timeout=30, what="the page to be seen closing")
+    assert classroom.stop_abandoned(runner) == [] and job.status == "training"  # within the grace period
+    time.sleep(4.5)
+    step = job.step
+    wait_for(lambda: job.step > step + 10, what="the run to go on without its page")
     if keep:
-        time.sleep(3)
-        step = job.step
-        wait_for(lambda: job.step > step + 10, what="the kept run to go on")
-        assert job.status == "training"
+        assert classroom.stop_abandoned(runner) == [] and job.status == "training"
         job.stop(wait=30)
     else:
+        assert classroom.stop_abandoned(runner) == [job.name]
         wait_for(lambda: not job.active, timeout=30, what="the run to stop")
         assert job.status == "stopped" and job.checkpoint  # stopped and saved: nothing lost
     if job.thread:

@@ -69,7 +69,7 @@ def student_bar(runner: JobRunner):
         who = gr.Markdown(elem_id="student-line")
         name = gr.Textbox(label=L("class.your_name"), placeholder=L("class.name_placeholder"), max_lines=1,
                           scale=2, elem_id="student-name")
-        save = gr.Button(L("class.save_name"), scale=0, elem_id="save-name")
+        save = gr.Button(L("class.save_name"), scale=0, min_width=90, elem_id="save-name")
         if os.environ.get("OAUTH_CLIENT_ID"):  # a Space with hf_oauth: true
             gr.LoginButton(scale=0)
     with gr.Accordion(L("class.devices_title"), open=False):

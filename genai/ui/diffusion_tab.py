@@ -352,7 +352,7 @@ def build(runner) -> None:
         yield (job.id, *snapshot(job, sent), menu_with_run(checkpoint_choices(runner, request), job))
 
     def idle(request):  # a page opened again with no run of this tab going: the student's menu
-        return (*[gr.skip()] * 4, gr.Dropdown(choices=checkpoint_choices(runner, request)))
+        return (*[gr.skip()] * 5, gr.Dropdown(choices=checkpoint_choices(runner, request)))
 
     def on_pause(jid, request: gr.Request):
         return toggle_pause(runner, jid, request)

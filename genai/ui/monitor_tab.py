@@ -6,12 +6,13 @@ import json
 from pathlib import Path
 
 import gradio as gr
+from gradio.context import get_blocks_context
 import pandas as pd
 
 from genai import checkpoints, data as datamod, monitor
 from genai.jobs import ACTIVE, INTERRUPTED
 from genai.trainer import MAX_STEPS, TrainSpec
-from genai.ui.common import AXES, fmt_seconds, number, owner, scratch_file, start_or_error
+from genai.ui.common import AXES, attach, fmt_seconds, number, owner, scratch_file, start_or_error, student_state
 from genai.ui.i18n import EN, L, error, lang_of, page_error, say, t as tr
 
 # the runs table's columns, by catalogue key (monitor.col_run, ...)
@@ -233,8 +234,8 @@ def build(runner) -> None:
         if afresh:  # a run a restart took out of the queue: it starts again as it was asked for
             new = TrainSpec(**{**spec, "name": "", "out": ""})
         else:
-            new = TrainSpec(**{**spec, "overrides": {**spec.get("overrides", {}), **overrides},
-                               "init_from": v["checkpoint"], "steps": steps_left, "name": "", "out": ""})
+            new = TrainSpec(**{**spec, "overrides": overrides, "init_from": v["checkpoint"], "steps": steps_left,
+                               "name": "", "out": ""})
         job = start_or_error(runner, new, request)
         if fork_run:
             return tr("monitor.forked", request, name=job.name, run=run, changes=json.dumps(overrides))
@@ -309,6 +310,12 @@ def build(runner) -> None:
     fork.click(fork_from, [focus, fork_set, fork_steps], note, api_name="monitor_fork").success(**poll_again)
     export.click(on_export, focus, export_file, api_name="monitor_export")
     keep.change(on_keep, keep, None, api_name="monitor_keep_alive")
+
+    def on_page_load(secret, request: gr.Request, profile: gr.OAuthProfile | None):  # the box as the student left it
+        return attach(runner, request, secret, profile) in runner.roster.keep
+
+    get_blocks_context().root_block.load(on_page_load, student_state(), keep, api_visibility="private",
+                                         show_progress="hidden")
     import_btn.click(on_import, import_file, note, api_name="monitor_import").success(**poll_again)
     share.click(on_share, focus, note, api_name="monitor_share")
     return on_watch_link, [pick, focus, watch_note, timer], timer
