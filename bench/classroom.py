@@ -182,8 +182,10 @@ class Student:
         job = self.c.submit("mnist", "lesson", "bce", 2e-3, 2e-3, 64, 64, 4500, self.idx, None, api_name="/train")
         name, started, status = None, None, ""
         next_use = time.time() + self.rng.uniform(2, 6)
-        reload_at = t_press + self.rng.uniform(20, 200) if self.reloads else None
+        reload_at = None  # set once the run trains: the page goes away a few seconds into it
         while not job.done() and time.time() < self.deadline:
+            if self.reloads and started and reload_at is None:
+                reload_at = time.time() + self.rng.uniform(3, 15)
             if reload_at and time.time() >= reload_at:  # the page goes away mid-run, and comes back
                 job.cancel()
                 self.reloaded = True
@@ -218,6 +220,20 @@ class Student:
                 self.rejoin()
             trained, own, status = self.follow(restart_at)
         refused = "already have" in status or "Queue is full" in status
+        if restart_at and trained and trained < restart_at:  # done before the restart: still there after it?
+            time.sleep(max(0.0, restart_at - time.time()) + 5)
+            self.rejoin()
+            mine = []
+            while time.time() < self.deadline and not mine:
+                try:
+                    mine = [r for r in self.c.predict(api_name="/my_runs") if r["family"] == "gan" and r["checkpoint"]]
+                    if not mine:
+                        self.lost = True
+                        break
+                except Exception:  # noqa: BLE001 - not back yet
+                    self.rejoin()
+            if mine:
+                self.relisted_at, own = time.time(), mine[-1]["checkpoint"]
         if trained and own:  # the menu's value for this student's run (a key, not a path)
             self.sample(own, True)
         elif trained:

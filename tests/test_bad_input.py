@@ -44,10 +44,10 @@ def numbers(api, args, index, name, bad=(0, -1, NAN, INF, 1e300), named=None):
 
 ROWS = [
     # ---- GAN samples
-    ("/sample unknown checkpoint", "/sample", ["no_such_model", 4, 0, "any"], "not in the list of choices"),
-    ("/sample a VAE checkpoint", "/sample", [VAE, 4, 0, "any"], "not in the list of choices"),
+    ("/sample unknown checkpoint", "/sample", ["no_such_model", 4, 0, "any"], "No checkpoint called"),
+    ("/sample a VAE checkpoint", "/sample", [VAE, 4, 0, "any"], "No checkpoint called"),
     ("/sample a server path", "/sample", [str(ROOT / "checkpoints" / "gan_mlp_mnist.safetensors"), 4, 0, "any"],
-     "not in the list of choices"),
+     "No checkpoint called"),
     ("/sample no checkpoint", "/sample", [None, 4, 0, "any"], "Choose a checkpoint"),
     *numbers("/sample", [GAN, 4, 0, "any"], 1, "n_samples", bad=(0, -1, 101, NAN, INF, 1e300, "abc")),
     *numbers("/sample", [GAN, 4, 0, "any"], 2, "seed", bad=(-1, 2**64, 1.5, NAN, INF)),
@@ -66,7 +66,7 @@ ROWS = [
     *numbers("/train", TRAIN, 8, "seed", bad=(-1, 2**64, NAN)),
     # ---- VAE
     *numbers("/vae_decode_point", [VAE, 0, 0, 0, 0], 1, "z_1", bad=(NAN, INF, 100)),
-    ("/vae_map unknown checkpoint", "/vae_map", ["x"], "not in the list of choices"),
+    ("/vae_map unknown checkpoint", "/vae_map", ["x"], "No checkpoint called"),
     ("/vae_interpolate no sketches", "/vae_interpolate", [VAE, None, None, 10, "linear"], "[Dd]raw|sketch|digit"),
     ("/vae_interpolate unknown mode", "/vae_interpolate", [VAE, None, None, 10, "cubic"], "not in the list"),
     *numbers("/vae_train", VAE_TRAIN, 3, "beta", bad=(-1, NAN, INF), named="beta|β"),

@@ -111,5 +111,5 @@ def test_the_checkpoint_lookup_takes_names_and_run_keys_never_paths(one_slot):
             checkpoint_file(runner, bad, ("gan",))
     with pytest.raises(gr.Error, match="No checkpoint called"):
         checkpoint_file(runner, "gan_dcgan_mnist", ("vae",))  # another family's
-    with pytest.raises(gr.Error, match="not one of this page's"):
+    with pytest.raises(gr.Error, match="not one of yours"):
         checkpoint_file(runner, "run:guess", ("gan",))

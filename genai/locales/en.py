@@ -276,7 +276,7 @@ run. Watchers cannot pause, stop or change it; *Fork* gives them a run of their 
     'err.seed_not_whole': '{name} must be a whole number (got {value})',
     'err.seed_range': '{name} must be from 0 to {max} (got {value})',
     'err.no_run_to_pause': 'No run to pause: start one first.',
-    'err.not_your_run': "That run is not one of this page's (or has no checkpoint yet): choose one from the list.",
+    'err.not_your_run': "That run is not one of yours (or has no checkpoint yet): choose one from the list.",
     'err.no_checkpoint_called': 'No checkpoint called {name}: choose one from the list.',
     'ui.your_run': 'your run: {name}',
     'gan.info_clusters': 'self-conditioned: G and D take one of {k} clusters of the training images that k-means found (no labels used)',

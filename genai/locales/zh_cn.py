@@ -189,7 +189,7 @@ $$p(x_1, \dots, x_T) = \prod_{t=1}^{T} p(x_t \mid x_{<t})$$
     'err.seed_not_whole': '{name} 必须是整数（收到的是 {value}）',
     'err.seed_range': '{name} 必须在 0 到 {max} 之间（收到的是 {value}）',
     'err.no_run_to_pause': '没有可暂停的运行：请先开始一次运行。',
-    'err.not_your_run': '这次运行不属于本页面（或者还没有检查点）：请从列表中选择。',
+    'err.not_your_run': '这次运行不是你的（或者还没有检查点）：请从列表中选择。',
     'err.no_checkpoint_called': '没有名为 {name} 的检查点：请从列表中选择。',
     'ui.your_run': '你的运行：{name}',
     'gan.info_clusters': '自条件：G 和 D 以 k-means 在训练图像中找到的 {k} 个聚类之一为条件（不用标签）',

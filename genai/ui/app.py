@@ -10,7 +10,7 @@ import gradio as gr
 from genai import checkpoints, classroom, device as devmod
 from genai.jobs import JobRunner
 from genai.ui import class_tab, diffusion_tab, gan_tab, monitor_tab, text_tab, vae_tab
-from genai.ui.common import attach, student_state
+from genai.ui.common import attach, page_link, student_state
 from starlette.middleware import Middleware
 
 from genai.ui.i18n import HEAD, I18N, L, PageLanguage, error, page_error, speak_the_page, switch_html, t as tr
@@ -109,10 +109,7 @@ def student_bar(runner: JobRunner):
             code = runner.roster.device_code(stored)
         except ValueError as e:
             raise page_error(e) from None
-        headers = dict(request.headers) if request else {}
-        host = headers.get("x-forwarded-host") or headers.get("host") or "localhost:7860"
-        scheme = headers.get("x-forwarded-proto") or ("https" if host.endswith(".hf.space") else "http")
-        return tr("class.code_note", request, code=code, link=f"{scheme}://{host}/?join={code.replace('-', '')}",
+        return tr("class.code_note", request, code=code, link=page_link(request, f"join={code.replace('-', '')}"),
                   minutes=int(classroom.CODE_TTL_S // 60))
 
     def on_join(code, request: gr.Request):

@@ -16,7 +16,7 @@ import pandas as pd
 from PIL import Image
 
 from genai import monitor
-from genai.ui.common import fmt_seconds
+from genai.ui.common import fmt_seconds, page_link
 from genai.ui.i18n import EN, L, error, lang_of, t as tr
 
 THUMB = 132  # pixels across a card's sample
@@ -146,11 +146,7 @@ def build(runner):
 
     def on_project(name, request: gr.Request):
         job = the_job(name, request)
-        token = job.share()
-        headers = dict(request.headers) if request else {}
-        host = headers.get("x-forwarded-host") or headers.get("host") or "localhost:7860"
-        scheme = headers.get("x-forwarded-proto") or ("https" if host.endswith(".hf.space") else "http")
-        return tr("class.projector_note", request, run=job.name, link=f"{scheme}://{host}/?watch={token}")
+        return tr("class.projector_note", request, run=job.name, link=page_link(request, f"watch={job.share()}"))
 
     def on_hide(name, request: gr.Request):
         job = the_job(name, request)

@@ -65,6 +65,15 @@ def student_state() -> gr.BrowserState:
     return root.genai_student
 
 
+def page_link(request, query: str) -> str:
+    """This page's address with ``query`` (``watch=...``, ``join=...``), as its visitor reached it
+    (behind the Space's proxy too)."""
+    headers = dict(request.headers) if request else {}
+    host = headers.get("x-forwarded-host") or headers.get("host") or "localhost:7860"
+    scheme = headers.get("x-forwarded-proto") or ("https" if host.endswith(".hf.space") else "http")
+    return f"{scheme}://{host}/?{query}"
+
+
 def runs_dir():
     from genai import checkpoints
 
@@ -305,7 +314,9 @@ def menu_with_run(menu: list[tuple[str, str]], job) -> gr.Dropdown:
 
 def checkpoint_file(runner: JobRunner, value: str | None, families: tuple[str, ...]) -> str | None:
     """The file behind a checkpoint menu's value: a shipped checkpoint's name, or a run's key.
-    Anything else (a path above all) is refused: no path from a request reaches the file system."""
+    Anything else (a path above all) is refused: no path from a request reaches the file system.
+    The menus take any value (``allow_custom_value``) so that a student's run key works from any
+    of their pages and API sessions, not only the one whose menu was last updated: this is the check."""
     from genai import checkpoints
 
     if not value:

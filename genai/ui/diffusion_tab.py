@@ -165,7 +165,7 @@ def build(runner) -> None:
         with gr.Column(scale=1):
             choices = checkpoint_choices(runner, None)
             ckpt = gr.Dropdown(choices, value=choices[0][1] if choices else None, label=L("common.checkpoint"),
-                               info=L("common.checkpoint_info"))
+                               info=L("common.checkpoint_info"), allow_custom_value=True)
             digit = gr.Dropdown([(L("diffusion.digit_each"), "any")] + DIGITS, value="any",
                                 label=L("diffusion.digit"))
             guidance = gr.Slider(0, 8, diffusion.Config.guidance, step=0.5, label=L("diffusion.guidance"),

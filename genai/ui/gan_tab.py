@@ -103,7 +103,7 @@ def build(runner) -> None:
         with gr.Column(scale=1):
             choices = checkpoint_choices(runner, None)
             ckpt = gr.Dropdown(choices, value=choices[0][1] if choices else None, label=L("common.checkpoint"),
-                               info=L("common.checkpoint_info"))
+                               info=L("common.checkpoint_info"), allow_custom_value=True)
             n = gr.Slider(1, 100, 64, step=1, label=L("gan.n_samples"))
             seed = gr.Number(0, label=L("common.seed"), info=L("gan.seed_info"))
             digit = gr.Dropdown([(L("gan.digit_any"), "any")] + DIGITS, value="any", label=L("gan.digit"))

@@ -12,7 +12,8 @@ import pandas as pd
 from genai import checkpoints, data as datamod, monitor
 from genai.jobs import ACTIVE, INTERRUPTED
 from genai.trainer import MAX_STEPS, TrainSpec
-from genai.ui.common import AXES, attach, fmt_seconds, number, owner, scratch_file, start_or_error, student_state
+from genai.ui.common import (AXES, attach, fmt_seconds, number, owner, page_link, scratch_file, start_or_error,
+                             student_state)
 from genai.ui.i18n import EN, L, error, lang_of, page_error, say, t as tr
 
 # the runs table's columns, by catalogue key (monitor.col_run, ...)
@@ -256,11 +257,7 @@ def build(runner) -> None:
         v = the_view(run, request)
         if v["job"] is None or v["watching"]:
             raise error("err.share_own_runs")
-        token = v["job"].share()
-        headers = dict(request.headers) if request else {}
-        host = headers.get("x-forwarded-host") or headers.get("host") or "localhost:7860"
-        scheme = headers.get("x-forwarded-proto") or ("https" if host.endswith(".hf.space") else "http")
-        link = f"{scheme}://{host}/?watch={token}"
+        link = page_link(request, f"watch={v['job'].share()}")
         return tr("monitor.shared_note", request, run=run, link=link)
 
     def on_watch_link(request: gr.Request):

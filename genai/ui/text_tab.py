@@ -208,7 +208,7 @@ def build(runner) -> None:
     with gr.Row():
         with gr.Column(scale=1):
             choices = checkpoint_choices(runner, None)
-            ckpt = gr.Dropdown(choices, value=choices[0][1], label=L("text.model"))
+            ckpt = gr.Dropdown(choices, value=choices[0][1], label=L("text.model"), allow_custom_value=True)
             hub_id = gr.Textbox("distilgpt2", label=L("text.hub_id"), visible=False)
             info = gr.Markdown()
             max_new = gr.Slider(1, MAX_NEW, FIRST_NEW, step=1, label=L("text.max_new"))

@@ -233,7 +233,7 @@ def build(runner) -> None:
         with gr.Column(scale=1):
             choices = checkpoint_choices(runner, None)
             ckpt = gr.Dropdown(choices, value=choices[0][1] if choices else None, label=L("common.checkpoint"),
-                               info=L("common.checkpoint_info"))
+                               info=L("common.checkpoint_info"), allow_custom_value=True)
             info = gr.Markdown()  # filled at page load, in the page's language
         with gr.Column(scale=1):
             prior = gr.Image(lambda: first_prior(runner), type="pil", label=L("vae.prior"),
