@@ -94,7 +94,8 @@ def student_bar(runner: JobRunner):
         me = attach(runner, request, stored, profile)
         if profile is not None and not runner.roster.name(me):
             runner.roster.set_name(me, profile.name or profile.username)
-        return stored, runner.roster.name(me), student_line(runner, me, request)
+        known = runner.roster.name(me)  # (no name yet: leave the box alone, its student may be typing)
+        return stored, known or gr.skip(), student_line(runner, me, request)
 
     def on_save(new_name, request: gr.Request):
         me = runner.roster.seen(request.session_hash)
