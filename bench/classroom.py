@@ -182,10 +182,9 @@ class Student:
         job = self.c.submit("mnist", "lesson", "bce", 2e-3, 2e-3, 64, 64, 4500, self.idx, None, api_name="/train")
         name, started, status = None, None, ""
         next_use = time.time() + self.rng.uniform(2, 6)
-        reload_at = None  # set once the run trains: the page goes away a few seconds into it
+        # the page goes away 5-30 s after Start (its run waiting or training), and comes back
+        reload_at = t_press + self.rng.uniform(5, 30) if self.reloads else None
         while not job.done() and time.time() < self.deadline:
-            if self.reloads and started and reload_at is None:
-                reload_at = time.time() + self.rng.uniform(3, 15)
             if reload_at and time.time() >= reload_at:  # the page goes away mid-run, and comes back
                 job.cancel()
                 self.reloaded = True
@@ -275,7 +274,8 @@ def pct(xs: list[float], q: float) -> float:
     return xs[min(len(xs) - 1, int(round(q * (len(xs) - 1))))] if xs else float("nan")
 
 
-def report(results: list[dict], t_start: float, restarted: float | None = None) -> dict:
+def report(results: list[dict], t_start: float, restarted: tuple | None = None) -> dict:
+    """``restarted``: (when the server was killed, when the new one answered)."""
     rows = [r for s in results for r in s["log"]]
     # "while the class trains": from the first press until the last run ended
     end_training = max((s["trained"] or 0) for s in results) or time.time()
@@ -283,7 +283,10 @@ def report(results: list[dict], t_start: float, restarted: float | None = None) 
     for kind in ("sample", "interpolate", "continue"):
         xs = [r["s"] for r in rows if r["kind"] == kind and not r["err"] and r["at"] <= end_training]
         lat[kind] = {"n": len(xs), "p50": statistics.median(xs) if xs else None, "p95": pct(xs, 0.95)}
-    errors = [r["err"] for r in rows if r["err"]] + [s["status"] for s in results if not s["trained"] and not s["refused"]]
+    down = (restarted[0] - 5, restarted[1]) if restarted else (0, 0)  # requests cut by the restart itself
+    outage = [r["err"] for r in rows if r["err"] and down[0] <= r["at"] <= down[1]]
+    errors = [r["err"] for r in rows if r["err"] and not down[0] <= r["at"] <= down[1]]
+    errors += [s["status"] for s in results if not s["trained"] and not s["refused"]]
     eta, errors_all = [], []
     for s in results:
         if s["shown"] and s["started"]:
@@ -300,12 +303,14 @@ def report(results: list[dict], t_start: float, restarted: float | None = None) 
     back = {}
     if restarted:
         relisted = [s["relisted_at"] for s in results if s["relisted_at"]]
-        after = [s["trained"] for s in results if s["trained"] and s["trained"] > restarted]
-        back = {"restart_at_s": round(restarted - t_start),
-                "every_run_listed_again_after_s": round(max(relisted) - restarted) if len(relisted) == len(results)
+        after = [s["trained"] for s in results if s["trained"] and s["trained"] > restarted[0]]
+        killed, answered = restarted
+        back = {"restart_at_s": round(killed - t_start), "server_back_after_s": round(answered - killed),
+                "requests_cut_by_the_restart": len(outage),
+                "every_run_listed_again_after_s": round(max(relisted) - killed) if len(relisted) == len(results)
                 else f"{len(relisted)} of {len(results)} listed again",
                 "trained_after_restart": len(after),
-                "last_trained_after_restart_s": round(max(after) - restarted) if after else None}
+                "last_trained_after_restart_s": round(max(after) - killed) if after else None}
     return {"students": len(results), "refused": sum(s["refused"] for s in results), "errors": len(errors),
             "reloaded": sum(s.get("reloaded", False) for s in results),
             "runs_stopped_by_a_reload": sum(s.get("stopped_by_reload", False) for s in results),
@@ -351,8 +356,9 @@ def main():
                 time.sleep(max(0.0, restart_at - time.time()))
                 server.terminate()  # the Space restarts: the server goes, its training processes save and end
                 server.wait(30)
-                restarted = time.time()
+                killed = time.time()
                 server = serve(a.port, runs_dir, a.train_in, a.max_runs)
+                restarted = (killed, time.time())
             parts = res.get()
         out = report([s for part in parts for s in part], start_at, restarted)
     finally:

@@ -177,3 +177,10 @@ def test_a_student_keeps_a_run_across_sessions_and_no_one_else_sees_it(app_url):
     with pytest.raises(Exception, match="student must be"):
         other.predict("not-a-secret", "", api_name="/join")
     phone.predict(mine[0]["name"], api_name="/monitor_stop")
+
+
+def test_only_the_teacher_controls_the_class_board(app_url):
+    client = Client(app_url, verbose=False)
+    for action in ("/class_stop", "/class_projector", "/class_hide"):
+        with pytest.raises(Exception, match="Only the teacher"):
+            client.predict("any-run", api_name=action)

@@ -251,3 +251,38 @@ def test_a_damaged_or_oversized_zip_is_refused(exported, runs, tmp_path, monkeyp
     with pytest.raises(monitor.ImportRefused, match="an exported run is at most"):
         monitor.import_zip(path)
     assert folders(runs) == before
+
+
+def test_the_browsers_key_is_kept_across_restarts_and_the_teachers_key_is_checked(runs, monkeypatch):
+    monkeypatch.delenv("GENAI_BROWSER_SECRET", raising=False)
+    first = classroom.browser_secret(runs)
+    assert first == classroom.browser_secret(runs) and len(first) >= 32  # a restart reads the same key
+    assert (runs / ".browser-secret").stat().st_mode & 0o077 == 0  # readable by the server alone
+    monkeypatch.setenv("GENAI_BROWSER_SECRET", "set-by-the-operator")
+    assert classroom.browser_secret(runs) == "set-by-the-operator"
+    roster = classroom.Roster(runs)
+    monkeypatch.delenv("GENAI_TEACHER_KEY", raising=False)
+    assert not roster.teacher_login("p", "")  # no key set: no board for anyone
+    monkeypatch.setenv("GENAI_TEACHER_KEY", "lesson-42")
+    assert not roster.teacher_login("p", "lesson-4") and not roster.is_teacher("p")
+    assert not roster.teacher_login("p", None)
+    assert roster.teacher_login("p", "lesson-42") and roster.is_teacher("p") and not roster.is_teacher("q")
+
+
+def test_the_board_shows_every_students_runs_with_what_they_changed(runs):
+    runner = JobRunner(max_active=2)
+    ana = runner.roster.attach("a", classroom.new_secret())
+    runner.roster.set_name(ana, "Ana")
+    bo = runner.roster.attach("b", classroom.new_secret())
+    first = runner.start(spec(steps=6, eval_every=3, overrides={"lr_g": 5e-4}), owner=ana)
+    second = runner.start(spec(steps=6, eval_every=3), owner=bo)
+    for j in (first, second):
+        j.thread.join(60)
+    cards = {c["run"]: c for c in monitor.board(runner)}
+    assert cards[first.name]["student"] == "Ana" and cards[second.name]["student"] == ""
+    assert cards[first.name]["changed"]["lr_g"] == 5e-4 and "lr_g" not in cards[second.name]["changed"]
+    assert cards[first.name]["quality_key"] == "heldout_fid" and cards[first.name]["quality"] > 0
+    assert cards[first.name]["media"] is not None
+    runner.roster.set_hidden(first.name, True)
+    assert [c["run"] for c in monitor.board(runner)] == [second.name]
+    assert len(monitor.board(runner, hidden_too=True)) == 2
