@@ -62,8 +62,8 @@ def student_line(runner: JobRunner, who: str, request) -> str:
 
 
 def student_bar(runner: JobRunner):
-    """The header: who this page's student is, their name, and a code for their other devices.
-    Returns the components the page-load event fills in."""
+    """The header: who this page's student is, their name, and a code for their other devices;
+    and the API a script uses to be a student (``/join``, ``/my_runs``)."""
     secret = student_state()
     with gr.Row(elem_id="student-bar", equal_height=True):
         who = gr.Markdown(elem_id="student-line")
@@ -184,11 +184,11 @@ def build_app(runner: JobRunner | None = None) -> gr.Blocks:
                 pages.append(page)
             with gr.Tab(L("app.tab_monitor"), id="monitor") as monitor_page:
                 on_watch_link, watch_outputs, poll = monitor_tab.build(runner)
-            with gr.Tab(L("app.tab_class"), id="class"):
+            with gr.Tab(L("app.tab_class"), id="class") as class_page:
                 on_teacher_link, teacher_outputs = class_tab.build(runner)
         # the monitor polls only while it is shown: its hidden table and plot, redrawn twice a
         # second, slowed the page a student trains in (measured: 60 -> 43 frames a second)
-        for page in (*pages, monitor_page):
+        for page in (*pages, monitor_page, class_page):
             page.select(monitor_tab.timer_on(page is monitor_page), None, poll,
                         queue=False, show_progress="hidden", api_visibility="private")
         # a page opened with a teacher's share link (?watch=...) opens the monitor on that run
