@@ -1,4 +1,4 @@
-"""Command line: ``python -m genai train|sample|list|classifier|import``.
+"""Command line: ``python -m genai train|sample|list|classifier|import|eval-text``.
 
     python -m genai train gan --preset dcgan --dataset mnist --steps 3000 --out checkpoints/gan_dcgan_mnist
     python -m genai sample checkpoints/gan_dcgan_mnist --n 64 --seed 0 --out grid.png
@@ -196,6 +196,53 @@ def cmd_import(args) -> int:
     return 0
 
 
+def load_text_model(name: str, data):
+    """A checkpoint of a text family, or ``bigram``: the character bigram baseline fitted on
+    ``data``'s training text. With ``data`` None, only checks that the checkpoint is a text model."""
+    from genai import checkpoints, models, textmeasures
+    from genai.locales import said
+
+    if name == "bigram":
+        return textmeasures.Bigram(data.train)
+    meta = checkpoints.read_meta(name)
+    if meta["family"] not in ("gpt", "lm"):  # the text families
+        raise said(checkpoints.CheckpointError, "err.not_text_model", name=Path(name).name, family=meta["family"])
+    return models.from_checkpoint(name)[0] if data is not None else None
+
+
+def cmd_eval_text(args) -> int:
+    """How good is the text a model writes: BLEU, chrF, ROUGE-L, distinct-n and repetition per
+    temperature on held-out passages, and its held-out loss and perplexity (genai/textmeasures.py)."""
+    from genai import data as datamod, device as devmod, textmeasures
+
+    devmod.configure_threads(beside_server=False)
+    if not 1 <= args.passages <= textmeasures.MAX_PASSAGES:
+        raise ValueError(f"--passages must be from 1 to {textmeasures.MAX_PASSAGES} (got {args.passages})")
+    if args.checkpoint != "bigram":
+        load_text_model(args.checkpoint, None)  # a text model, before any text is read
+    if args.text:
+        try:
+            raw = Path(args.text).read_bytes()
+        except OSError as e:
+            raise datamod.DataError(f"{args.text}: {e.strerror}") from None
+        data = datamod.load_user_text(raw, Path(args.text).name)
+    else:
+        data = datamod.load_text("tinyshakespeare")
+    model = load_text_model(args.checkpoint, data)
+    report = textmeasures.evaluate(model, data, args.passages, args.seed, name=Path(args.checkpoint).stem)
+    Path(args.json).write_text(json.dumps(report, indent=1, ensure_ascii=False), "utf-8")
+    print(f"{report['model']}: held-out loss {report['heldout_loss']:.3f} nats/char, perplexity "
+          f"{report['perplexity']:.2f}, {report['bits_per_char']:.3f} bits/char; {args.passages} passages of "
+          f"{data.name}, {report['seconds']:.1f} s")
+    print(f"{'temperature':12s} {'BLEU':>6s} {'chrF':>6s} {'ROUGE-L':>8s} {'dist-1':>7s} {'dist-2':>7s} {'rep-4':>6s}")
+    for row in textmeasures.table_rows(report):
+        label = row["temperature"] if row["model"] != textmeasures.REAL else "real text"
+        print(f"{label:12s} {row['bleu']:6.2f} {row['chrf']:6.2f} {row['rouge_l']:8.3f} {row['distinct_1']:7.3f} "
+              f"{row['distinct_2']:7.3f} {row['repetition']:6.3f}")
+    print(f"wrote {args.json}")
+    return 0
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(prog="python -m genai", description="Generative AI Lab: train and sample from the command line")
     sub = p.add_subparsers(dest="cmd", required=True)
@@ -252,6 +299,16 @@ def main(argv=None) -> int:
     im.add_argument("--owner", default="", help="the student it belongs to (default: none, a CLI run "
                     "every page lists)")
     im.set_defaults(fn=cmd_import)
+
+    ev = sub.add_parser("eval-text", help="score a text model's continuations of held-out passages (BLEU, "
+                        "chrF, ROUGE-L, distinct-n) and its perplexity")
+    ev.add_argument("checkpoint", help="a text checkpoint, or 'bigram' for the character bigram baseline")
+    ev.add_argument("--json", required=True, help="write every passage and score here")
+    ev.add_argument("--text", metavar="FILE", help="a UTF-8 text file of one's own (last 10%% held out); "
+                    "default Tiny Shakespeare")
+    ev.add_argument("--passages", type=int, default=20, help="passages per temperature (1-200)")
+    ev.add_argument("--seed", type=int, default=0)
+    ev.set_defaults(fn=cmd_eval_text)
 
     args = p.parse_args(argv)
     from genai.checkpoints import CheckpointError

@@ -24,7 +24,7 @@ def app(tmp_path_factory):
         mp.setattr(checkpoints, "SHIPPED_DIR", ship)
         demo = build_app(JobRunner(max_active=2))
         _, url, _ = demo.launch(prevent_thread_lock=True, quiet=True, server_name="127.0.0.1", server_port=None)
-        yield {"url": url, "ckpt": "gpt_tiny"}  # menus name checkpoints; paths are refused
+        yield {"url": url, "ckpt": "gpt_tiny", "runner": demo.runner}  # menus name checkpoints; paths are refused
         demo.runner.shutdown()
         demo.close()
 
@@ -86,6 +86,37 @@ def test_fine_tune_the_chosen_model(app, client):
     outs = list(client.submit("your text (upload or paste)", "fine-tune the chosen model", 20, 1e-3, 8, 0, None,
                               TEXT.upper(), app["ckpt"], "", False, 8, api_name="/text_train"))
     assert "done, step 50 of 50" in outs[-1][0]  # every weight: continues from the checkpoint's 30 steps
+
+
+def test_how_good_is_this_text_before_and_after_a_fine_tune(app, client):
+    from genai.ui.common import RUN
+
+    # the shipped model beside the bigram, on the pasted text's held-out part
+    table, plot, shown = client.predict(app["ckpt"], "", 2, 0, ["bigram"], "your text (upload or paste)", None,
+                                           TEXT, "0.8", api_name="/text_measures")
+    rows = {(r[0], r[1]): r for r in table["data"]}
+    assert {m for m, _ in rows} == {"gpt_tiny", "character bigram (baseline)", "real text (another passage)"}
+    assert {t for m, t in rows if m == "gpt_tiny"} == {"greedy", "0.5", "0.8", "1.0", "1.2"}
+    ppl, loss = rows[("gpt_tiny", "1.0")][-2], rows[("gpt_tiny", "1.0")][-3]
+    assert ppl == pytest.approx(2.718281828 ** loss, rel=2e-3)
+    assert "<mark" in shown and "True continuation" in shown
+    assert {row[2] for row in plot["data"]} >= {"BLEU / 100", "distinct-2", "distinct-2 of real text"}
+    # a model fine-tuned from the shipped one brings its base: before and after in one table
+    outs = list(client.submit("your text (upload or paste)", "fine-tune the chosen model", 20, 1e-3, 8, 0, None,
+                              TEXT, app["ckpt"], "", False, 8, api_name="/text_train"))
+    assert "done" in outs[-1][0]
+    run = [j for j in app["runner"].jobs() if j.spec.init_from and j.checkpoint][-1]
+    table = client.predict(RUN + run.key, "", 2, 0, [], "your text (upload or paste)", None, TEXT, "greedy",
+                           api_name="/text_measures")[0]
+    models = {r[0] for r in table["data"]}
+    assert f"your run: {run.name}" in models and "gpt_tiny (before the fine-tune)" in models
+    paste = "your text (upload or paste)"
+    for bad, message in (([app["ckpt"], "", 0, 0, [], "tinyshakespeare", None, "", "0.8"], "passages|minimum value 1"),
+                         ([app["ckpt"], "", 40, 0, [], paste, None, TEXT, "0.8"], "room for"),
+                         ([app["ckpt"], "", 2, 0, ["no-such-model"], paste, None, TEXT, "0.8"], "No checkpoint"),
+                         ([app["ckpt"], "", 2, 0, [], paste, None, "", "0.8"], "Upload a .txt|paste")):
+        with pytest.raises(Exception, match=message):
+            client.predict(*bad, api_name="/text_measures")
 
 
 HUB = "Hugging Face Hub model (id below)"

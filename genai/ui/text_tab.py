@@ -14,7 +14,7 @@ import pandas as pd
 
 from genai import checkpoints, data as datamod, device as devmod, models, zerogpu
 from genai.trainer import MAX_BATCH, MAX_STEPS, TrainSpec, check_spec
-from genai.ui.common import (AXES, HEAVY, INF, checkpoint_file, curves, find_job, number, run_choices, seed_of,
+from genai.ui.common import (AXES, HEAVY, INF, RUN, checkpoint_file, curves, find_job, number, run_choices, seed_of,
                              on_return, start_or_error, status_line, stop_job, Throttle, toggle_pause, trained,
                              updates, waiting, when_loaded)
 from genai.locales import said
@@ -447,3 +447,12 @@ def build(runner) -> None:
     pause.click(on_pause, job_id, status, api_name="text_pause")
     stop_train.click(on_stop, job_id, [status, ckpt], api_name="text_stop", cancels=[train_ev, back_ev])
     replay.release(on_replay, [job_id, replay], sample_box, api_name="text_replay")
+
+    from genai.ui import text_measures  # "How good is this text?", under the training
+
+    def name_of(value, request):  # a menu value as the table names it: a run by its name, never its key
+        job = next((j for j in runner.jobs() if RUN + j.key == value), None) if str(value).startswith(RUN) else None
+        return tr("ui.your_run", request, name=job.name) if job else value
+
+    text_measures.build(ckpt, hub_id, corpus, upload, pasted, pick_model, HUB,
+                        lambda request: checkpoint_choices(runner, request)[:-1], name_of)
