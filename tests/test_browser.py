@@ -29,8 +29,12 @@ SHOTS = Path(os.environ.get("GENAI_SCREENSHOTS") or tempfile.mkdtemp(prefix="gen
 # resources outside (fonts, analytics): those are the network's, not the app's
 OUTSIDE = re.compile(r"net::ERR_|Failed to load resource|fonts\.googleapis|huggingface\.co")
 # a page that unloads cuts its open streams, and Gradio's client logs that in words that vary with
-# Chromium's version ("BodyStreamBuffer was aborted", "signal is aborted without reason")
-CUT_STREAM = re.compile("BodyStreamBuffer was aborted|signal is aborted without reason|Connection errored out")
+# Chromium's version and the machine's load
+# ("BodyStreamBuffer was aborted", "signal is aborted without reason"; on a loaded machine once an
+# "Unexpected client exception" reading a stream's message by its index). Playwright may deliver
+# the old page's messages late, so the reload test sifts its whole window at its end
+CUT_STREAM = re.compile("BodyStreamBuffer was aborted|signal is aborted without reason|Connection errored out|"
+                        r"Unexpected client exception TypeError: Cannot read properties of undefined \(reading '\d+'\)")
 
 
 @pytest.fixture(scope="module")
@@ -239,6 +243,7 @@ def test_a_reload_keeps_the_run_another_browser_does_not_see_it_the_teacher_does
     tab(page, "Image GAN")
     panel(page).get_by_role("button", name="Stop", exact=True).click(no_wait_after=True, timeout=120_000)
     expect(panel(page).get_by_text(re.compile(r"stopped, step \d+")).first).to_be_visible(timeout=60_000)
+    page.errors[n:] = [e for e in page.errors[n:] if not re.search(CUT_STREAM, e)]  # late messages of the cut stream
 
 
 def test_no_errors_in_the_browser_console(page):
