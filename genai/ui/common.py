@@ -108,6 +108,23 @@ def when_loaded(fn, outputs) -> object:
                                                 show_progress="hidden", api_visibility="private")
 
 
+def at_load(fn):
+    """A component's value made when a page loads, not when the app is built. Gradio calls a
+    value function once as it builds the component and again at each page load; the first call
+    (the build) gets None, so that start-up loads no model and draws nothing (measured: a tab's
+    first samples cost the start 2-4 s each), while the warm-up thread makes each value once
+    in the background and a page loads it from there."""
+    built = []
+
+    def page_value():  # the load event's name (genai/ui/app.py hides it from the API page)
+        if not built:
+            built.append(True)
+            return None
+        return fn()
+
+    return page_value
+
+
 def here(runner: JobRunner, request: gr.Request | None) -> str:
     """The asking page's student, noted as present (their grace period starts again)."""
     return runner.roster.seen(getattr(request, "session_hash", None))

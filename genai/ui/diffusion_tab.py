@@ -15,7 +15,7 @@ import torch
 from genai import checkpoints, data as datamod, images, metrics, models
 from genai.models import diffusion
 from genai.trainer import MAX_BATCH, MAX_STEPS, TrainSpec, check_spec
-from genai.ui.common import (AXES, HEAVY, INF, checkpoint_file, curves, menu_with_run, number, run_choices,
+from genai.ui.common import (AXES, HEAVY, INF, at_load, checkpoint_file, curves, menu_with_run, number, run_choices,
                              on_return, seed_of, start_or_error, status_line, stop_job, Throttle,
                              toggle_pause, trained, updates, waiting, when_loaded)
 from genai.ui.i18n import L, error, page_error, t as tr
@@ -179,7 +179,7 @@ def build(runner) -> None:
             sample_btn = gr.Button(L("gan.sample"), variant="primary")
             info = gr.Markdown()
         with gr.Column(scale=2):
-            grid = gr.Image(lambda: first_grid(runner), type="pil", label=L("diffusion.samples"), height=420,
+            grid = gr.Image(at_load(lambda: first_grid(runner)), type="pil", label=L("diffusion.samples"), height=420,
                             format="png")
     with gr.Accordion(L("diffusion.reverse_title"), open=True):
         gr.Markdown(L("diffusion.reverse_help"), latex_delimiters=LATEX)
@@ -196,9 +196,9 @@ def build(runner) -> None:
         # shown before any slider moves; made at page load, not here: the schedule comes from
         # diffusers, whose import takes seconds that the server's start should not wait for
         with gr.Row():
-            noisy = gr.Image(lambda: forward_images(diffusion.Config(), 3, 300)[0], type="pil",
+            noisy = gr.Image(at_load(lambda: forward_images(diffusion.Config(), 3, 300)[0]), type="pil",
                              label=L("diffusion.noisy"), format="png", height=200)
-            forward_strip = gr.Image(lambda: forward_images(diffusion.Config(), 3, 300)[1], type="pil",
+            forward_strip = gr.Image(at_load(lambda: forward_images(diffusion.Config(), 3, 300)[1]), type="pil",
                                      label=L("diffusion.forward_strip"), format="png")
         forward_info = gr.Markdown()
     with gr.Accordion(L("diffusion.compare_steps_title"), open=False):

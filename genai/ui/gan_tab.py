@@ -10,7 +10,7 @@ import torch
 from genai import checkpoints, data as datamod, images, metrics, models
 from genai.models import gan
 from genai.trainer import MAX_BATCH, MAX_STEPS, TrainSpec, check_spec
-from genai.ui.common import (AXES, HEAVY, INF, checkpoint_file, curves, find_job, number, run_choices, scratch_file,
+from genai.ui.common import (AXES, HEAVY, INF, at_load, checkpoint_file, curves, find_job, number, run_choices, scratch_file,
                              on_return, seed_of, start_or_error, status_line, stop_job, toggle_pause, trained,
                              updates, waiting, when_loaded)
 from genai.ui.i18n import L, error, page_error, t as tr
@@ -111,7 +111,7 @@ def build(runner) -> None:
             info = gr.Markdown()
         with gr.Column(scale=2):
             # a callable value runs at every page load: a student sees digits at once
-            grid = gr.Image(lambda: first_grid(runner), type="pil", label=L("gan.samples"), height=420, format="png")
+            grid = gr.Image(at_load(lambda: first_grid(runner)), type="pil", label=L("gan.samples"), height=420, format="png")
     with gr.Accordion(L("gan.walk_title"), open=False):
         with gr.Row():
             seed_a = gr.Number(1, label=L("gan.from_seed"))

@@ -14,7 +14,7 @@ import pandas as pd
 
 from genai import checkpoints, data as datamod, device as devmod, models, zerogpu
 from genai.trainer import MAX_BATCH, MAX_STEPS, TrainSpec, check_spec
-from genai.ui.common import (AXES, HEAVY, INF, RUN, checkpoint_file, curves, find_job, number, run_choices, seed_of,
+from genai.ui.common import (AXES, HEAVY, INF, RUN, at_load, checkpoint_file, curves, find_job, number, run_choices, seed_of,
                              on_return, start_or_error, status_line, stop_job, Throttle, toggle_pause, trained,
                              updates, waiting, when_loaded)
 from genai.locales import said
@@ -222,7 +222,7 @@ def build(runner) -> None:
                 go = gr.Button(L("text.continue"), variant="primary")
                 stop = gr.Button(L("common.stop"), variant="stop")
                 three = gr.Button(L("text.three"))
-            output = gr.Textbox(lambda: first_continuation(runner), label=L("text.output"), lines=12,
+            output = gr.Textbox(at_load(lambda: first_continuation(runner)), label=L("text.output"), lines=12,
                                 interactive=False)
     gr.Markdown(L("text.probs_title"))
     with gr.Row():

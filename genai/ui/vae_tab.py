@@ -12,7 +12,7 @@ import torch
 from genai import checkpoints, data as datamod, images, models, sketch
 from genai.models import vae
 from genai.trainer import MAX_BATCH, MAX_STEPS, TrainSpec, check_spec
-from genai.ui.common import (HEAVY, INF, checkpoint_file, curves, menu_with_run, number, run_choices,
+from genai.ui.common import (HEAVY, INF, at_load, checkpoint_file, curves, menu_with_run, number, run_choices,
                              on_return, scratch_file, seed_of, start_or_error, status_line, stop_job,
                              toggle_pause, updates, waiting, when_loaded)
 from genai.locales import Words
@@ -236,7 +236,7 @@ def build(runner) -> None:
                                info=L("common.checkpoint_info"), allow_custom_value=True)
             info = gr.Markdown()  # filled at page load, in the page's language
         with gr.Column(scale=1):
-            prior = gr.Image(lambda: first_prior(runner), type="pil", label=L("vae.prior"),
+            prior = gr.Image(at_load(lambda: first_prior(runner)), type="pil", label=L("vae.prior"),
                              height=260, format="png")
 
     gr.Markdown(L("vae.interp_title"))
@@ -268,14 +268,14 @@ def build(runner) -> None:
     base = gr.State(None)  # the full code of the chosen point (the sliders show its first dims)
     first_zd = first_checkpoint(runner)[0].config.z_dim if shipped() else 2
     with gr.Row():
-        map_img = gr.Image(lambda: first_map(runner, "map"), type="pil", format="png", height=440, interactive=False,
+        map_img = gr.Image(at_load(lambda: first_map(runner, "map")), type="pil", format="png", height=440, interactive=False,
                            label=L("vae.map"), elem_id="vae-map")
         # two plots, shown one at a time: a plot sent new axis titles and new data at once keeps its old data
         # (Gradio 6.31), so each keeps its titles and only its data and visibility change
         plot_kw = dict(x="x", y="y", color="digit", title=L("vae.scatter"), height=440, tooltip="all")
-        scatter_z = gr.ScatterPlot(lambda: first_map(runner, "z"), x_title="z1", y_title="z2",
+        scatter_z = gr.ScatterPlot(at_load(lambda: first_map(runner, "z")), x_title="z1", y_title="z2",
                                    visible=first_zd == 2, **plot_kw)
-        scatter_pc = gr.ScatterPlot(lambda: first_map(runner, "pc"), x_title="PC 1", y_title="PC 2",
+        scatter_pc = gr.ScatterPlot(at_load(lambda: first_map(runner, "pc")), x_title="PC 1", y_title="PC 2",
                                     visible=first_zd != 2, **plot_kw)
     with gr.Row():
         with gr.Column(scale=2):
@@ -286,7 +286,7 @@ def build(runner) -> None:
                   for i in range(SLIDERS)]
             decode_btn = gr.Button(L("vae.decode"))
         point = gr.Image(type="pil", label=L("vae.decoded"), format="png", height=230, scale=1)
-    start_gallery = gr.Gallery(lambda: [gallery_items()[k] for k in one_per_class()], columns=10, height=140,
+    start_gallery = gr.Gallery(at_load(lambda: [gallery_items()[k] for k in one_per_class()]), columns=10, height=140,
                                allow_preview=False, object_fit="contain",
                                label=L("vae.start_gallery"))
 
