@@ -74,10 +74,16 @@ def describe_checkpoint(meta: dict, request=None) -> str:
                 guidance=c["guidance"]),
              trained(meta, request)]
     if "fid" in m:
-        parts.append(tr("gan.info_quality", request, fid=f"{m['fid']:.2f}", entropy=f"{m['class_entropy']:.3f}",
-                        confident=f"{m['confident']:.0%}"))
-        if meta.get("dataset") in metrics.FID_FLOOR:
-            parts.append(tr("gan.info_close", request, times=f"{m['fid'] / metrics.FID_FLOOR[meta['dataset']]:.1f}"))
+        alike = metrics.measured_alike(meta)  # a shipped file, measured as real digits are: how close
+        if alike:
+            mine, real = alike
+            parts.append(tr("gan.info_close", request, fid=mine["fid"], times=f"{mine['fid_floor']:.2f}",
+                            real=real["fid"], kid=mine["kid"], real_kid=real["kid"]))
+            parts.append(tr("gan.info_classes", request, entropy=f"{m['class_entropy']:.3f}",
+                            confident=f"{m['confident']:.0%}"))
+        else:  # a run: its own figure from training, not comparable with real digits' (fewer samples)
+            parts.append(tr("gan.info_quality", request, fid=f"{m['fid']:.2f}", entropy=f"{m['class_entropy']:.3f}",
+                            confident=f"{m['confident']:.0%}"))
         if "label_match" in m:
             parts.append(tr("diffusion.info_match", request, share=f"{m['label_match']:.1%}"))
     return tr("common.info_sep", request).join(parts)
@@ -139,10 +145,11 @@ def comparison_table(request=None) -> str:
     if not path.exists():
         return ""
     rows = json.loads(path.read_text())["rows"]
-    cols = ["model", "fid_floor", "class_entropy", "confident", "inception_score", "params_m", "train_min",
-            "draw64_s"]
+    cols = ["model", "fid", "fid_floor", "kid", "class_entropy", "confident", "stray", "memorised", "params_m",
+            "train_min", "draw64_s"]
     lines = ["| " + " | ".join(tr(f"diffusion.col_{k}", request) for k in cols) + " |", "|---" * len(cols) + "|"]
-    lines += ["| " + " | ".join("-" if r.get(k) is None else str(r[k]) for k in cols) + " |" for r in rows]
+    shown = {"stray": "{:.2%}".format, "kid": "{:.0f}".format}  # a share as a percentage; KID's decimals are noise
+    lines += ["| " + " | ".join("-" if r.get(k) is None else shown.get(k, str)(r[k]) for k in cols) + " |" for r in rows]
     return "\n".join(lines)
 
 

@@ -77,10 +77,16 @@ def describe_checkpoint(meta: dict, request=None) -> str:
     if c.get("truncation", 1.0) < 1:
         parts.append(tr("gan.info_truncation", request, psi=f"{c['truncation']:g}"))
     if "fid" in m:
-        parts.append(tr("gan.info_quality", request, fid=f"{m['fid']:.2f}", entropy=f"{m['class_entropy']:.3f}",
-                        confident=f"{m['confident']:.0%}"))
-        if meta.get("dataset") in metrics.FID_FLOOR:  # in words: how close to real digits
-            parts.append(tr("gan.info_close", request, times=f"{m['fid'] / metrics.FID_FLOOR[meta['dataset']]:.1f}"))
+        alike = metrics.measured_alike(meta)  # a shipped file, measured as real digits are: how close
+        if alike:
+            mine, real = alike
+            parts.append(tr("gan.info_close", request, fid=mine["fid"], times=f"{mine['fid_floor']:.2f}",
+                            real=real["fid"], kid=mine["kid"], real_kid=real["kid"]))
+            parts.append(tr("gan.info_classes", request, entropy=f"{m['class_entropy']:.3f}",
+                            confident=f"{m['confident']:.0%}"))
+        else:  # a run: its own figure from training, not comparable with real digits' (fewer samples)
+            parts.append(tr("gan.info_quality", request, fid=f"{m['fid']:.2f}", entropy=f"{m['class_entropy']:.3f}",
+                            confident=f"{m['confident']:.0%}"))
         if "inception_score" in m:  # checkpoints scored since the score was added
             parts.append(tr("gan.info_is", request, score=f"{m['inception_score']:.2f}"))
         if "label_match" in m:
