@@ -15,6 +15,7 @@ import io
 import os
 import urllib.request
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -237,19 +238,64 @@ def load_digits() -> ImageData:
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff"}
 
 
+# pixels one uploaded image may have: a digit needs 28x28, and a phone photo of one about 12 M;
+# far below Pillow's own bomb limit (89 M), which still let 16 images of 12000x12000 cost 35 s
+MAX_IMAGE_PIXELS = 25_000_000
+DECODE_SIDE = 256  # a JPEG is decoded at a reduced scale (Image.draft) down to about this size
+
+
 def _image_to_28(data: bytes, label: str) -> np.ndarray:
     try:
-        im = Image.open(io.BytesIO(data))
+        im = Image.open(io.BytesIO(data))  # reads the header only: the size is known before any decoding
+        if im.width * im.height > MAX_IMAGE_PIXELS:
+            raise said(DataError, "err.image_too_many_pixels", name=label, w=im.width, h=im.height,
+                       most=f"{MAX_IMAGE_PIXELS:,}")
+        im.draft("L", (DECODE_SIDE, DECODE_SIDE))  # JPEG: decode at 1/2-1/8 scale; other formats ignore it
         im.load()
+    except DataError:
+        raise
     except Image.DecompressionBombError:
         raise said(DataError, "err.image_bomb", name=label) from None
-    except (UnidentifiedImageError, OSError) as e:
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as e:
         raise said(DataError, "err.image_unreadable", name=label, why=type(e).__name__) from None
+    if max(im.size) > DECODE_SIDE:  # what draft could not shrink: to the size the 28x28 box needs
+        im = im.convert("L")
+        im.thumbnail((DECODE_SIDE, DECODE_SIDE))
     g = np.asarray(im.convert("L"), np.float32) / 255.0
     border = np.concatenate([g[0], g[-1], g[:, 0], g[:, -1]])
     if border.mean() > 0.5:  # dark ink on a light page: invert to MNIST's white on black
         g = 1.0 - g
     return to_mnist_box(g)
+
+
+def _zip_images(p: Path, total: int, already: int) -> list[tuple[str, bytes]]:
+    """The images of an uploaded zip, each read whole; a damaged zip, an encrypted member or an
+    unsupported compression is a message naming the upload and the member, not zipfile's own."""
+    items, member = [], ""
+    try:
+        with zipfile.ZipFile(p) as z:
+            for info in z.infolist():
+                member = info.filename
+                if info.is_dir() or Path(info.filename).suffix.lower() not in IMAGE_SUFFIXES:
+                    continue
+                if info.flag_bits & 0x1:
+                    raise said(DataError, "err.zip_member", name=p.name, member=member, why="encrypted")
+                if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+                    raise said(DataError, "err.zip_member", name=p.name, member=member,
+                               why=f"compression method {info.compress_type} (only stored or deflated)")
+                total += info.file_size
+                if total > MAX_UPLOAD_BYTES or already + len(items) >= MAX_UPLOAD_IMAGES:
+                    raise said(DataError, "err.zip_too_large", mb=MAX_UPLOAD_BYTES // 2**20, n=MAX_UPLOAD_IMAGES)
+                items.append((f"{p.name}:{info.filename}", z.read(info)))
+    except DataError:
+        raise
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError, OSError, NotImplementedError,
+            RuntimeError, UnicodeDecodeError) as e:  # a bad CRC, a corrupt deflate stream, a cut file
+        why = ("a checksum does not match" if "CRC" in str(e) else
+               "its compressed data is damaged" if isinstance(e, (zlib.error, EOFError)) else
+               "it is not a complete zip file" if isinstance(e, zipfile.BadZipFile) else type(e).__name__)
+        raise said(DataError, "err.zip_member", name=p.name, member=member or "?", why=why) from None
+    return items
 
 
 def load_user_images(paths: list[str | os.PathLike], name: str = "uploaded") -> ImageData:
@@ -262,14 +308,9 @@ def load_user_images(paths: list[str | os.PathLike], name: str = "uploaded") -> 
         if total > MAX_UPLOAD_BYTES:
             raise said(DataError, "err.upload_too_large", mb=MAX_UPLOAD_BYTES // 2**20)
         if zipfile.is_zipfile(p):
-            with zipfile.ZipFile(p) as z:
-                for info in z.infolist():
-                    if info.is_dir() or Path(info.filename).suffix.lower() not in IMAGE_SUFFIXES:
-                        continue
-                    total += info.file_size
-                    if total > MAX_UPLOAD_BYTES or len(items) >= MAX_UPLOAD_IMAGES:
-                        raise said(DataError, "err.zip_too_large", mb=MAX_UPLOAD_BYTES // 2**20, n=MAX_UPLOAD_IMAGES)
-                    items.append((f"{p.name}:{info.filename}", z.read(info)))
+            new = _zip_images(p, total, len(items))
+            items += new
+            total += sum(len(data) for _, data in new)
         else:
             items.append((p.name, p.read_bytes()))
     if len(items) < 2:

@@ -383,6 +383,8 @@ run. Watchers cannot pause, stop or change it; *Fork* gives them a run of their 
     'err.image_bomb': '{name} has far too many pixels to read (a decompression bomb?); digits need only 28x28',
     'err.image_unreadable': '{name} is not a readable image ({why})',
     'err.upload_too_large': 'The upload is larger than {mb} MB',
+    'err.image_too_many_pixels': '{name} is {w}x{h} pixels, more than {most}: a digit needs only 28x28; upload a smaller image',
+    'err.zip_member': 'The zip {name} cannot be read at {member}: {why}. Make the zip again (stored or deflated, no password)',
     'err.zip_too_large': 'The zip holds more than {mb} MB or {n} images',
     'err.two_images': 'Give at least two images (PNG or JPEG files, or a zip of them)',
     'err.unknown_corpus': 'Unknown text corpus {name}',

@@ -296,6 +296,8 @@ $$p(x_1, \dots, x_T) = \prod_{t=1}^{T} p(x_t \mid x_{<t})$$
     'err.image_bomb': '{name} 的像素多得无法读取（解压炸弹？）；数字图像只需要 28x28',
     'err.image_unreadable': '{name} 不是可读取的图像（{why}）',
     'err.upload_too_large': '上传的文件大于 {mb} MB',
+    'err.image_too_many_pixels': '{name} 有 {w}x{h} 个像素，超过 {most}：数字只需要 28x28，请上传小一些的图像',
+    'err.zip_member': '无法读取 zip 文件 {name} 中的 {member}：{why}。请重新打包（存储或 deflate 压缩，不设密码）',
     'err.zip_too_large': '这个 zip 超过 {mb} MB 或多于 {n} 张图像',
     'err.two_images': '请至少提供两张图像（PNG 或 JPEG 文件，或者它们的 zip 压缩包）',
     'err.unknown_corpus': '未知的文本语料 {name}',
