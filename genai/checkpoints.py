@@ -238,10 +238,11 @@ def _meta_in(header: dict) -> dict | None:
     return meta if isinstance(meta, dict) and meta.get("format") == FORMAT and "config" in meta else None
 
 
-def load_into(model: torch.nn.Module, tensors: dict[str, torch.Tensor], name: str = "checkpoint") -> None:
+def load_into(model: torch.nn.Module, tensors: dict[str, torch.Tensor], name: str = "checkpoint",
+              assign: bool = False) -> None:
     """load_state_dict(strict=True), with the mismatch said in one line."""
     try:
-        model.load_state_dict(split_optim(tensors)[0], strict=True)
+        model.load_state_dict(split_optim(tensors)[0], strict=True, assign=assign)
     except RuntimeError as e:
         first = str(e).splitlines()[0:3]
         raise said(CheckpointError, "err.ckpt_misfit", name=name, why=" ".join(first)) from None

@@ -42,6 +42,10 @@ BAD = {  # name -> (how it was made, the message it gets)
     "gan_vae_weights": (lambda d: copy("gan_mlp_mnist", d, "gan_vae_weights",
                                        (SHIPPED / "vae_conv-2d_mnist.safetensors").read_bytes()),
                         "do not fit the model"),
+    # a size far beyond the weights: refused before a model of that size is built (it once built a
+    # 100000 x 256 layer first; a larger value would exhaust the memory)
+    "gan_huge_z": (lambda d: copy("gan_mlp_mnist", d, "gan_huge_z", meta_change=lambda m: m["config"].update(z_dim=10**9)),
+                   "do not fit the model"),
     "gan_bad_config": (lambda d: copy("gan_mlp_mnist", d, "gan_bad_config",
                                       meta_change=lambda m: m["config"].update(arch="transformer")),
                        "config does not build|Unknown|arch"),

@@ -19,6 +19,8 @@ import pkgutil
 from dataclasses import asdict, fields
 from pathlib import Path
 
+import torch
+
 from genai.locales import said
 
 FAMILIES = {m.name: f"{__name__}.{m.name}" for m in pkgutil.iter_modules(__path__)}
@@ -63,11 +65,31 @@ def config_dict(model) -> dict:
     return asdict(model.config)
 
 
+def fits_weights(meta: dict, tensors: dict, name: str) -> None:
+    """Build the sidecar's model on the meta device (shapes, no memory) and compare its weights'
+    shapes with the file's: a sidecar whose sizes do not fit its weights (a z_dim of 100,000 beside
+    a 64-wide layer) is refused before a real model of those sizes is built. The lm family is left
+    to load_into: building it reads its base model."""
+    from genai import checkpoints
+
+    if meta.get("family") == "lm":
+        return
+    try:
+        with torch.device("meta"):
+            probe = build(meta["family"], meta["config"])
+    except (TypeError, ValueError, RuntimeError) as e:
+        raise checkpoints.CheckpointError(f"{name}: its config does not build a {meta['family']} model ({e})") from None
+    # assign=True puts the file's tensors in place of the meta ones (no copy) after the family's
+    # own load hooks (the GAN converts old label planes) and fails on a shape that does not fit
+    checkpoints.load_into(probe, tensors, name, assign=True)
+
+
 def from_checkpoint(path, family: str | None = None, device=None):
     """Rebuild a model from a checkpoint alone: the config in its sidecar, then the weights."""
     from genai import checkpoints
 
     tensors, meta = checkpoints.load(path, family)
+    fits_weights(meta, tensors, Path(path).name)  # a sidecar's sizes, checked before anything is allocated
     try:
         model = build(meta["family"], meta["config"])
     except (TypeError, ValueError) as e:
