@@ -99,5 +99,5 @@ def test_a_gan_on_two_uploaded_images_trains_and_says_why_there_is_no_fid(tmp_pa
 
 def test_a_family_own_rule_is_part_of_the_same_check():
     for beta in (-1.0, math.nan):  # the VAE's β, refused by its config wherever a run comes from
-        with pytest.raises(ValueError, match="β must be 0 or more"):
+        with pytest.raises(ValueError, match="β must be from 0 to 1,000"):
             check_spec(TrainSpec(family="vae", preset="lesson", overrides={"beta": beta}))

@@ -192,8 +192,10 @@ def test_map_click_inverts_the_grid():
 
 
 def test_bad_training_settings_are_clear_errors(client):
-    with pytest.raises(Exception, match="β must be 0 or more"):
+    with pytest.raises(Exception, match="β must be from 0 to 1,000"):
         client.predict("digits", "tiny", 4, -1.0, 1e-3, 20, 8, 0, api_name="/vae_train")
+    with pytest.raises(Exception, match="β must be from 0 to 1,000"):  # it once started, and diverged at step 1
+        client.predict("digits", "tiny", 4, 1e9, 1e-3, 20, 8, 0, api_name="/vae_train")
     with pytest.raises(Exception, match="learning rate"):
         client.predict("digits", "tiny", 4, 1.0, 5.0, 20, 8, 0, api_name="/vae_train")
     with pytest.raises(Exception, match="No run to pause"):
@@ -212,3 +214,13 @@ def test_pause_and_stop_a_run(client):
     assert "stopped" in status
     assert menu["value"] and any(label.startswith("your run") for label, _ in menu["choices"])
     run.cancel()
+
+
+def test_a_checkpoint_deleted_from_under_a_run_is_a_message_without_the_servers_path(tmp_path):
+    from genai.ui import vae_tab
+
+    gone = tmp_path / "runs" / "vae-1" / "checkpoint.safetensors"  # listed once, removed since
+    with pytest.raises(Exception) as e:
+        vae_tab.need_model(str(gone), "cpu")
+    assert "checkpoint.safetensors cannot be read" in str(e.value) and str(tmp_path) not in str(e.value)
+    assert "Errno" not in str(e.value)

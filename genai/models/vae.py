@@ -29,6 +29,9 @@ PIXELS = 28 * 28
 EVAL_IMAGES = 2000
 
 
+MAX_BETA = 1000  # far past the values beta-VAEs are trained with; a bound, so that a typo is a message
+
+
 @dataclass
 class Config:
     arch: str = "conv"  # "conv" or "mlp"
@@ -42,8 +45,10 @@ class Config:
     min_lr: float = 0.0
 
     def __post_init__(self):
-        if not self.beta >= 0:  # also refuses NaN
-            raise said(ValueError, "err.beta", value=self.beta)
+        # also refuses NaN; past 1,000 the KL term swamps the reconstruction (a beta of 1e9 diverged
+        # at its first step, and the message blamed the learning rate)
+        if not 0 <= self.beta <= MAX_BETA:
+            raise said(ValueError, "err.beta", value=self.beta, most=f"{MAX_BETA:,}")
 
 
 PRESETS = {

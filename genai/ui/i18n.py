@@ -18,6 +18,7 @@ import functools
 import inspect
 import json
 from http.cookies import SimpleCookie
+from pathlib import Path
 from urllib.parse import parse_qs
 
 import gradio as gr
@@ -87,7 +88,10 @@ def error(key: str, /, **fields) -> gr.Error:
 
 
 def page_error(e: BaseException) -> gr.Error:
-    """An error of the core, as a message for the page (keeping its catalogue key)."""
+    """An error of the core, as a message for the page (keeping its catalogue key). A file the
+    server cannot read is named by its file name only: the page never shows a server path."""
+    if isinstance(e, OSError) and (e.filename or e.strerror):
+        return error("err.file_unreadable", name=Path(str(e.filename or "")).name or "?", why=e.strerror or type(e).__name__)
     first = e.args[0] if e.args else None
     return gr.Error(first if isinstance(first, Words) else str(e))
 
