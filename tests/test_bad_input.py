@@ -100,6 +100,10 @@ ROWS = [
     ("/monitor_fork unknown run", "/monitor_fork", ["nobody's run", "{}", 10], "Choose a run"),
     ("/monitor_stop unknown run", "/monitor_stop", ["nobody's run"], "Choose a run"),
     ("/monitor_share unknown run", "/monitor_share", ["nobody's run"], "Choose a run"),
+    # ---- checkboxes: true or false, not any text (issue 30: "abc" was taken as true)
+    ("/text_train lora=abc", "/text_train", at(TEXT_TRAIN, 10, "abc"), "lora must be true or false"),
+    ("/monitor_keep_alive abc", "/monitor_keep_alive", ["abc"], "keep must be true or false"),
+    ("/monitor_poll log_scale=abc", "/monitor_poll", [[], None, 0.6, "abc", None], "log_scale must be true or false"),
 ]
 
 UPLOAD_ROWS = [  # /train on "your images": (files, expected); OK = it trains to the end
@@ -112,7 +116,7 @@ UPLOAD_ROWS = [  # /train on "your images": (files, expected); OK = it trains to
     (["text_as", "ok"], "not a readable image"),
     (["truncated", "ok"], "not a readable image"),
     (["random", "ok"], "not a readable image"),
-    (["bomb", "ok"], "far too many pixels"),
+    (["bomb", "ok"], "far too many pixels|pixels, more than 25,000,000"),
     (["script", "ok"], "file type|not a readable image|Invalid file type"),
     (["traversal"], OK),  # read in memory, never unpacked: the names do not matter
     (["symlink"], "not a readable image"),

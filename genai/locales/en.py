@@ -412,6 +412,7 @@ run. Watchers cannot pause, stop or change it; *Fork* gives them a run of their 
     'train.out_of_memory_gpu': 'The GPU ran out of memory with a batch of {batch}. Try a batch size of {smaller} (or a smaller preset); other runs and the page go on.',
     'train.out_of_memory': 'The computer ran out of memory with a batch of {batch}. Try a batch size of {smaller} (or a smaller preset); other runs and the page go on.',
     'err.file_unreadable': 'The file {name} cannot be read on the server ({why}): it may have been removed; choose another, or train again',
+    'err.not_a_flag': '{name} must be true or false (got {value})',
     'err.beta': 'β must be from 0 to {most} (1 is the plain VAE; got {value})',
     'err.text_empty': 'The training text is empty',
     'err.text_shorter_than_window': 'The training text ({n} characters) is shorter than one window of block_size + 1 = {window} characters',

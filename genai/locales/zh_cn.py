@@ -325,6 +325,7 @@ $$p(x_1, \dots, x_T) = \prod_{t=1}^{T} p(x_t \mid x_{<t})$$
     'train.out_of_memory_gpu': 'GPU 在批大小为 {batch} 时内存不足。试试批大小 {smaller}（或更小的预设）；其他运行和页面不受影响。',
     'train.out_of_memory': '计算机在批大小为 {batch} 时内存不足。试试批大小 {smaller}（或更小的预设）；其他运行和页面不受影响。',
     'err.file_unreadable': '服务器上无法读取文件 {name}（{why}）：它可能已被删除；请另选一个，或重新训练',
+    'err.not_a_flag': '{name} 必须是 true 或 false（收到 {value}）',
     'err.beta': 'β 必须在 0 到 {most} 之间（1 就是普通的 VAE；收到的是 {value}）',
     'err.text_empty': '训练文本是空的',
     'err.text_shorter_than_window': '训练文本（{n} 个字符）比一个窗口（block_size + 1 = {window} 个字符）还短',

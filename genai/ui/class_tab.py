@@ -16,7 +16,7 @@ import pandas as pd
 from PIL import Image
 
 from genai import monitor
-from genai.ui.common import fmt_seconds, page_link
+from genai.ui.common import flag, fmt_seconds, page_link
 from genai.ui.i18n import EN, L, error, lang_of, t as tr
 
 THUMB = 132  # pixels across a card's sample
@@ -118,6 +118,7 @@ def build(runner):
         return gr.Column(visible=True), gr.Timer(active=True), tr("class.welcome", request)
 
     def on_refresh(show_hidden, chosen_setting, chosen_quality, last, request: gr.Request):
+        show_hidden = flag(show_hidden, "show_hidden")
         teacher(request)
         found = monitor.board(runner, hidden_too=show_hidden is True)
         body = board_html(found, lang_of(request))

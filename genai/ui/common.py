@@ -230,6 +230,14 @@ def number(value, name: str, lo: float, hi: float, *, whole: bool = False):
     return int(value) if whole else float(value)
 
 
+def flag(value, name: str) -> bool:
+    """A checkbox's value from the page or the API: true or false, nothing else (the API once took
+    the string "abc" as true)."""
+    if not isinstance(value, bool):
+        raise error("err.not_a_flag", name=name, value=repr(str(value)[:40]))
+    return value
+
+
 def seed_of(value, what: str = "seed") -> int:
     """A seed from the page or the API: a whole number torch can take, or a clear message."""
     from genai.trainer import MAX_SEED

@@ -12,7 +12,7 @@ import pandas as pd
 from genai import checkpoints, data as datamod, monitor
 from genai.jobs import ACTIVE, INTERRUPTED
 from genai.trainer import MAX_STEPS, TrainSpec
-from genai.ui.common import (AXES, attach, fmt_seconds, number, owner, page_link, scratch_file, start_or_error,
+from genai.ui.common import (AXES, attach, flag, fmt_seconds, number, owner, page_link, scratch_file, start_or_error,
                              student_state)
 from genai.ui.i18n import EN, L, error, lang_of, page_error, say, t as tr
 
@@ -124,6 +124,7 @@ def build(runner) -> None:
         return v
 
     def refresh(chosen_runs, metric_name, smoothing, log_y, run, seen, request: gr.Request):
+        log_y = flag(log_y, "log_scale")
         views = views_of(request)
         seen = dict(seen or {})
         out = {}
@@ -273,9 +274,9 @@ def build(runner) -> None:
                 gr.Dropdown(choices=[job.name], value=job.name),
                 tr("monitor.watching_note", request, name=job.name), gr.Timer(active=True))
 
-    def on_keep(flag, request: gr.Request):
+    def on_keep(keep_runs, request: gr.Request):
         # for this student's runs, the ones they have and the ones they start later
-        runner.roster.set_keep(owner(request), flag is True)
+        runner.roster.set_keep(owner(request), flag(keep_runs, "keep"))
 
     def on_import(file, request: gr.Request):
         if not file:

@@ -14,7 +14,7 @@ import pandas as pd
 
 from genai import checkpoints, data as datamod, device as devmod, models, zerogpu
 from genai.trainer import MAX_BATCH, MAX_STEPS, TrainSpec, check_spec
-from genai.ui.common import (AXES, HEAVY, INF, RUN, at_load, checkpoint_file, curves, find_job, number, run_choices, seed_of,
+from genai.ui.common import (AXES, HEAVY, INF, RUN, at_load, checkpoint_file, curves, find_job, flag, number, run_choices, seed_of,
                              on_return, start_or_error, status_line, stop_job, Throttle, toggle_pause, trained,
                              updates, waiting, when_loaded)
 from genai.locales import said
@@ -362,6 +362,7 @@ def build(runner) -> None:
     def on_train(corpus, model, steps, lr, batch_size, seed, file, text, checkpoint, hub_model, lora, lora_rank,
                  request: gr.Request):
         data = None
+        lora = flag(lora, "lora")
         try:
             if corpus == UPLOAD:
                 if file:
