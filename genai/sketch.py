@@ -11,12 +11,20 @@ import numpy as np
 from PIL import Image
 
 from genai.data import to_mnist_box
+from genai.locales import said
 
 MIN_INK = 0.5  # ink pixels (summed, at 28x28 in [0, 1]) below which a drawing counts as empty
+MAX_COVER = 0.6  # a drawing inked over more of its canvas than this is a filled pad, not a digit
+MIN_SIDE = 0.04  # a drawing's ink spans at least this share of the canvas's side, or it is a dot
 
 
 class EmptySketch(ValueError):
     """Nothing was drawn (or the pad was never touched)."""
+
+
+class NotADigit(ValueError):
+    """Something was drawn, but it cannot be a digit: the whole pad filled, or a dot that scaling
+    up to the 20x20 box would blow up into a square (a message says which)."""
 
 
 def to_gray(composite) -> np.ndarray:
@@ -44,6 +52,12 @@ def sketch_to_mnist(composite) -> np.ndarray:
     ink[ink < 0.1] = 0.0  # anti-aliased paper noise and JPEG-ish speckles are not ink
     if ink.sum() < 1.0:
         raise EmptySketch("Nothing drawn")
+    inked = ink > 0.5
+    if inked.mean() > MAX_COVER:  # a black (or scribbled-over) pad: a solid square, not a digit
+        raise said(NotADigit, "sketch.filled", share=f"{inked.mean():.0%}")
+    ys, xs = np.nonzero(inked if inked.any() else ink > 0)
+    if max(ys.max() - ys.min() + 1, xs.max() - xs.min() + 1) < MIN_SIDE * max(ink.shape):
+        raise said(NotADigit, "sketch.dot")
     out = to_mnist_box(ink)
     if out.astype(np.float32).sum() / 255.0 < MIN_INK:
         raise EmptySketch("Nothing drawn")

@@ -224,3 +224,17 @@ def test_a_checkpoint_deleted_from_under_a_run_is_a_message_without_the_servers_
         vae_tab.need_model(str(gone), "cpu")
     assert "checkpoint.safetensors cannot be read" in str(e.value) and str(tmp_path) not in str(e.value)
     assert "Errno" not in str(e.value)
+
+
+def test_a_filled_pad_or_a_dot_is_not_a_digit_to_encode():
+    from genai import sketch
+
+    black = np.zeros((280, 280), np.uint8)  # a pad painted over: it once became a solid white square
+    dot = np.full((280, 280), 255, np.uint8)
+    dot[140:143, 140:143] = 0  # one dab of the brush: it was blown up to fill the box
+    for pad, message in ((black, "covers 100% of the pad"), (dot, "a dot")):
+        with pytest.raises(sketch.NotADigit, match=message):
+            sketch.sketch_to_mnist(pad)
+    one = np.full((280, 280), 255, np.uint8)
+    one[40:240, 130:150] = 0  # a plain "1" still encodes
+    assert sketch.sketch_to_mnist(one).sum() > 0

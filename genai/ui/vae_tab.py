@@ -342,6 +342,8 @@ def build(runner) -> None:
             return sketch.sketch_to_mnist(comp)
         except sketch.EmptySketch:
             raise error("err.digit_empty", name=name, tip=Words("vae.digit_tip")) from None
+        except sketch.NotADigit as e:
+            raise error("err.not_a_digit", name=name, why=e.args[0], tip=Words("vae.digit_tip")) from None
         except ValueError as e:
             raise error("err.digit_bad", name=name, why=str(e)) from None
 
