@@ -100,6 +100,9 @@ ROWS = [
     ("/monitor_fork unknown run", "/monitor_fork", ["nobody's run", "{}", 10], "Choose a run"),
     ("/monitor_stop unknown run", "/monitor_stop", ["nobody's run"], "Choose a run"),
     ("/monitor_share unknown run", "/monitor_share", ["nobody's run"], "Choose a run"),
+    # ---- a slider or a number box sent text: a message naming the control (issue 30)
+    ("/continue temperature=abc", "/continue", at(CONTINUE, 4, "abc"), r"Temperature .* must be a number, not 'abc'"),
+    ("/vae_train beta=abc", "/vae_train", at(VAE_TRAIN, 3, "abc"), "must be a number, not 'abc'"),
     # ---- checkboxes: true or false, not any text (issue 30: "abc" was taken as true)
     ("/text_train lora=abc", "/text_train", at(TEXT_TRAIN, 10, "abc"), "lora must be true or false"),
     ("/monitor_keep_alive abc", "/monitor_keep_alive", ["abc"], "keep must be true or false"),

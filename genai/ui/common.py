@@ -15,6 +15,7 @@ import pandas as pd
 
 from genai import classroom, models
 from genai.jobs import ACTIVE, Job, JobRunner, RunnerBusy
+from genai.locales import Words
 from genai.ui.i18n import EN, L, error, lang_of, page_error, say, t as tr
 
 COMPUTE = "compute"  # the concurrency_id of every compute-heavy event (sampling, encoding)
@@ -228,6 +229,25 @@ def number(value, name: str, lo: float, hi: float, *, whole: bool = False):
     if not lo <= value <= hi:
         raise error("err.out_of_range", name=name, lo=f"{lo:g}", hi=f"{hi:g}", value=f"{value:g}")
     return int(value) if whole else float(value)
+
+
+def _checked_number(component: type) -> type:
+    """``component`` (gr.Slider, gr.Number) whose preprocessing refuses what is not a number with
+    a message naming the control, as ``number`` does in a handler: Gradio's own check failed on
+    the text "abc" with "Expected a `float` ... TypeError: '<' not supported", naming nothing."""
+    class Checked(component):
+        def preprocess(self, payload):
+            if payload is not None and (isinstance(payload, bool) or not isinstance(payload, (int, float))):
+                key = getattr(self.label, "key", None)
+                name = Words(key) if key in EN else str(self.label or "value")  # the label, in the page's language
+                raise error("err.not_a_number", name=name, value=repr(str(payload)[:40]))
+            return super().preprocess(payload)
+
+    Checked.__name__ = Checked.__qualname__ = component.__name__  # the same front-end component
+    return Checked
+
+
+Slider, Number = _checked_number(gr.Slider), _checked_number(gr.Number)
 
 
 def flag(value, name: str) -> bool:

@@ -17,7 +17,7 @@ from genai.models import diffusion
 from genai.trainer import MAX_BATCH, MAX_STEPS, TrainSpec, check_spec
 from genai.ui.common import (AXES, HEAVY, INF, at_load, checkpoint_file, curves, menu_with_run, number, run_choices,
                              on_return, seed_of, start_or_error, status_line, stop_job, Throttle,
-                             toggle_pause, trained, updates, waiting, when_loaded)
+                             toggle_pause, trained, updates, waiting, when_loaded, Number, Slider)
 from genai.ui.i18n import L, error, page_error, t as tr
 
 DIGITS = [str(i) for i in range(10)]
@@ -175,14 +175,14 @@ def build(runner) -> None:
                                info=L("common.checkpoint_info"), allow_custom_value=True)
             digit = gr.Dropdown([(L("diffusion.digit_each"), "any")] + DIGITS, value="any",
                                 label=L("diffusion.digit"))
-            guidance = gr.Slider(0, 8, diffusion.Config.guidance, step=0.5, label=L("diffusion.guidance"),
+            guidance = Slider(0, 8, diffusion.Config.guidance, step=0.5, label=L("diffusion.guidance"),
                                  info=L("diffusion.guidance_info"))
-            steps_n = gr.Slider(1, 100, diffusion.Config.sample_steps, step=1, label=L("diffusion.steps"),
+            steps_n = Slider(1, 100, diffusion.Config.sample_steps, step=1, label=L("diffusion.steps"),
                                 info=L("diffusion.steps_info"))
             sampler = gr.Radio([(L(f"diffusion.{k}"), k) for k in diffusion.SAMPLERS], value="unipc",
                                label=L("diffusion.sampler"), info=L("diffusion.sampler_info"))
-            n = gr.Slider(1, 100, 40, step=1, label=L("gan.n_samples"))
-            seed = gr.Number(0, label=L("common.seed"))
+            n = Slider(1, 100, 40, step=1, label=L("gan.n_samples"))
+            seed = Number(0, label=L("common.seed"))
             sample_btn = gr.Button(L("gan.sample"), variant="primary")
             info = gr.Markdown()
         with gr.Column(scale=2):
@@ -198,8 +198,8 @@ def build(runner) -> None:
     with gr.Accordion(L("diffusion.forward_title"), open=False):
         gr.Markdown(L("diffusion.forward_help"), latex_delimiters=LATEX)
         with gr.Row():
-            which = gr.Slider(0, 9, 3, step=1, label=L("diffusion.which_digit"))
-            t_slider = gr.Slider(0, diffusion.Config.timesteps - 1, 300, step=1, label=L("diffusion.t"))
+            which = Slider(0, 9, 3, step=1, label=L("diffusion.which_digit"))
+            t_slider = Slider(0, diffusion.Config.timesteps - 1, 300, step=1, label=L("diffusion.t"))
         # shown before any slider moves; made at page load, not here: the schedule comes from
         # diffusers, whose import takes seconds that the server's start should not wait for
         with gr.Row():
@@ -226,11 +226,11 @@ def build(runner) -> None:
                               value="mnist" if os.environ.get("GENAI_DATA_DIR") else "digits")
         preset = gr.Dropdown(list(diffusion.PRESETS), value="lesson", label=L("common.model_preset"),
                              info=L("diffusion.preset_info"))
-        steps = gr.Slider(20, 20000, diffusion.LESSON["steps"], step=10, label=L("common.steps"))
+        steps = Slider(20, 20000, diffusion.LESSON["steps"], step=10, label=L("common.steps"))
     with gr.Row():
-        lr = gr.Number(diffusion.PRESETS["lesson"]["lr"], label=L("common.learning_rate"))
-        batch = gr.Slider(8, 512, diffusion.LESSON["batch_size"], step=8, label=L("common.batch_size"))
-        train_seed = gr.Number(0, label=L("common.seed"))
+        lr = Number(diffusion.PRESETS["lesson"]["lr"], label=L("common.learning_rate"))
+        batch = Slider(8, 512, diffusion.LESSON["batch_size"], step=8, label=L("common.batch_size"))
+        train_seed = Number(0, label=L("common.seed"))
     with gr.Row():
         start = gr.Button(L("common.start"), variant="primary")
         pause = gr.Button(L("common.pause_resume"))

@@ -12,7 +12,7 @@ from genai.models import gan
 from genai.trainer import MAX_BATCH, MAX_STEPS, TrainSpec, check_spec
 from genai.ui.common import (AXES, HEAVY, INF, at_load, checkpoint_file, curves, find_job, number, run_choices, scratch_file,
                              on_return, seed_of, start_or_error, status_line, stop_job, toggle_pause, trained,
-                             updates, waiting, when_loaded)
+                             updates, waiting, when_loaded, Number, Slider)
 from genai.ui.i18n import L, error, page_error, t as tr
 
 
@@ -110,8 +110,8 @@ def build(runner) -> None:
             choices = checkpoint_choices(runner, None)
             ckpt = gr.Dropdown(choices, value=choices[0][1] if choices else None, label=L("common.checkpoint"),
                                info=L("common.checkpoint_info"), allow_custom_value=True)
-            n = gr.Slider(1, 100, 64, step=1, label=L("gan.n_samples"))
-            seed = gr.Number(0, label=L("common.seed"), info=L("gan.seed_info"))
+            n = Slider(1, 100, 64, step=1, label=L("gan.n_samples"))
+            seed = Number(0, label=L("common.seed"), info=L("gan.seed_info"))
             digit = gr.Dropdown([(L("gan.digit_any"), "any")] + DIGITS, value="any", label=L("gan.digit"))
             sample_btn = gr.Button(L("gan.sample"), variant="primary")
             info = gr.Markdown()
@@ -120,9 +120,9 @@ def build(runner) -> None:
             grid = gr.Image(at_load(lambda: first_grid(runner)), type="pil", label=L("gan.samples"), height=420, format="png")
     with gr.Accordion(L("gan.walk_title"), open=False):
         with gr.Row():
-            seed_a = gr.Number(1, label=L("gan.from_seed"))
-            seed_b = gr.Number(2, label=L("gan.to_seed"))
-            frames = gr.Slider(3, 32, 10, step=1, label=L("common.frames"))
+            seed_a = Number(1, label=L("gan.from_seed"))
+            seed_b = Number(2, label=L("gan.to_seed"))
+            frames = Slider(3, 32, 10, step=1, label=L("common.frames"))
             walk_btn = gr.Button(L("gan.walk"))
         strip = gr.Image(type="pil", label=L("gan.strip"), format="png")
         walk_gif = gr.Image(type="filepath", label=L("common.animated"), height=160)
@@ -135,13 +135,13 @@ def build(runner) -> None:
         preset = gr.Dropdown(list(gan.PRESETS), value="lesson", label=L("common.model_preset"),
                              info=L("gan.preset_info"))
         loss = gr.Dropdown(list(gan.LOSSES), value="bce", label=L("gan.loss"))
-        steps = gr.Slider(20, 20000, gan.LESSON["steps"], step=10, label=L("common.steps"))
+        steps = Slider(20, 20000, gan.LESSON["steps"], step=10, label=L("common.steps"))
     with gr.Row():
-        lr_g = gr.Number(gan.PRESETS["lesson"]["lr_g"], label=L("gan.lr_g"))
-        lr_d = gr.Number(gan.PRESETS["lesson"]["lr_d"], label=L("gan.lr_d"))
-        batch = gr.Slider(8, 512, 64, step=8, label=L("common.batch_size"))
-        z_dim = gr.Slider(2, 256, gan.PRESETS["lesson"]["z_dim"], step=1, label=L("common.latent_size"))
-        train_seed = gr.Number(0, label=L("common.seed"))
+        lr_g = Number(gan.PRESETS["lesson"]["lr_g"], label=L("gan.lr_g"))
+        lr_d = Number(gan.PRESETS["lesson"]["lr_d"], label=L("gan.lr_d"))
+        batch = Slider(8, 512, 64, step=8, label=L("common.batch_size"))
+        z_dim = Slider(2, 256, gan.PRESETS["lesson"]["z_dim"], step=1, label=L("common.latent_size"))
+        train_seed = Number(0, label=L("common.seed"))
     upload = gr.File(file_count="multiple", file_types=["image", ".zip"], label=L("gan.upload"),
                      visible=False)
     with gr.Row():
@@ -160,7 +160,7 @@ def build(runner) -> None:
         hist = gr.BarPlot(x="class", y="share", title=L("gan.hist_plot"), height=220, y_lim=[0, 1],
                           x_title=L("plot.digit"), y_title=L("plot.share"))
     with gr.Row():
-        replay = gr.Slider(0, 1, 0, step=1, label=L("gan.replay"))
+        replay = Slider(0, 1, 0, step=1, label=L("gan.replay"))
         gif_btn = gr.Button(L("gan.export_gif"))
         gif_file = gr.File(label=L("gan.gif"))
     gr.Markdown(L("gan.experiment"))
@@ -219,7 +219,7 @@ def build(runner) -> None:
         # an empty first frame would fix the plot's series (colours) to none: send nothing yet
         plots = [df if len(df) else gr.skip() for df in plots]
         return (status_line(job), *plots, histogram(job) if "heldout_class_0" in job.latest else gr.skip(), img,
-                gr.Slider(maximum=max(len(job.media) - 1, 1), value=max(len(job.media) - 1, 0)))
+                Slider(maximum=max(len(job.media) - 1, 1), value=max(len(job.media) - 1, 0)))
 
     def on_train(dataset, preset, loss, lr_g, lr_d, batch_size, z_dim, steps, seed, files, request: gr.Request):
         data = None

@@ -13,7 +13,7 @@ from genai import checkpoints, data as datamod, monitor
 from genai.jobs import ACTIVE, INTERRUPTED
 from genai.trainer import MAX_STEPS, TrainSpec
 from genai.ui.common import (AXES, attach, flag, fmt_seconds, number, owner, page_link, scratch_file, start_or_error,
-                             student_state)
+                             student_state, Number, Slider)
 from genai.ui.i18n import EN, L, error, lang_of, page_error, say, t as tr
 
 # the runs table's columns, by catalogue key (monitor.col_run, ...)
@@ -82,13 +82,13 @@ def build(runner) -> None:
         # any value is let through (an API user names a run): the handlers check it is one to see
         pick = gr.Dropdown([], multiselect=True, label=L("monitor.compare"), allow_custom_value=True)
         metric = gr.Dropdown([], label=L("monitor.metric"))
-        weight = gr.Slider(0, 0.99, 0.6, step=0.01, label=L("monitor.smoothing"))
+        weight = Slider(0, 0.99, 0.6, step=0.01, label=L("monitor.smoothing"))
         log_scale = gr.Checkbox(False, label=L("monitor.log"))
     curve = gr.LinePlot(x="step", y="value", color="series", height=320, label=L("monitor.curves"), **AXES)
     gr.Markdown(L("monitor.one_run"))
     with gr.Row():
         focus = gr.Dropdown([], label=L("monitor.run"), allow_custom_value=True)
-        step = gr.Slider(0, 1, 0, step=1, label=L("monitor.step"))
+        step = Slider(0, 1, 0, step=1, label=L("monitor.step"))
     with gr.Row():
         media_img = gr.Image(type="pil", label=L("monitor.media_img"), format="png", height=300)
         media_text = gr.Textbox(label=L("monitor.media_text"), lines=10)
@@ -101,7 +101,7 @@ def build(runner) -> None:
         share = gr.Button(L("monitor.share"))
     with gr.Row():
         fork_set = gr.Textbox('{"lr_d": 0.0002}', label=L("monitor.fork_set"), scale=3)
-        fork_steps = gr.Number(500, label=L("monitor.fork_steps"))
+        fork_steps = Number(500, label=L("monitor.fork_steps"))
         fork = gr.Button(L("monitor.fork"))
     with gr.Row():
         export = gr.Button(L("monitor.export"))
@@ -160,7 +160,7 @@ def build(runner) -> None:
         fv = next((v for v in views if v["name"] == run), None)
         if fv and fv["media"] and fv["media"][-1][0] != seen.get("media_step"):
             seen["media_step"] = fv["media"][-1][0]
-            out[step] = gr.Slider(minimum=0, maximum=max(fv["media"][-1][0], 1), value=fv["media"][-1][0])
+            out[step] = Slider(minimum=0, maximum=max(fv["media"][-1][0], 1), value=fv["media"][-1][0])
         else:
             out[step] = gr.skip()
         # each poll costs the page (Gradio copies its state on every event: 10 frames a second

@@ -12,7 +12,7 @@ import gradio as gr
 import pandas as pd
 
 from genai import checkpoints, data as datamod, textmeasures as tm
-from genai.ui.common import HEAVY, number, seed_of
+from genai.ui.common import HEAVY, Number, Slider, number, seed_of
 from genai.ui.i18n import L, error, page_error, t as tr
 
 BIGRAM = "bigram"
@@ -92,8 +92,8 @@ def build(ckpt, hub_id, corpus, upload, pasted, pick_model, hub_value, choices, 
     request)`` names a menu value in the table. The text is the one chosen under *Train*."""
     gr.Markdown(L("measures.explain"), latex_delimiters=[{"left": "$", "right": "$", "display": False}])
     with gr.Row():
-        passages = gr.Slider(1, MOST_PASSAGES, PAGE_PASSAGES, step=1, label=L("measures.passages"))
-        seed = gr.Number(0, label=L("common.seed"))
+        passages = Slider(1, MOST_PASSAGES, PAGE_PASSAGES, step=1, label=L("measures.passages"))
+        seed = Number(0, label=L("common.seed"))
         shipped = checkpoints.list_checkpoints("gpt", runs_dir=os.devnull)
         lstm = [c.name for c in shipped if c.meta.get("config", {}).get("arch") == "lstm"]  # the other baseline
         compare = gr.Dropdown([(L("measures.bigram"), BIGRAM), *[(c.name, c.name) for c in shipped]],

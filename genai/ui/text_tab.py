@@ -16,7 +16,7 @@ from genai import checkpoints, data as datamod, device as devmod, models, zerogp
 from genai.trainer import MAX_BATCH, MAX_STEPS, TrainSpec, check_spec
 from genai.ui.common import (AXES, HEAVY, INF, RUN, at_load, checkpoint_file, curves, find_job, flag, number, run_choices, seed_of,
                              on_return, start_or_error, status_line, stop_job, Throttle, toggle_pause, trained,
-                             updates, waiting, when_loaded)
+                             updates, waiting, when_loaded, Number, Slider)
 from genai.locales import said
 from genai.ui.i18n import L, error, page_error, say, t as tr
 
@@ -211,11 +211,11 @@ def build(runner) -> None:
             ckpt = gr.Dropdown(choices, value=choices[0][1], label=L("text.model"), allow_custom_value=True)
             hub_id = gr.Textbox("distilgpt2", label=L("text.hub_id"), visible=False)
             info = gr.Markdown()
-            max_new = gr.Slider(1, MAX_NEW, FIRST_NEW, step=1, label=L("text.max_new"))
-            temperature = gr.Slider(0, 2, FIRST_TEMPERATURE, step=0.05, label=L("text.temperature"))
-            top_k = gr.Slider(0, 100, 0, step=1, label=L("text.top_k"))
-            top_p = gr.Slider(0.05, 1, 1, step=0.05, label=L("text.top_p"))
-            seed = gr.Number(0, label=L("common.seed"))
+            max_new = Slider(1, MAX_NEW, FIRST_NEW, step=1, label=L("text.max_new"))
+            temperature = Slider(0, 2, FIRST_TEMPERATURE, step=0.05, label=L("text.temperature"))
+            top_k = Slider(0, 100, 0, step=1, label=L("text.top_k"))
+            top_p = Slider(0.05, 1, 1, step=0.05, label=L("text.top_p"))
+            seed = Number(0, label=L("common.seed"))
         with gr.Column(scale=2):
             prompt = gr.Textbox(FIRST_PROMPT, label=L("text.prompt"), lines=3, max_length=MAX_PROMPT)
             with gr.Row():
@@ -242,13 +242,13 @@ def build(runner) -> None:
         corpus = gr.Dropdown([SHAKESPEARE, (L("text.upload_choice"), UPLOAD)], value=SHAKESPEARE, label=L("text.text"))
         what = gr.Dropdown(list(gpt.PRESETS) + [(L("text.fine_tune_choice"), FINE_TUNE)], value="lesson", label=L("text.model"),
                            info=L("text.model_info"))
-        steps = gr.Slider(10, 20000, gpt.LESSON["steps"], step=10, label=L("common.steps"))
-        lr = gr.Number(gpt.PRESETS["lesson"]["lr"], label=L("common.learning_rate"))
-        batch = gr.Slider(4, 128, 16, step=4, label=L("common.batch_size"))
-        train_seed = gr.Number(0, label=L("common.seed"))
+        steps = Slider(10, 20000, gpt.LESSON["steps"], step=10, label=L("common.steps"))
+        lr = Number(gpt.PRESETS["lesson"]["lr"], label=L("common.learning_rate"))
+        batch = Slider(4, 128, 16, step=4, label=L("common.batch_size"))
+        train_seed = Number(0, label=L("common.seed"))
     with gr.Row(visible=False) as ft_row:
         lora = gr.Checkbox(True, label=L("text.lora"))
-        rank = gr.Slider(1, 64, 8, step=1, label=L("text.rank"))
+        rank = Slider(1, 64, 8, step=1, label=L("text.rank"))
     with gr.Row(visible=False) as own_text:
         upload = gr.File(file_types=[".txt"], label=L("text.upload"))
         pasted = gr.Textbox(label=L("text.paste"), lines=4)
@@ -261,7 +261,7 @@ def build(runner) -> None:
         loss_plot = gr.LinePlot(x="step", y="value", color="series", height=260,
                                 title=L("text.loss_plot"), **AXES)
         sample_box = gr.Textbox(label=L("text.sample_box"), lines=10, interactive=False)
-    replay = gr.Slider(0, 1, 0, step=1, label=L("text.replay"))
+    replay = Slider(0, 1, 0, step=1, label=L("text.replay"))
     gr.Markdown(L("text.fine_tune_experiment"))
 
     # -------------------------------------------------------------- handlers
@@ -356,8 +356,8 @@ def build(runner) -> None:
     def on_lora(w, use_lora):
         """A learning rate that suits the choice: adapters take large steps, every weight small ones."""
         if w != FINE_TUNE:
-            return gr.Number(value=float(gpt.PRESETS[w]["lr"]))
-        return gr.Number(value=2e-3 if use_lora else 1e-4)  # from the sweep of bench/text.py finetune
+            return Number(value=float(gpt.PRESETS[w]["lr"]))
+        return Number(value=2e-3 if use_lora else 1e-4)  # from the sweep of bench/text.py finetune
 
     def on_train(corpus, model, steps, lr, batch_size, seed, file, text, checkpoint, hub_model, lora, lora_rank,
                  request: gr.Request):
@@ -411,7 +411,7 @@ def build(runner) -> None:
                                                                "heldout_loss_per_char": "plot.heldout_per_char"})
         text = job.media[-1][1] if job.media else gr.skip()
         return (status_line(job), df if len(df) else gr.skip(), text,
-                gr.Slider(maximum=max(len(job.media) - 1, 1), value=max(len(job.media) - 1, 0)))
+                Slider(maximum=max(len(job.media) - 1, 1), value=max(len(job.media) - 1, 0)))
 
     def on_pause(jid, request: gr.Request):
         return toggle_pause(runner, jid, request)

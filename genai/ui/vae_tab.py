@@ -14,7 +14,7 @@ from genai.models import vae
 from genai.trainer import MAX_BATCH, MAX_STEPS, TrainSpec, check_spec
 from genai.ui.common import (HEAVY, INF, at_load, checkpoint_file, curves, menu_with_run, number, run_choices,
                              on_return, scratch_file, seed_of, start_or_error, status_line, stop_job,
-                             toggle_pause, updates, waiting, when_loaded)
+                             toggle_pause, updates, waiting, when_loaded, Number, Slider)
 from genai.locales import Words
 from genai.ui.i18n import L, error, lang_of, page_error, t as tr
 
@@ -204,9 +204,9 @@ def slider_updates(model, z: torch.Tensor, request=None) -> list:
     for i in range(SLIDERS):
         if i < zd:
             label = f"z{i + 1}" if zd == 2 else tr("vae.slider_of", request, i=i + 1, z_dim=zd)
-            out.append(gr.Slider(value=round(float(z[i]), 2), label=label, visible=True))
+            out.append(Slider(value=round(float(z[i]), 2), label=label, visible=True))
         else:
-            out.append(gr.Slider(value=0, visible=False))
+            out.append(Slider(value=0, visible=False))
     return out
 
 
@@ -252,7 +252,7 @@ def build(runner) -> None:
         with gr.Column():
             target = gr.Radio(["A", "B"], value="A", label=L("vae.target"),
                               info=L("vae.target_info"))
-            frames = gr.Slider(3, 32, 10, step=1, label=L("common.frames"))
+            frames = Slider(3, 32, 10, step=1, label=L("common.frames"))
             mode = gr.Radio([(L("vae.linear"), "linear"), (L("vae.slerp"), "slerp")], value="linear",
                             label=L("vae.path"), info=L("vae.path_info"))
             interp_btn = gr.Button(L("vae.interpolate"), variant="primary")
@@ -282,7 +282,7 @@ def build(runner) -> None:
             map_info = gr.Markdown(L("vae.map_help"), latex_delimiters=LATEX)
             map_btn = gr.Button(L("vae.draw_map"))
         with gr.Column(scale=2):
-            zs = [gr.Slider(-4, 4, 0, step=0.01, label=f"z{i + 1}", visible=i < min(first_zd, SLIDERS))
+            zs = [Slider(-4, 4, 0, step=0.01, label=f"z{i + 1}", visible=i < min(first_zd, SLIDERS))
                   for i in range(SLIDERS)]
             decode_btn = gr.Button(L("vae.decode"))
         point = gr.Image(type="pil", label=L("vae.decoded"), format="png", height=230, scale=1)
@@ -297,13 +297,13 @@ def build(runner) -> None:
                               value="mnist" if os.environ.get("GENAI_DATA_DIR") else "digits")
         preset = gr.Dropdown(list(vae.PRESETS), value="lesson", label=L("common.model_preset"),
                              info=L("vae.preset_info"))
-        z_dim = gr.Slider(2, 64, 2, step=1, label=L("common.latent_size"))
-        beta = gr.Number(1.0, label=L("vae.beta"), info=L("vae.beta_info"))
+        z_dim = Slider(2, 64, 2, step=1, label=L("common.latent_size"))
+        beta = Number(1.0, label=L("vae.beta"), info=L("vae.beta_info"))
     with gr.Row():
-        lr = gr.Number(vae.PRESETS["lesson"]["lr"], label=L("common.learning_rate"))
-        steps = gr.Slider(20, 20000, vae.LESSON["steps"], step=10, label=L("common.steps"))
-        batch = gr.Slider(8, 512, 64, step=8, label=L("common.batch_size"))
-        train_seed = gr.Number(0, label=L("common.seed"))
+        lr = Number(vae.PRESETS["lesson"]["lr"], label=L("common.learning_rate"))
+        steps = Slider(20, 20000, vae.LESSON["steps"], step=10, label=L("common.steps"))
+        batch = Slider(8, 512, 64, step=8, label=L("common.batch_size"))
+        train_seed = Number(0, label=L("common.seed"))
     with gr.Row():
         start = gr.Button(L("common.start"), variant="primary")
         pause = gr.Button(L("common.pause_resume"))
