@@ -252,3 +252,14 @@ def test_a_zip_is_never_unpacked(lab, client):
     got = outcome(lab, client, "/train", at(at(at(TRAIN, 0, "your images (upload)"), 9, files), 7, 20))
     assert got[0] == "ok", got
     assert not list(lab["files"]["traversal"].parent.parent.rglob("evil*.png")) and not Path("/abs").exists()
+
+
+@pytest.mark.parametrize("name", ["text_as", "empty", "truncated", "random"])
+def test_a_drawing_pad_sent_a_file_that_is_not_an_image_says_which_pad(lab, client, name):
+    pad = {"background": handle_file(str(lab["files"][name])), "layers": [],
+           "composite": handle_file(str(lab["files"][name]))}
+    ok = {"background": handle_file(str(lab["files"]["ok"])), "layers": [], "composite": handle_file(str(lab["files"]["ok"]))}
+    # it was Gradio's "Could not preprocess input component ... imageeditor" (issue 30)
+    check(outcome(lab, client, "/vae_interpolate", [VAE, pad, ok, 10, "linear"]),
+          "Digit A.* is not a readable image|empty|Invalid file", name)
+    alive(client)

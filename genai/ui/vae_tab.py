@@ -39,6 +39,25 @@ def load_model(path: str, device) -> tuple[torch.nn.Module, dict]:
     return _MODELS[key]
 
 
+class Sketchpad(gr.Sketchpad):
+    """The drawing pad, whose preprocessing says which pad an upload that is not an image came to
+    (a text file renamed .png, an empty or truncated file): Gradio's own message was "Could not
+    preprocess input component ... imageeditor"."""
+
+    def get_block_name(self) -> str:  # a template's subclass: Gradio would look for "sketchpad"
+        return "imageeditor"
+
+    def preprocess(self, payload):
+        try:
+            return super().preprocess(payload)
+        except gr.Error:
+            raise
+        except Exception as e:  # noqa: BLE001 - whatever Pillow or Gradio raise on a file that is not an image
+            key = getattr(self.label, "key", None)
+            raise error("err.image_unreadable", name=Words(key) if key else "the drawing",
+                        why=type(e).__name__) from None
+
+
 def need_model(path, device) -> tuple[torch.nn.Module, dict]:
     """load_model, with every way it can fail said in the page."""
     if not path:
@@ -247,8 +266,8 @@ def build(runner) -> None:
                   layers=False, format="png", height=340,
                   brush=gr.Brush(default_size=15, colors=["#000000"], color_mode="fixed"))
     with gr.Row():
-        pad_a = gr.Sketchpad(label=L("vae.pad_a"), elem_id="vae-pad-a", **pad_kw)
-        pad_b = gr.Sketchpad(label=L("vae.pad_b"), elem_id="vae-pad-b", **pad_kw)
+        pad_a = Sketchpad(label=L("vae.pad_a"), elem_id="vae-pad-a", **pad_kw)
+        pad_b = Sketchpad(label=L("vae.pad_b"), elem_id="vae-pad-b", **pad_kw)
         with gr.Column():
             target = gr.Radio(["A", "B"], value="A", label=L("vae.target"),
                               info=L("vae.target_info"))
