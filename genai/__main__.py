@@ -1,4 +1,4 @@
-"""Command line: ``python -m genai train|sample|list|classifier|import|eval-text``.
+"""Command line: ``python -m genai train|sample|list|classifier|import|eval-text|repair|upscale|cas``.
 
     python -m genai train gan --preset dcgan --dataset mnist --steps 3000 --out checkpoints/gan_dcgan_mnist
     python -m genai sample checkpoints/gan_dcgan_mnist --n 64 --seed 0 --out grid.png
@@ -243,6 +243,104 @@ def cmd_eval_text(args) -> int:
     return 0
 
 
+def load_array(path: str, what: str):
+    """A .npy file as a float array; never a pickle (``allow_pickle=False``)."""
+    import numpy as np
+
+    try:
+        arr = np.load(path, allow_pickle=False)
+    except OSError as e:
+        raise ValueError(f"{what} {path}: {e.strerror or 'not a .npy file'}") from None
+    except ValueError as e:  # a pickled object array, or a file that is not .npy
+        raise ValueError(f"{what} {path}: not a numeric .npy array ({e})") from None
+    if not isinstance(arr, np.ndarray) or arr.dtype.kind not in "biuf":
+        raise ValueError(f"{what} {path}: not a numeric array")
+    return arr.astype(np.float32)
+
+
+def check_seed(seed: int) -> None:
+    from genai.trainer import MAX_SEED
+
+    if not 0 <= seed <= MAX_SEED:
+        raise ValueError(f"--seed must be from 0 to {MAX_SEED} (got {seed})")
+
+
+def image_model(checkpoint: str, families: tuple[str, ...]):
+    """A checkpoint's model, refused with a message when it is not of ``families``."""
+    from genai import checkpoints, models
+
+    meta = checkpoints.read_meta(checkpoint)
+    if meta["family"] not in families:
+        raise ValueError(f"{Path(checkpoint).name} is a {meta['family']} checkpoint; this needs one of: "
+                         f"{', '.join(families)}")
+    return models.from_checkpoint(checkpoint)
+
+
+def cmd_repair(args) -> int:
+    """Fill the masked pixels of images with a diffusion (RePaint), GAN or VAE model (search)."""
+    import numpy as np
+    import torch
+
+    from genai import device as devmod, strategies
+
+    check_seed(args.seed)
+    devmod.configure_threads(beside_server=False)
+    images = strategies.check_images(load_array(args.images, "--images"), "--images")
+    mask = strategies.check_mask(load_array(args.mask, "--mask"), len(images))
+    model, meta = image_model(args.checkpoint, strategies.FAMILIES)
+    out, seconds = strategies.timed(strategies.repair, model, images, mask, torch.Generator().manual_seed(args.seed))
+    np.save(args.out, out[:, 0].numpy())
+    print(f"repaired {len(images)} images with {Path(args.checkpoint).name} ({meta['family']}) in {seconds:.1f} s; "
+          f"wrote {args.out}")
+    return 0
+
+
+def cmd_upscale(args) -> int:
+    """(N, 7, 7) or (N, 14, 14) images to 28x28 by the diffusion model, guided by them (ILVR)."""
+    import numpy as np
+    import torch
+
+    from genai import device as devmod, strategies
+
+    check_seed(args.seed)
+    devmod.configure_threads(beside_server=False)
+    low = load_array(args.images, "--images")
+    model, _ = image_model(args.checkpoint, ("diffusion",))
+    out, seconds = strategies.timed(strategies.upscale, model, low, torch.Generator().manual_seed(args.seed))
+    np.save(args.out, out[:, 0].numpy())
+    print(f"upscaled {len(out)} images from {low.shape[-1]}x{low.shape[-1]} in {seconds:.1f} s; wrote {args.out}")
+    return 0
+
+
+def cmd_cas(args) -> int:
+    """The Classification Accuracy Score of a class-conditional model, and its digits as added data."""
+    from genai import data as datamod, device as devmod, metrics, synthetic
+
+    check_seed(args.seed)
+    devmod.configure_threads(beside_server=False)
+    model, meta = image_model(args.checkpoint, ("gan", "diffusion"))
+    if not getattr(model.config, "conditional", False):
+        raise ValueError(f"{Path(args.checkpoint).name}: the accuracy score needs a class-conditional model "
+                         "(one you can ask for a digit): the conditional GAN or the diffusion model")
+    if not 1 <= args.per_class <= 800:
+        raise ValueError(f"--per-class must be from 1 to 800 (got {args.per_class})")
+    data = datamod.load_images(meta.get("dataset") or "mnist")
+    from genai.strategies import timed
+
+    if not 10 <= args.steps <= 10_000:
+        raise ValueError(f"--steps must be from 10 to 10000 (got {args.steps})")
+    report, seconds = timed(synthetic.cas, model, data, args.per_class, steps=args.steps, seed=args.seed)
+    report.update(checkpoint=Path(args.checkpoint).name, seconds=round(seconds, 1))
+    alike = metrics.measured_alike(meta)
+    if alike:
+        report["fid"] = alike[0]["fid"]
+    Path(args.json).write_text(json.dumps(report, indent=1))
+    print(f"{report['checkpoint']}: trained on its {10 * args.per_class} digits only {report['generated']:.1%} "
+          f"(real digits, as many: {report['real']:.1%}); {report['few']} real {report['few_real']:.1%}, "
+          f"with its digits added {report['few_real_plus_generated']:.1%}; {seconds:.0f} s; wrote {args.json}")
+    return 0
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(prog="python -m genai", description="Generative AI Lab: train and sample from the command line")
     sub = p.add_subparsers(dest="cmd", required=True)
@@ -309,6 +407,33 @@ def main(argv=None) -> int:
     ev.add_argument("--passages", type=int, default=20, help="passages per temperature (1-200)")
     ev.add_argument("--seed", type=int, default=0)
     ev.set_defaults(fn=cmd_eval_text)
+
+    rp = sub.add_parser("repair", help="fill the masked pixels of images (RePaint, or a search in a GAN's or "
+                        "VAE's latent space)")
+    rp.add_argument("checkpoint", help="a diffusion, GAN or VAE checkpoint")
+    rp.add_argument("--images", required=True, help="an (N, 28, 28) .npy array of floats in [0, 1]")
+    rp.add_argument("--mask", required=True, help="1 where a pixel is known, 0 where it is to be filled: one "
+                    "(28, 28) array for all, or (N, 28, 28)")
+    rp.add_argument("--out", required=True, help="the repaired images, (N, 28, 28); the known pixels unchanged")
+    rp.add_argument("--seed", type=int, default=0)
+    rp.set_defaults(fn=cmd_repair)
+
+    up = sub.add_parser("upscale", help="bring (N, 7, 7) or (N, 14, 14) images to 28x28 with the diffusion "
+                        "model (ILVR)")
+    up.add_argument("checkpoint", help="a diffusion checkpoint")
+    up.add_argument("--images", required=True, help="an (N, 7, 7) or (N, 14, 14) .npy array in [0, 1]")
+    up.add_argument("--out", required=True)
+    up.add_argument("--seed", type=int, default=0)
+    up.set_defaults(fn=cmd_upscale)
+
+    ca = sub.add_parser("cas", help="train a classifier on a conditional model's digits and test it on real "
+                        "ones (Classification Accuracy Score)")
+    ca.add_argument("checkpoint", help="a class-conditional GAN or diffusion checkpoint")
+    ca.add_argument("--json", required=True)
+    ca.add_argument("--per-class", type=int, default=100, help="generated digits of each class (1-800)")
+    ca.add_argument("--steps", type=int, default=400, help="Adam steps of batch 64 for each classifier")
+    ca.add_argument("--seed", type=int, default=0)
+    ca.set_defaults(fn=cmd_cas)
 
     args = p.parse_args(argv)
     from genai.checkpoints import CheckpointError

@@ -184,3 +184,18 @@ def test_only_the_teacher_controls_the_class_board(app_url):
     for action in ("/class_stop", "/class_projector", "/class_hide"):
         with pytest.raises(Exception, match="Only the teacher"):
             client.predict("any-run", api_name=action)
+
+
+def test_a_held_out_digit_is_repaired_and_upscaled_by_each_model(app_url):
+    """The "What they are for" tab (issue 28): three fills of one mask by each family, the known
+    pixels shown, and the times; an upscaling from 7x7 beside bicubic."""
+    from PIL import Image
+
+    client = Client(app_url, verbose=False)
+    *shown, line = client.predict(5, "bottom", 3, 0, "any", "diffusion_mnist", "gan_mlp_mnist",
+                                  "vae_conv-16d_mnist", None, api_name="/repair")
+    known, *fills, original = (Image.open(p) for p in shown)
+    assert len(fills) == 4 and all(f.height > 2.5 * f.width for f in fills[:3])  # three fills a column
+    assert "diffusion" in line and "nearest" in line
+    *shown, line = client.predict(5, 14, 2, 0, "diffusion_mnist", api_name="/upscale")
+    assert len(shown) == 5 and "upscalings" in line

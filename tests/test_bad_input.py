@@ -23,6 +23,8 @@ OK = None  # the row must succeed (an odd input the app should take)
 TRAIN = ["digits", "tiny", "bce", 1e-3, 1e-3, 8, 8, 20, 0, None]  # /train: dataset ... seed, files
 VAE_TRAIN = ["digits", "tiny", 2, 1.0, 1e-3, 20, 8, 0]
 CONTINUE = [GPT, "", "ROMEO:", 5, 0.8, 0, 1.0, 0]
+REPAIR = [5, "bottom", 1, 0, "any", "diffusion_mnist", "gan_mlp_mnist", "vae_conv-16d_mnist", None]
+UPSCALE = [5, 7, 1, 0, "diffusion_mnist"]
 TEXT_TRAIN = ["your text (upload or paste)", "tiny", 20, 1e-3, 8, 0, None, "To be or not to be. " * 200,
               GPT, "", False, 8]
 # ours (number(), check_spec), or Gradio's own check of a slider's range or a value's type
@@ -103,6 +105,19 @@ ROWS = [
     # ---- a slider or a number box sent text: a message naming the control (issue 30)
     ("/continue temperature=abc", "/continue", at(CONTINUE, 4, "abc"), r"Temperature .* must be a number, not 'abc'"),
     ("/vae_train beta=abc", "/vae_train", at(VAE_TRAIN, 3, "abc"), "must be a number, not 'abc'"),
+    # ---- repair and upscaling (issue 28)
+    ("/repair unknown mask", "/repair", at(REPAIR, 1, "top"), "not in the list of choices"),
+    *numbers("/repair", REPAIR, 0, "index", bad=(-1, 2000, NAN, 1.5, "abc")),
+    *numbers("/repair", REPAIR, 2, "fills", bad=(0, 5, NAN)),
+    *numbers("/repair", REPAIR, 3, "seed", bad=(-1, NAN, 2**70)),
+    ("/repair digit 11", "/repair", at(REPAIR, 4, "11"), "not in the list of choices"),
+    ("/repair a GAN as the diffusion model", "/repair", at(REPAIR, 5, "gan_mlp_mnist"), "No checkpoint called"),
+    ("/repair a server path", "/repair", at(REPAIR, 6, str(ROOT / "checkpoints" / "gan_mlp_mnist.safetensors")),
+     "No checkpoint called"),
+    ("/repair brush with nothing painted", "/repair", at(REPAIR, 1, "brush"), "Paint over part of the digit"),
+    ("/upscale size 9", "/upscale", at(UPSCALE, 1, 9), "not in the list of choices"),
+    *numbers("/upscale", UPSCALE, 0, "index", bad=(NAN, 5000)),
+    ("/upscale a VAE", "/upscale", at(UPSCALE, 4, "vae_conv-16d_mnist"), "No checkpoint called"),
     # ---- checkboxes: true or false, not any text (issue 30: "abc" was taken as true)
     ("/text_train lora=abc", "/text_train", at(TEXT_TRAIN, 10, "abc"), "lora must be true or false"),
     ("/monitor_keep_alive abc", "/monitor_keep_alive", ["abc"], "keep must be true or false"),

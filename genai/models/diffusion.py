@@ -300,6 +300,24 @@ class Model(nn.Module):
         return eps_u + guidance * (eps_c - eps_u)
 
     @torch.no_grad()
+    def noise_estimate(self, x, t: int, labels=None, guidance: float = 1.0):
+        """eps_theta(x_t, t) for x_t (B, 1, 28, 28) in [-1, 1], whatever the network outputs (from v:
+        eps = sqrt(a) v + sqrt(1 - a) x_t); without labels a conditional model is asked with "no
+        label", so the estimate is unconditional. What the sampling strategies of
+        genai/strategies.py step with."""
+        y = None
+        if self.config.conditional:
+            if labels is None:
+                y, guidance = torch.full((len(x),), self.config.n_classes, device=x.device), 1.0
+            else:
+                y = torch.as_tensor(labels, dtype=torch.long).expand(len(x)).to(x.device)
+        out = self._guided(x, t, y, guidance).float()
+        if self.config.prediction == "epsilon":
+            return out
+        a = self.alphas_cumprod[int(t)]
+        return a.sqrt() * out + (1 - a).sqrt() * x
+
+    @torch.no_grad()
     def reverse(self, n: int, generator: torch.Generator | None = None, labels=None, steps: int | None = None,
                 guidance: float | None = None, sampler: str = "unipc", noise: torch.Tensor | None = None):
         """The reverse process, one yield a step: (i, t, x_t, predicted x_0), images (n, 1, 28, 28)

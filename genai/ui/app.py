@@ -10,7 +10,7 @@ import gradio as gr
 
 from genai import checkpoints, classroom, device as devmod
 from genai.jobs import JobRunner
-from genai.ui import class_tab, diffusion_tab, gan_tab, monitor_tab, text_tab, vae_tab
+from genai.ui import class_tab, diffusion_tab, gan_tab, monitor_tab, text_tab, uses_tab, vae_tab
 from genai.ui.common import attach, page_link, student_state
 from starlette.middleware import Middleware
 
@@ -21,7 +21,7 @@ from genai.ui.i18n import HEAD, I18N, L, PageLanguage, error, page_error, speak_
 # the tabs in page order, each a module with build(runner) and, if it has shipped models to load
 # before the first student asks, warm_up(runner); its title is the catalogue's "app.tab_<id>".
 # A new tab is one line here.
-TABS = [("gan", gan_tab), ("vae", vae_tab), ("diffusion", diffusion_tab), ("text", text_tab)]
+TABS = [("gan", gan_tab), ("vae", vae_tab), ("diffusion", diffusion_tab), ("text", text_tab), ("uses", uses_tab)]
 
 
 def warm_up(runner: JobRunner) -> None:
