@@ -90,7 +90,7 @@ def test_gan_samples(page):
 
 
 def draw(page, elem_id, strokes):
-    page.locator(f"#{elem_id}").get_by_role("button", name="Brush").click()  # as the tab's tip says
+    page.locator(f"#{elem_id}").get_by_role("button", name="Brush", exact=True).click()  # as the tab's tip says
     canvas = page.locator(f"#{elem_id} canvas").last
     canvas.scroll_into_view_if_needed()
     box = canvas.bounding_box()
@@ -124,6 +124,28 @@ def test_diffusion_samples_and_the_reverse_process(page):
     expect(chain).to_be_visible(timeout=60_000)
     chain.scroll_into_view_if_needed()
     shot(page, "diffusion_tab")
+
+
+def test_a_digit_erased_with_the_brush_is_repaired(page):
+    """The "What they are for" tab (issue 28): paint over part of a held-out digit, choose "my
+    brush strokes", and each model's fills appear beside the known pixels."""
+    tab(page, "What they are for")
+    page.locator("#uses-brush").get_by_role("button", name="Brush", exact=True).click()
+    canvas = page.locator("#uses-brush canvas").last
+    canvas.scroll_into_view_if_needed()
+    box = canvas.bounding_box()
+    page.mouse.move(box["x"] + 0.3 * box["width"], box["y"] + 0.5 * box["height"])
+    page.mouse.down()
+    for k in range(1, 21):  # small moves: the editor's brush draws nothing from a few long jumps
+        page.mouse.move(box["x"] + (0.3 + 0.02 * k) * box["width"], box["y"] + 0.5 * box["height"], steps=2)
+    page.mouse.up()
+    panel(page).get_by_label("my brush strokes").check()
+    page.get_by_role("button", name="Repair", exact=True).click()
+    expect(page.locator("#uses-times")).to_contain_text("Seconds for 3 fills", timeout=60_000)
+    for col in ("known", "diffusion", "gan", "vae", "nearest"):
+        assert page.locator(f"#uses-{col} img").first.evaluate("i => i.naturalWidth") > 50, col
+    page.locator("#uses-brush").scroll_into_view_if_needed()
+    shot(page, "uses_tab")
 
 
 def slowed(stream_pieces, seconds):

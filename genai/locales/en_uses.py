@@ -84,6 +84,12 @@ training.
     'uses.row_generated': "{model}: its 1,000 digits only (CAS)",
     'uses.row_few_plus': "100 real + {model}'s 1,000",
     'uses.cas_progress': "{model}: {what}",
+    'uses.step_generating': "drawing 100 digits of each class",
+    'uses.step_generated': "training a classifier on its digits",
+    'uses.step_few_real': "training a classifier on 100 real digits",
+    'uses.step_few_real_plus_generated': "training a classifier on 100 real digits and its own",
+    'uses.step_real': "training a classifier on 1,000 real digits",
+    'uses.step_done': "done",
     'uses.cas_why': r"""
 **Why FID and this score can disagree.** FID compares the statistics of a whole sample with real
 digits', and never looks at which digit a sample was asked to be. The accuracy score asks whether

@@ -74,6 +74,12 @@ STRINGS = {
     'uses.row_generated': "{model}：只用它的 1,000 个数字（CAS）",
     'uses.row_few_plus': "100 个真实数字 + {model} 的 1,000 个",
     'uses.cas_progress': "{model}：{what}",
+    'uses.step_generating': "每类画 100 个数字",
+    'uses.step_generated': "用它的数字训练分类器",
+    'uses.step_few_real': "用 100 个真实数字训练分类器",
+    'uses.step_few_real_plus_generated': "用 100 个真实数字加上它的数字训练分类器",
+    'uses.step_real': "用 1,000 个真实数字训练分类器",
+    'uses.step_done': "完成",
     'uses.cas_why': r"""
 **为什么 FID 和这个分数会不一致。** FID 比较整批样本与真实数字的统计量，从不看某个样本被要求画成哪个数字。
 准确率分数问的是：每一类的样本是否覆盖了这一类，包括少见的 7。引导和截断让每个样本更清晰，FID 因此变好；

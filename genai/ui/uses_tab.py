@@ -118,6 +118,9 @@ class Editor(gr.ImageEditor):
     """The brush canvas, whose preprocessing says which control an upload that is not an image came
     to (as the VAE tab's pads do): Gradio's own message names no control."""
 
+    def get_block_name(self) -> str:  # the page draws it with ImageEditor's own front end
+        return "imageeditor"
+
     def preprocess(self, payload):
         try:
             return super().preprocess(payload)
@@ -231,7 +234,7 @@ def build(runner) -> None:
     with gr.Row():
         cas_table = gr.Dataframe(label=L("uses.cas_table"), interactive=False, scale=3)
         cas_plot = gr.BarPlot(x="row", y="accuracy", color="model", y_lim=[0.5, 1.0], x_label_angle=-25,
-                              sort=None, label=L("uses.cas_table"), height=380, scale=2)
+                              label=L("uses.cas_table"), height=420, scale=2)
     gr.Markdown(L("uses.cas_why"))
 
     def cas(request: gr.Request = None, progress=gr.Progress()):
@@ -244,14 +247,16 @@ def build(runner) -> None:
             key = (path, os.path.getmtime(path))
 
             def tell(fraction, what, i=i, label=label):
-                progress((i + fraction) / len(CONDITIONAL), desc=tr("uses.cas_progress", request, model=label, what=what))
+                progress((i + fraction) / len(CONDITIONAL),
+                         desc=tr("uses.cas_progress", request, model=label, what=tr(f"uses.step_{what}", request)))
 
             with _CAS_LOCK:  # one class, one computation: the second student gets the first's result
                 if key not in _CAS:
                     _CAS[key] = synthetic.cas(model, digits(), progress=tell)
             alike = metrics.measured_alike(meta)
             reports[label] = {**_CAS[key], "fid": alike[0]["fid"] if alike else None}
-        return cas_frames(reports, request)
+        table, plot = cas_frames(reports, request)
+        return table, gr.BarPlot(value=plot, sort=list(plot["row"]))  # the table's order, not the alphabet
 
     cas_go.click(cas, None, [cas_table, cas_plot], api_name="cas", **HEAVY)
 
