@@ -177,8 +177,8 @@ def gan_search(model, x, m, generator=None, steps: int = 100, pool: int = 128, l
         with torch.no_grad():  # the best of ``pool`` random starts per image, on the known pixels
             z0 = torch.randn(pool, n, c.z_dim, generator=generator).to(dev) * c.truncation
             y0 = _label_pool(model, n, pool, generator)
-            err = torch.stack([(((G(z0[k], None if y0 is None else y0[k]) - target) / 2).pow(2) * mk).flatten(1).sum(1)
-                               for k in range(pool)])  # (pool, n)
+            err = torch.stack([(((G(z0[k], None if y0 is None else y0[k]) - target) / 2).pow(2) * mk)
+                               .flatten(1).sum(1) for k in range(pool)])  # (pool, n)
             best = err.argmin(0)
             z = z0[best, torch.arange(n, device=dev)].clone()
             y = None if y0 is None else y0[best, torch.arange(n, device=dev)]

@@ -68,7 +68,8 @@ def few_real(data, n: int = FEW, seed: int = 0):
 def generate(model, per_class: int, seed: int = 0, batch: int = 200):
     """per_class digits of each class from a class-conditional model, drawn as its card says
     (the model's own sampler, steps, guidance and truncation)."""
-    if getattr(model, "family", None) not in ("gan", "diffusion") or not getattr(model.config, "conditional", False):
+    conditional = getattr(getattr(model, "config", None), "conditional", False)
+    if getattr(model, "family", None) not in ("gan", "diffusion") or not conditional:
         raise said(ValueError, "uses.err_cas_family")
     g = torch.Generator().manual_seed(seed)
     y = torch.arange(10).repeat_interleave(per_class)

@@ -250,6 +250,31 @@ def _checked_number(component: type) -> type:
 Slider, Number = _checked_number(gr.Slider), _checked_number(gr.Number)
 
 
+def _named_image(component: type) -> type:
+    """``component`` (gr.Sketchpad, gr.ImageEditor) whose preprocessing says which control an upload
+    that is not an image came to (a text file renamed .png, an empty or truncated file): Gradio's
+    own message was "Could not preprocess input component ... imageeditor", naming none."""
+    class Named(component):
+        def get_block_name(self) -> str:  # a subclass is looked up by its name: the page would lack it
+            return "imageeditor"
+
+        def preprocess(self, payload):
+            try:
+                return super().preprocess(payload)
+            except gr.Error:
+                raise
+            except Exception as e:  # noqa: BLE001 - whatever Pillow or Gradio raise on a file that is not an image
+                key = getattr(self.label, "key", None)
+                raise error("err.image_unreadable", name=Words(key) if key else "the drawing",
+                            why=type(e).__name__) from None
+
+    Named.__name__ = Named.__qualname__ = component.__name__
+    return Named
+
+
+Sketchpad, ImageEditor = _named_image(gr.Sketchpad), _named_image(gr.ImageEditor)
+
+
 def flag(value, name: str) -> bool:
     """A checkbox's value from the page or the API: true or false, nothing else (the API once took
     the string "abc" as true)."""

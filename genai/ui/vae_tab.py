@@ -12,7 +12,7 @@ import torch
 from genai import checkpoints, data as datamod, images, models, sketch
 from genai.models import vae
 from genai.trainer import MAX_BATCH, MAX_STEPS, TrainSpec, check_spec
-from genai.ui.common import (HEAVY, INF, at_load, checkpoint_file, curves, menu_with_run, number, run_choices,
+from genai.ui.common import (HEAVY, INF, Sketchpad, at_load, checkpoint_file, curves, menu_with_run, number, run_choices,
                              on_return, scratch_file, seed_of, start_or_error, status_line, stop_job,
                              toggle_pause, updates, waiting, when_loaded, Number, Slider)
 from genai.locales import Words
@@ -37,25 +37,6 @@ def load_model(path: str, device) -> tuple[torch.nn.Module, dict]:
         _MODELS.clear() if len(_MODELS) > 8 else None
         _MODELS[key] = models.from_checkpoint(path, "vae", device)
     return _MODELS[key]
-
-
-class Sketchpad(gr.Sketchpad):
-    """The drawing pad, whose preprocessing says which pad an upload that is not an image came to
-    (a text file renamed .png, an empty or truncated file): Gradio's own message was "Could not
-    preprocess input component ... imageeditor"."""
-
-    def get_block_name(self) -> str:  # a template's subclass: Gradio would look for "sketchpad"
-        return "imageeditor"
-
-    def preprocess(self, payload):
-        try:
-            return super().preprocess(payload)
-        except gr.Error:
-            raise
-        except Exception as e:  # noqa: BLE001 - whatever Pillow or Gradio raise on a file that is not an image
-            key = getattr(self.label, "key", None)
-            raise error("err.image_unreadable", name=Words(key) if key else "the drawing",
-                        why=type(e).__name__) from None
 
 
 def need_model(path, device) -> tuple[torch.nn.Module, dict]:
