@@ -35,7 +35,15 @@ def main() -> None:
                    "of each model on each mask, the median of 3, on their own: the figure the goal names)")
     p.add_argument("--masks", default="bottom,left,centre,random75")
     p.add_argument("--json", default="")
+    p.add_argument("--tables", default="", help="print BENCHMARKS.md's tables from this JSON (merged from "
+                   "several runs: one per part) and stop")
     args = p.parse_args()
+    if args.tables:
+        report = {}
+        for f in args.tables.split(","):
+            report.update(json.loads(Path(f).read_text()))
+        print(tables(report))
+        return
 
     import torch
 
@@ -150,6 +158,38 @@ def main() -> None:
     print(f"load average after: {os.getloadavg()}")
     if args.json:
         Path(args.json).write_text(json.dumps(report, indent=1))
+
+
+def tables(r: dict) -> str:
+    """The report as Markdown tables: repair (read as true / masked error per mask), upscaling, CAS."""
+    out = []
+    if r.get("repair"):
+        masks = list(r["repair"])
+        out.append("| fill | " + " | ".join(masks) + " |")
+        out.append("|---|" + "---|" * len(masks))
+        for row in r["repair"][masks[0]]:
+            cells = [f"{r['repair'][m][row]['read_as_true']:.1%} / {r['repair'][m][row]['mse']:.3f}" for m in masks]
+            out.append(f"| {row} | " + " | ".join(cells) + " |")
+    if r.get("upscale"):
+        out.append("\n| upscaled by | " + " | ".join(r["upscale"]) + " |")
+        out.append("|---|" + "---|" * len(r["upscale"]))
+        for row in next(iter(r["upscale"].values())):
+            cells = [f"{v[row]['read_as_true']:.1%} / {v[row]['mse']:.4f}" for v in r["upscale"].values()]
+            out.append(f"| {row} | " + " | ".join(cells) + " |")
+    if r.get("cas"):
+        out.append("\n| model | FID | its digits only (CAS) | 100 real | 100 real + its digits | 1,000 real | seconds |")
+        out.append("|---|---|---|---|---|---|---|")
+        for label, v in r["cas"].items():
+            out.append(f"| {label} | {v['fid']} | {v['generated']:.1%} | {v['few_real']:.1%} | "
+                       f"{v['few_real_plus_generated']:.1%} | {v['real']:.1%} | {v['seconds']} |")
+    if r.get("cas_sweep"):
+        out.append("\n| model | setting | FID (1,000 drawn vs 2,000 held-out) | asked-for digit | CAS | 100 real + its |")
+        out.append("|---|---|---|---|---|---|")
+        for v in r["cas_sweep"]:
+            setting = f"guidance {v['guidance']:g}" if "guidance" in v else f"psi {v['truncation']:g}"
+            out.append(f"| {v['model']} | {setting} | {v['fid']} | {v['label_match']:.1%} | {v['cas']:.1%} | "
+                       f"{v['few_real_plus_generated']:.1%} |")
+    return "\n".join(out)
 
 
 if __name__ == "__main__":
