@@ -130,10 +130,10 @@ def build(runner) -> None:
                                     allow_custom_value=True) for f in FAMILIES}
             go = gr.Button(L("uses.repair"), variant="primary")
         brush = ImageEditor(value=at_load(lambda: editor_value(0)), type="numpy", image_mode="RGB", sources=(),
-                               transforms=(), layers=False, canvas_size=(EDITOR, EDITOR), fixed_canvas=True,
-                               brush=gr.Brush(default_size=24, colors=["#ff2020"], color_mode="fixed"),
-                               label=L("uses.editor"), height=360, scale=1, elem_id="uses-brush",
-                               format="png", interactive=True)
+                            transforms=(), layers=False, canvas_size=(EDITOR, EDITOR), fixed_canvas=True,
+                            brush=gr.Brush(default_size=24, colors=["#ff2020"], color_mode="fixed"),
+                            label=L("uses.editor"), height=360, scale=1, elem_id="uses-brush",
+                            format="png", interactive=True)
     cols = ("known", "diffusion", "gan", "vae", "nearest", "original")
     with gr.Row():
         shown = {c: gr.Image(type="pil", format="png", label=L(f"uses.col_{c}"), height=380, min_width=120,
@@ -144,6 +144,12 @@ def build(runner) -> None:
         return editor_value(i)
 
     index.change(on_digit, index, brush, api_visibility="private", show_progress="hidden")
+
+    for family, menu in menus.items():  # a student's own runs, listed as the menu is opened
+        def on_open(request: gr.Request, family=family):
+            return gr.Dropdown(choices=choices(runner, request, family))
+
+        menu.focus(on_open, None, menu, api_visibility="private", show_progress="hidden", queue=False)
 
     def repair(index, mask, fills, seed, digit, diffusion, gan, vae, brush, request: gr.Request = None):
         """Repair held-out digit ``index`` with each family: ``mask`` is bottom, left, centre,
