@@ -24,6 +24,7 @@ CONDITIONAL = {"conditional DCGAN": "gan_cdcgan_mnist", "diffusion": "diffusion_
 MASK_CHOICES = [("uses.mask_bottom", "bottom"), ("uses.mask_left", "left"), ("uses.mask_centre", "centre"),
                 ("uses.mask_random75", "random75"), ("uses.mask_brush", "brush")]
 MOST_FILLS = 4
+HELD_OUT = 2000  # MNIST's held-out digits; digit_at checks the count of the data set actually read
 SCALE = 4  # a 28x28 digit shown 112 pixels wide
 EDITOR = 280  # the brush canvas: 10 canvas pixels a digit pixel
 _MODELS: dict[tuple, tuple] = {}
@@ -116,7 +117,7 @@ def strip(x) -> Image.Image:
 def build(runner) -> None:
     gr.Markdown(L("uses.intro"))
     gr.Markdown(L("uses.repair_explain"), latex_delimiters=[])
-    held = len(digits().heldout_x)
+    held = HELD_OUT  # not len(digits()): reading the digits here cost the page's start-up (the warm-up reads them)
     with gr.Row():
         with gr.Column(scale=1):
             index = Slider(0, held - 1, 0, step=1, label=L("uses.digit"), info=L("uses.digit_info"))
