@@ -75,6 +75,8 @@ class Job:
         self._cond = threading.Condition()
         self.thread: threading.Thread | None = None
         self.runner: JobRunner | None = None
+        self.group: Group | None = None  # the cohort it trains in (genai/cohort.py), if any
+        self.cohort_key: tuple | None = None
 
     # -- called from the training thread (or the thread relaying a training process)
     def emit(self, ev: Event) -> None:
@@ -193,7 +195,8 @@ class Job:
                     self._cond.wait(poll)
                     fresh = [(i, e) for i, e in self._events if i > last]
                 started = self.thread is not None
-                finished = not self.active and (not started or not self.thread.is_alive())
+                # a cohort's thread goes on training the others after this run has ended
+                finished = not self.active and (not started or self.group is not None or not self.thread.is_alive())
             for i, e in fresh:
                 last = i
                 yield e
@@ -260,8 +263,22 @@ class Job:
 
 
 def _guess(job: Job) -> float:
-    table = getattr(models.family_module(job.spec.family), "SECONDS_PER_STEP", {})
+    mod = models.family_module(job.spec.family)
+    size = job.runner.cohort_size if job.runner is not None else 1
+    if job.cohort_key and size > 1 and hasattr(mod, "COHORT_STEP_S"):
+        # a run in a cohort moves at the cohort's pace: a + b K seconds a step for K runs (a full one)
+        a, b = mod.COHORT_STEP_S
+        return a + b * size
+    table = getattr(mod, "SECONDS_PER_STEP", {})
     return table.get(job.spec.preset) or table.get(None, 0.05)
+
+
+def default_cohort_size(device: torch.device) -> int:
+    """Lesson runs stacked in one slot's cohort; 1 (each run alone) by default: on this 2-core
+    CPU a stacked lesson step costs 6.3 ms a run against 4.4-4.8 ms alone (bench/cohort.py,
+    BENCHMARKS.md, issue 31), so stacking saves only process starts there.
+    ``GENAI_COHORT=16`` turns it on (a GPU, where it should pay, is not measured)."""
+    return 1
 
 
 def default_max_runs(device: torch.device) -> int:
@@ -283,7 +300,7 @@ def _mp_context():
     if "forkserver" not in mp.get_all_start_methods():
         return mp.get_context("spawn")
     ctx = mp.get_context("forkserver")
-    ctx.set_forkserver_preload(["genai.trainer", *models.FAMILIES.values()])
+    ctx.set_forkserver_preload(["genai.trainer", "genai.cohort", *models.FAMILIES.values()])
     return ctx
 
 
@@ -319,6 +336,149 @@ def _stop_when_gone(pid: int, control: Control, events, orphaned: threading.Even
             continue
 
 
+class _Relayed(Control):
+    """A cohort member's flags when its cohort trains in another process: each call is also a
+    message to that process (flags of its own cannot be sent to a process already running)."""
+
+    def __init__(self, inbox, job_id: str):
+        super().__init__()
+        self.inbox, self.id = inbox, job_id
+
+    def stop(self):
+        super().stop()
+        self.inbox.put(("stop", self.id))
+
+    def pause(self):
+        super().pause()
+        self.inbox.put(("pause", self.id))
+
+    def resume(self):
+        super().resume()
+        self.inbox.put(("resume", self.id))
+
+    def request_save(self):
+        super().request_save()
+        self.inbox.put(("save", self.id))
+
+
+class Group:
+    """Runs of one kind training as one batched model (``genai/cohort.py``) in one slot: in a
+    process of its own (or a thread), which runs join while it trains and leave when they end."""
+
+    def __init__(self, runner: "JobRunner", key: tuple):
+        self.runner, self.key = runner, key
+        self.jobs: dict[str, Job] = {}  # the runs training in it now
+        self.open = True  # takes more runs; closed once its process was told to end
+        self.thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        r = self.runner
+        if r.isolate == "process":  # the process starts in the relaying thread: not under the runner's lock
+            ctx = _mp_context()
+            self.inbox, events = ctx.Queue(), ctx.Queue()
+            proc = ctx.Process(target=_cohort_in_child, name="cohort", daemon=True,
+                               args=(self.inbox, events, str(r.device), r.threads_per_run(), os.getpid()))
+            self.thread = threading.Thread(target=self._relay, args=(proc, events), name="cohort", daemon=True)
+        else:
+            from genai import cohort
+
+            self.inbox = queuemod.Queue()
+            self.thread = threading.Thread(target=self._in_thread, args=(cohort.train_cohort,), name="cohort",
+                                           daemon=True)
+        self.thread.start()
+
+    def join(self, job: Job) -> None:
+        from genai.cohort import Member
+
+        job.status, job.started, job.group, job.thread = "training", time.time(), self, self.thread
+        control = None
+        if self.runner.isolate == "process":
+            job.control = _Relayed(self.inbox, job.id)
+        else:
+            control = job.control
+        self.jobs[job.id] = job
+        self.inbox.put(("join", Member(job.id, job.spec, str(checkpoints.RUNS_DIR / job.name), job.owner, control)))
+
+    def _in_thread(self, train_cohort) -> None:
+        try:
+            train_cohort(self.inbox, self._deliver, device=self.runner.device)
+        finally:
+            self._ended("")
+
+    def _relay(self, proc, events) -> None:
+        try:
+            proc.start()
+        except Exception as e:  # noqa: BLE001 - its runs fail with a message, not the server
+            self._ended(f" (could not start: {type(e).__name__}: {e})")
+            return
+        try:
+            while True:
+                try:
+                    msg = events.get(timeout=0.5)
+                except queuemod.Empty:
+                    if proc.is_alive():
+                        continue
+                    try:
+                        msg = events.get(timeout=1.0)
+                    except queuemod.Empty:
+                        break
+                if msg is None:
+                    break
+                self._deliver(*msg)
+            proc.join(10)
+        finally:
+            self._ended(f" (exit code {proc.exitcode})")
+
+    def _deliver(self, job_id: str | None, ev) -> None:
+        if job_id is None:  # its last run left: end it unless a run is joining
+            with self.runner._lock:
+                if not self.jobs and self.open:
+                    self.open = False
+                    self.inbox.put(("close",))
+            return
+        job = self.jobs.get(job_id)
+        if job is None:
+            return
+        job.emit(ev)
+        if ev.kind in ("done", "error"):
+            with self.runner._lock:
+                self.jobs.pop(job_id, None)
+            self.runner._finished(job)
+
+    def _ended(self, why: str) -> None:
+        with self.runner._lock:
+            self.open = False
+            left = list(self.jobs.values())
+            self.jobs.clear()
+            if self in self.runner._groups:
+                self.runner._groups.remove(self)
+        for job in left:
+            if job.active:
+                job.emit(Event("error", job.step, f"The training process ended unexpectedly{why}; the last "
+                                                  "checkpoint is kept."))
+        for job in left:
+            self.runner._finished(job)
+        self.runner._schedule()
+
+
+def _cohort_in_child(inbox, events, device, threads, server_pid):
+    """A cohort's training process: as ``_train_in_child``, for the runs that join it."""
+    from genai import cohort
+
+    try:
+        os.nice(10)
+    except (AttributeError, OSError):
+        pass
+    torch.set_num_threads(max(1, threads))
+    gone, orphaned = Control(), threading.Event()
+    threading.Thread(target=_stop_when_gone, args=(server_pid, gone, events, orphaned), daemon=True).start()
+    try:
+        cohort.train_cohort(inbox, lambda job_id, ev: events.put((job_id, ev)), device=torch.device(device),
+                            gone=gone.stop_flag)
+    finally:
+        events.put(None)
+
+
 class JobRunner:
     def __init__(self, max_active: int | None = None, device: torch.device | None = None,
                  per_session: int | None = None, isolate: str | None = None, roster=None):
@@ -335,6 +495,9 @@ class JobRunner:
         self._lock = threading.RLock()
         self._ids = itertools.count(1)
         self._measured: dict[tuple, float] = {}  # (family, preset, batch) -> wall seconds a step
+        # lesson runs of one kind train stacked, this many in a slot (genai/cohort.py); 1: each alone
+        self.cohort_size = int(os.environ.get("GENAI_COHORT", 0) or 0) or default_cohort_size(self.device)
+        self._groups: list[Group] = []
 
     def threads_per_run(self) -> int:
         forced = int(os.environ.get("GENAI_THREADS", 0) or 0)
@@ -352,12 +515,17 @@ class JobRunner:
             if not spec.name:  # a folder of its own: after a restart the counter starts at 1 again
                 spec.name = job_id = runlog.claim_name(job_id)
                 runlog.write_queued(checkpoints.RUNS_DIR / job_id, spec, owner)  # a restart keeps it
+            key = None
+            if self.cohort_size > 1:
+                from genai import cohort
+
+                key = cohort.key(spec)
             control = None
-            if self.isolate == "process":
+            if self.isolate == "process" and key is None:  # a cohort's runs get theirs when they join it
                 ctx = _mp_context()
                 control = Control(ctx.Event(), ctx.Event(), ctx.Event())
             job = Job(job_id, spec, owner, self.device, control)
-            job.runner = self
+            job.runner, job.cohort_key = self, key
             self._jobs[job_id] = job
             self._queue.append(job)
             self._data[job_id] = data
@@ -378,14 +546,37 @@ class JobRunner:
             counts[nxt.owner] += 1
         return order
 
-    def _schedule(self) -> None:
+    def slots_used(self) -> int:
+        """Slots taken: a run training alone takes one, a cohort of runs one."""
         with self._lock:
-            running = sum(j.status in RUNNING for j in self._jobs.values())
-            while self._queue and running < self.max_active:
-                job = self._order()[0]
+            alone = sum(j.status in RUNNING and j.group is None for j in self._jobs.values())
+            return alone + len(self._groups)
+
+    def _room(self, key: tuple | None) -> "Group | None":
+        """The open cohort of this kind with the fewest runs, if it has room for one more."""
+        groups = [g for g in self._groups if key and g.key == key and g.open and len(g.jobs) < self.cohort_size]
+        return min(groups, key=lambda g: len(g.jobs), default=None)
+
+    def _schedule(self) -> None:
+        """In queue order: a free slot goes to the next run (a new cohort for a lesson run); a
+        lesson run also joins a cohort of its kind that has room, without waiting for a slot.
+        Cohorts spread over the slots first: two cores train two cohorts."""
+        with self._lock:
+            for job in self._order():
+                group = self._room(job.cohort_key)
+                free = self.slots_used() < self.max_active
+                if not free and group is None:
+                    continue
                 self._queue.remove(job)
-                self._launch(job, self._data.pop(job.id, None))
-                running += 1
+                data = self._data.pop(job.id, None)
+                if free and (group is None or len(group.jobs) > 0):
+                    if job.cohort_key is None:
+                        self._launch(job, data)
+                        continue
+                    group = Group(self, job.cohort_key)
+                    self._groups.append(group)
+                    group.start()
+                group.join(job)
 
     def _launch(self, job: Job, data) -> None:
         if self.isolate == "process" and job.spec.dataset in datamod.DATASETS:
@@ -453,14 +644,30 @@ class JobRunner:
                 return 0, None
             # a paused run holds its slot: counted as if it went on (its owner may resume it)
             slows = self.slowdown()
-            slots = [self.remaining(j) for j in self._jobs.values() if j.status in RUNNING]
+            slots = [self.remaining(j) for j in self._jobs.values() if j.status in RUNNING and j.group is None]
+            places: dict[tuple, list[float]] = {}  # when each place in a cohort frees, by kind
+            for g in self._groups:
+                left = [self.remaining(j) for j in g.jobs.values()]
+                slots.append(max(left, default=0.0))  # its slot frees when its last run ends
+                if g.open:
+                    places.setdefault(g.key, []).extend(left + [0.0] * (self.cohort_size - len(left)))
             slots += [0.0] * max(0, self.max_active - len(slots))
-            heapq.heapify(slots)
+            for heap in (slots, *places.values()):
+                heapq.heapify(heap)
             for place, j in enumerate(order, 1):
-                start = heapq.heappop(slots)
+                est, here = self.estimate(j, slows), places.get(j.cohort_key) if j.cohort_key else None
+                if here and here[0] < slots[0]:  # a place in a cohort frees before a slot
+                    start = heapq.heappop(here)
+                    heapq.heappush(here, start + est)
+                else:
+                    start = heapq.heappop(slots)
+                    heapq.heappush(slots, start + est)
+                    if j.cohort_key:  # a new cohort in that slot: its other places from now
+                        places.setdefault(j.cohort_key, [])
+                        for t in [start] * (self.cohort_size - 1):
+                            heapq.heappush(places[j.cohort_key], t)
                 if j is job:
                     return place, start
-                heapq.heappush(slots, start + self.estimate(j, slows))
         return 0, None
 
     def queued(self) -> list[Job]:

@@ -486,3 +486,183 @@ class Model(nn.Module):
         labels = torch.arange(n) % self.config.n_classes if self.config.conditional else None
         fake = self.sample(n, torch.Generator().manual_seed(0), labels=labels)
         return self._quality.score(fake, labels)
+
+
+# -- a class's lesson runs as one batched model (genai/cohort.py runs the loop) -----------------
+# A lesson GAN is a tiny network: one step of it is many small matmuls whose dispatch costs more
+# than their arithmetic. K runs stacked are one network whose every layer is one batched matmul
+# (torch.func.vmap over functional_call), and each still trains as it would alone: its own slice
+# of the weights, its own batches and noise, its own Adam moments and step count
+# (bench/cohort.py measures the speed; tests/test_cohort.py that members stay apart).
+
+def batchable(c: Config) -> bool:
+    """Whether runs of this config can train stacked: the MLP (the lesson's; the DCGAN's steps
+    are not measured stacked) with the plain losses, without the per-sample penalties, schedules
+    and parametrised layers that the stacked step leaves out."""
+    return (c.arch == "mlp" and c.loss in ("bce", "hinge") and c.r1 == 0 and c.topk == 1 and not c.diffaug and not c.clusters
+            and not c.spectral_norm and not c.conditional and c.ema > 0)
+
+
+class Cohort:
+    """K runs of one config as one model: each parameter of each network is one (K, *shape)
+    tensor, a row a member (``torch.func.stack_module_state``'s layout), which the forward passes
+    take as they are; Adam and the EMA are a few whole-tensor operations a step."""
+
+    NETS = ("G", "D", "E")  # E: the moving average of G's weights, which samples (Model.G_ema)
+
+    def __init__(self, config: Config, device="cpu"):
+        from torch.func import functional_call
+
+        self.config, self.device = config, torch.device(device)
+        self.base = Model(config).to(self.device)  # the networks vmap calls with each member's weights
+        self.base.G_ema.eval()  # samples with the running statistics, as Model.sample does
+        nets = {"G": self.base.G, "D": self.base.D, "E": self.base.G_ema}
+        self.p = {k: {n: torch.zeros(0, *p.shape, device=self.device) for n, p in m.named_parameters()}
+                  for k, m in nets.items()}
+        self.m = {k: {n: t.clone() for n, t in self.p[k].items()} for k in ("G", "D")}  # Adam's moments
+        self.v = {k: {n: t.clone() for n, t in self.p[k].items()} for k in ("G", "D")}
+        self.t = torch.zeros(0, device=self.device)  # each member's step count (Adam's t, the EMA's n)
+        self.buf = {n: torch.zeros(0, *b.shape, dtype=b.dtype, device=self.device)
+                    for n, b in self.base.G.named_buffers()}  # G's batch-norm statistics
+        self._g = lambda p, b, z: functional_call(self.base.G, (p, b), (z,))
+        self._e = lambda p, b, z: functional_call(self.base.G_ema, (p, b), (z,))
+        self._d = lambda p, x: functional_call(self.base.D, p, (x,))
+
+    def __len__(self) -> int:
+        return len(self.t)
+
+    # -- members in and out
+    @torch.no_grad()
+    def add(self, model: Model, opts: dict) -> None:
+        """Stack a model (fresh, or loaded from a checkpoint with its optimizers' state) as the last row."""
+        nets = {"G": model.G, "D": model.D, "E": model.G_ema}
+        for k, net in nets.items():
+            for n, p in net.named_parameters():
+                self.p[k][n] = torch.cat([self.p[k][n].detach(), p.detach().to(self.device)[None]])
+                self.p[k][n].requires_grad_(k != "E")
+                if k != "E":
+                    st = opts[k].state.get(p, {})
+                    for mom, name in ((self.m, "exp_avg"), (self.v, "exp_avg_sq")):
+                        row = st[name] if name in st else torch.zeros_like(p)
+                        mom[k][n] = torch.cat([mom[k][n], row.detach().to(self.device)[None]])
+        self.t = torch.cat([self.t, torch.tensor([float(model.steps_done)], device=self.device)])
+        for n, b in model.G.named_buffers():
+            self.buf[n] = torch.cat([self.buf[n], b.detach().to(self.device)[None]])
+
+    @torch.no_grad()
+    def keep(self, rows: list[int]) -> None:
+        """Drop every member not in ``rows`` (they finished, stopped or failed)."""
+        idx = torch.tensor(rows, dtype=torch.long, device=self.device)
+        for k in self.NETS:
+            self.p[k] = {n: t.detach()[idx].requires_grad_(k != "E") for n, t in self.p[k].items()}
+        for k in ("G", "D"):
+            self.m[k] = {n: t[idx] for n, t in self.m[k].items()}
+            self.v[k] = {n: t[idx] for n, t in self.v[k].items()}
+        self.t = self.t[idx]
+        self.buf = {n: b[idx] for n, b in self.buf.items()}
+
+    @torch.no_grad()
+    def member(self, i: int) -> tuple[Model, dict]:
+        """Row ``i`` as a model of its own with Adam optimizers holding its state: what it
+        evaluates, saves (a checkpoint that resumes alone or in a cohort) and samples with."""
+        model = Model(self.config).to(self.device)
+        for k, net in (("G", model.G), ("D", model.D), ("E", model.G_ema)):
+            for n, p in net.named_parameters():
+                p.copy_(self.p[k][n][i])
+        for net in (model.G, model.G_ema):
+            for n, b in net.named_buffers():
+                b.copy_(self.buf[n][i])
+        t = int(self.t[i])
+        model.steps_done.fill_(t)
+        opts = model.configure_optimizers()
+        for k, net in (("G", model.G), ("D", model.D)):
+            if t:
+                state = {j: {"step": torch.tensor(float(t)), "exp_avg": self.m[k][n][i].clone(),
+                             "exp_avg_sq": self.v[k][n][i].clone()} for j, (n, _) in enumerate(net.named_parameters())}
+                opts[k].load_state_dict({"state": state, "param_groups": opts[k].state_dict()["param_groups"]})
+        return model, opts
+
+    # -- training
+    def make_batch(self, data, batch_size: int, generators: list) -> tuple[torch.Tensor, torch.Tensor]:
+        """Each member's batch and noise from its own generator: real (K, B, 1, 28, 28) in
+        [-1, 1], z (K, B, z_dim)."""
+        real = torch.stack([data.batch(batch_size, g)[0] for g in generators]).to(self.device) * 2 - 1
+        z = torch.stack([torch.randn(batch_size, self.config.z_dim, generator=g) for g in generators])
+        return real, z.to(self.device)
+
+    def train_step(self, batch, active: torch.Tensor) -> torch.Tensor:
+        """One step of every ``active`` member ((K,) bool; a paused one sits it out). Returns
+        (K, 4): loss_d, loss_g, D(x) and D(G(z)) as Model.train_step reports them."""
+        from torch.func import vmap
+
+        c, (real, z) = self.config, batch
+        kept = None if active.all() else self._state_copy()
+        self.t += active
+        # (1) update D: push D(x) up and D(G(z)) down, every member on its own batch -------------
+        fake = vmap(self._g)(self.p["G"], self.buf, z)  # (K, B, 1, 28, 28)
+        d_real = vmap(self._d)(self.p["D"], real)  # (K, B) logits
+        d_fake = vmap(self._d)(self.p["D"], fake.detach())  # detach: this half does not train G
+        loss_d = vmap(lambda r, f: d_loss(c.loss, r, f))(d_real, d_fake)  # (K,) each member's own loss
+        # members share no weight: the sum's gradient on a member's row is its own loss's gradient
+        self._adam("D", torch.autograd.grad(loss_d.sum(), list(self.p["D"].values())), c.lr_d)
+        # (2) update G: make each member's just-updated D call its G(z) real ----------------------
+        d_fake_g = vmap(self._d)(self.p["D"], fake)  # (K, B)
+        loss_g = vmap(lambda f: g_loss(c.loss, f))(d_fake_g)  # (K,)
+        self._adam("G", torch.autograd.grad(loss_g.sum(), list(self.p["G"].values())), c.lr_g)
+        self._update_ema()
+        if kept is not None:  # a member sitting out keeps its weights, moments, step and statistics
+            self._state_restore(kept, active)
+        score = torch.sigmoid if c.loss == "bce" else (lambda t: t)
+        return torch.stack([loss_d, loss_g, score(d_real).mean(1), score(d_fake).mean(1)], 1).detach().float().cpu()
+
+    @torch.no_grad()
+    def _adam(self, net: str, grads, lr: float) -> None:
+        """torch.optim.Adam's update (Kingma & Ba 2015, Alg. 1), row by row with each member's t:
+        m <- b1 m + (1 - b1) g,  v <- b2 v + (1 - b2) g^2,
+        p <- p - lr / (1 - b1^t) * m / (sqrt(v) / sqrt(1 - b2^t) + eps)."""
+        b1, b2, eps = self.config.beta1, self.config.beta2, 1e-8
+        t = self.t.clamp_min(1)
+        step, root_bc2 = lr / (1 - b1 ** t), (1 - b2 ** t).sqrt()  # (K,) each
+        ps, ms, vs = list(self.p[net].values()), list(self.m[net].values()), list(self.v[net].values())
+        torch._foreach_lerp_(ms, list(grads), 1 - b1)
+        torch._foreach_mul_(vs, b2)
+        torch._foreach_addcmul_(vs, list(grads), list(grads), 1 - b2)
+        for p, m, v in zip(ps, ms, vs):
+            shape = (-1, *[1] * (m.dim() - 1))  # a member's factor over its row
+            p.addcdiv_(m * step.view(shape), v.sqrt().div_(root_bc2.view(shape)).add_(eps), value=-1)
+
+    @torch.no_grad()
+    def _update_ema(self) -> None:
+        # Model._update_ema row by row: decay min(ema, (1 + n) / (10 + n)) after n steps
+        decay = torch.clamp((1 + self.t) / (10 + self.t), max=self.config.ema)
+        for n, e in self.p["E"].items():
+            e.lerp_(self.p["G"][n].detach(), (1 - decay).view(-1, *[1] * (e.dim() - 1)))
+
+    def _state_copy(self) -> list[torch.Tensor]:
+        return [t.detach().clone() for t in self._state()]
+
+    def _state(self) -> list[torch.Tensor]:
+        out = [t for k in self.NETS for t in self.p[k].values()]
+        out += [t for k in ("G", "D") for mom in (self.m, self.v) for t in mom[k].values()]
+        return out + [self.t, *self.buf.values()]
+
+    @torch.no_grad()
+    def _state_restore(self, kept: list[torch.Tensor], active: torch.Tensor) -> None:
+        for now, before in zip(self._state(), kept):
+            now.copy_(torch.where(active.view(-1, *[1] * (now.dim() - 1)), now, before))
+
+    @torch.no_grad()
+    def previews(self) -> list:
+        """Every member's preview grid (Model.preview), drawn in one batched pass."""
+        from torch.func import vmap
+
+        from genai.images import grid_image
+
+        x = vmap(self._e, in_dims=(0, 0, None))(self.p["E"], self.buf, self.base.fixed_z)
+        x = x.float().add(1).div(2).clamp(0, 1).cpu()  # (K, 64, 1, 28, 28)
+        return [grid_image(xi, nrow=8) for xi in x]
+
+
+# a cohort of K lesson runs takes about a + b K seconds a step on one thread (bench/cohort.py:
+# 95 ms for 15): the queue's guess (genai/jobs.py) until runs of its kind have finished on the server
+COHORT_STEP_S = (0.0, 0.0063)
