@@ -38,6 +38,8 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from genai.models import gan  # noqa: E402 - the lesson's settings, as the page has them
 DATA = os.environ.get("GENAI_DATA_DIR", str(ROOT.parent / "shared" / "data"))
 PLACE = re.compile(r"place (\d+) of (\d+) in the queue, starts in about (\d+):(\d\d)")
 
@@ -179,7 +181,9 @@ class Student:
         time.sleep(max(0.0, start_at - time.time()) + self.rng.random() * 3)  # "within the same few seconds"
         self.c.predict(self.secret, f"student {self.idx}", api_name="/join")
         t_press = time.time()
-        job = self.c.submit("mnist", "lesson", "bce", 2e-3, 2e-3, 64, 64, 4500, self.idx, None, api_name="/train")
+        lesson, p = gan.LESSON, gan.PRESETS["lesson"]  # what the page's Start sends, as it stands
+        job = self.c.submit("mnist", "lesson", "bce", p["lr_g"], p["lr_d"], lesson["batch_size"], p["z_dim"],
+                            lesson["steps"], self.idx, None, api_name="/train")
         name, started, status = None, None, ""
         next_use = time.time() + self.rng.uniform(2, 6)
         # the page goes away 5-30 s after Start (its run waiting or training), and comes back

@@ -41,6 +41,9 @@ RUNNING = ("training", "paused")
 # finished on this server: each family's SECONDS_PER_STEP, by preset (None: any other preset).
 # The first finished run of a kind replaces the guess.
 GUESS_OVERHEAD_S = 2.0  # the training process starting, the data loading
+# a run's own pace tells how loaded the machine is once it is past its first held-out evaluation
+# (so that the pace counts evaluations as the whole run will), or this share in
+PACED_SHARE = 0.25
 
 
 class RunnerBusy(RuntimeError):
@@ -227,7 +230,8 @@ class Job:
         """Seconds until it ends: for a queued run, its wait plus its run."""
         if self.status == "queued" and self.runner is not None:
             wait = self.runner.queue_place(self)[1]
-            return None if wait is None else wait + self.runner.estimate(self, self.runner.slowdown())
+            run = self.runner.estimate(self, self.runner.slowdown())
+            return None if wait is None or run is None else wait + run
         rate = self.s_per_step()
         if not self.active or rate is None:
             return None
@@ -607,31 +611,41 @@ class JobRunner:
     def _key(job: Job) -> tuple:
         return job.spec.family, job.spec.preset, job.spec.batch_size
 
-    def estimate(self, job: Job, slowdown: float = 1.0) -> float:
+    def estimate(self, job: Job, slowdown: float | None = 1.0) -> float | None:
         """Seconds a run will take once started: measured on this server for runs of its kind
-        (wall time, start-up and evaluations included), else a guess times ``slowdown``."""
+        (wall time, start-up and evaluations included), else a guess times ``slowdown``; None
+        when neither is known (``slowdown`` None: no run has gone far enough to tell)."""
         per_step = self._measured.get(self._key(job))
         if per_step is not None:
             return job.total * per_step
+        if slowdown is None:
+            return None
         return (GUESS_OVERHEAD_S + job.total * _guess(job)) * slowdown
 
-    def slowdown(self) -> float:
+    def slowdown(self) -> float | None:
         """How much slower than their guess the runs training now go (the machine is shared with
-        other runs and with the page's own work): their median ratio, 1 when none tells yet."""
-        # a tenth of the way in, its start-up no longer dominates its time a step (at 50 steps a
-        # process start of 4 s made one look 16 times slower than it was)
-        ratios = sorted(j.elapsed() / j.step / _guess(j) for j in self._jobs.values()
-                        if j.status == "training" and j.step >= max(50, j.total // 10))
-        return max(1.0, ratios[len(ratios) // 2]) if ratios else 1.0
+        other runs, with the page's own work, with a class's thirty pages): the median ratio of
+        their pace to the guess, None while none is far enough in to tell. A guess alone was off
+        by a factor of three with thirty students (BENCHMARKS.md, issue 31): no number beats that."""
+        ratios = sorted(j.s_per_step() / _guess(j) for j in self._jobs.values() if self._paced(j))
+        return max(1.0, ratios[len(ratios) // 2]) if ratios else None
 
-    def remaining(self, job: Job) -> float:
+    @staticmethod
+    def _paced(job: Job) -> bool:
+        """Whether a training run's pace (since its first metrics, so without its start-up) tells."""
+        done = job.step - (job.total - job.spec.steps)
+        return (job.status == "training" and job.s_per_step() is not None
+                and done >= max(50, min(int(job.spec.steps * PACED_SHARE), job.spec.eval_every)))
+
+    def remaining(self, job: Job, slowdown: float | None = 1.0) -> float | None:
         """Seconds until a training run frees its slot: its own wall time a step so far (with
-        its evaluations), or what runs of its kind took here."""
+        its evaluations), or what runs of its kind took here; None when not known yet."""
         per_step = self._measured.get(self._key(job))
-        if per_step is None and job.step >= 50:
+        if per_step is None and self._paced(job):
             per_step = job.s_per_step()
-        if per_step is None:  # still starting
-            return max(0.0, self.estimate(job) - job.elapsed())
+        if per_step is None:  # still starting, or too early to tell
+            run = self.estimate(job, slowdown)
+            return None if run is None else max(0.0, run - job.elapsed())
         return max(0.0, (job.total - job.step) * per_step)
 
     def queue_place(self, job: Job) -> tuple[int, float | None]:
@@ -644,21 +658,30 @@ class JobRunner:
                 return 0, None
             # a paused run holds its slot: counted as if it went on (its owner may resume it)
             slows = self.slowdown()
-            slots = [self.remaining(j) for j in self._jobs.values() if j.status in RUNNING and j.group is None]
+            slots = [self.remaining(j, slows) for j in self._jobs.values() if j.status in RUNNING and j.group is None]
             places: dict[tuple, list[float]] = {}  # when each place in a cohort frees, by kind
             for g in self._groups:
-                left = [self.remaining(j) for j in g.jobs.values()]
+                left = [self.remaining(j, slows) for j in g.jobs.values()]
+                if None in left:
+                    return order.index(job) + 1, None
                 slots.append(max(left, default=0.0))  # its slot frees when its last run ends
                 if g.open:
                     places.setdefault(g.key, []).extend(left + [0.0] * (self.cohort_size - len(left)))
+            if None in slots:  # too early to tell how fast the runs ahead of it go
+                return order.index(job) + 1, None
             slots += [0.0] * max(0, self.max_active - len(slots))
             for heap in (slots, *places.values()):
                 heapq.heapify(heap)
             for place, j in enumerate(order, 1):
-                est, here = self.estimate(j, slows), places.get(j.cohort_key) if j.cohort_key else None
-                if here and here[0] < slots[0]:  # a place in a cohort frees before a slot
-                    start = heapq.heappop(here)
-                    heapq.heappush(here, start + est)
+                here = places.get(j.cohort_key) if j.cohort_key else None
+                in_cohort = bool(here) and here[0] < slots[0]  # a place in a cohort frees before a slot
+                if j is job:
+                    return place, (here if in_cohort else slots)[0]
+                est = self.estimate(j, slows)
+                if est is None:  # how long the runs ahead of it take is not known yet
+                    return order.index(job) + 1, None
+                if in_cohort:
+                    heapq.heappush(here, heapq.heappop(here) + est)
                 else:
                     start = heapq.heappop(slots)
                     heapq.heappush(slots, start + est)
@@ -666,8 +689,6 @@ class JobRunner:
                         places.setdefault(j.cohort_key, [])
                         for t in [start] * (self.cohort_size - 1):
                             heapq.heappush(places[j.cohort_key], t)
-                if j is job:
-                    return place, start
         return 0, None
 
     def queued(self) -> list[Job]:

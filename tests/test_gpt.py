@@ -205,6 +205,28 @@ def test_generation_respects_max_new_tokens_and_seed(text_data, arch, monkeypatc
     assert len(model.generate("long prompt " * 50, 5, seed=0)) == 5  # truncated to the context
 
 
+def test_hand_decoding_matches_transformers(trained):
+    """gpt2_forward's logits, with and without its key/value cache, are transformers' own, and the
+    hand loop draws what transformers' generate() drew with the same seed, across window slides."""
+    net, T = trained.net, trained.config.block_size
+    ids = trained.encode("To be, or not to be")[None]
+    full = gpt.gpt2_forward(net, ids, [], 0)
+    assert torch.allclose(full, net(input_ids=ids).logits, atol=1e-5)
+    cache = []
+    gpt.gpt2_forward(net, ids[:, :-3], cache, 0)
+    steps = [gpt.gpt2_forward(net, ids[:, i:i + 1], cache, i) for i in range(ids.size(1) - 3, ids.size(1))]
+    assert torch.allclose(torch.cat(steps, 1), full[:, -3:], atol=1e-5)
+    n = 2 * T + 7  # the window slides twice
+    kw = dict(suppress_tokens=list(range(len(gpt.SPECIALS))), pad_token_id=gpt.PAD, bos_token_id=gpt.BOS,
+              eos_token_id=gpt.EOS)
+    for temperature, top_k, top_p, seed in ((1.0, None, None, 3), (0.7, 5, 0.9, 11)):
+        sampler = gpt.SeededSampler(temperature, top_k, top_p, seed)
+        ref = gpt.generate_windowed(net, trained.encode("To be"), n, T, sampler, kw, threading.Event(), None)
+        assert trained.generate("To be", n, temperature, top_k, top_p, seed=seed) == trained.decode(ref)
+    greedy = gpt.generate_windowed(net, trained.encode("To be"), n, T, None, kw, threading.Event(), None)
+    assert trained.generate("To be", n, temperature=0) == trained.decode(greedy)
+
+
 @pytest.mark.parametrize("arch", ["gpt", "lstm"])
 def test_streamer_gets_the_prompt_once_every_new_token_and_one_end(text_data, arch):
     model = tiny(text_data, arch)

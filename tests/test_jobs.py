@@ -10,7 +10,7 @@ from genai.trainer import TrainSpec, train
 
 
 def spec(tmp_path, steps=6, **kw):
-    return TrainSpec(family="gan", preset="tiny", dataset="digits", steps=steps, batch_size=8,
+    return TrainSpec(family="gan", preset="tiny", dataset="digits", steps=steps, batch_size=kw.pop("batch_size", 8),
                      eval_every=kw.pop("eval_every", 3), sample_every=2, log_every=1,
                      out=str(tmp_path / "ck"), **kw)
 
@@ -240,9 +240,18 @@ def test_guessed_estimates_follow_how_slowly_the_running_runs_go(tmp_path, monke
 
     monkeypatch.setitem(gan.SECONDS_PER_STEP, "tiny", 1e-5)  # far faster than the truth
     runner = JobRunner(max_active=1, per_session=5)
-    blocker = long_run(runner, tmp_path / "b", steps=600)  # trusted a tenth of the way in: 60 steps
-    wait_for(lambda: blocker.step >= 60)
+    # 100,000 steps: its pace tells only 25,000 steps in (another batch size: another kind, whose
+    # measured pace, once stopped, is not the blocker's below)
+    far = runner.start(spec(tmp_path / "far", steps=100000, eval_every=10**6, batch_size=16), owner="a")
+    early = runner.start(spec(tmp_path / "e", steps=100, batch_size=16), owner="b")
+    wait_for(lambda: far.step >= 50)
+    # too early to tell: no number rather than the guess, which is far off here
+    assert runner.slowdown() is None and runner.queue_place(early) == (1, None) and early.eta() is None
+    far.stop(wait=10)
+    early.stop(wait=10)
+    blocker = long_run(runner, tmp_path / "b", steps=600)  # trusted a quarter of the way in: 150 steps
     queued = runner.start(spec(tmp_path / "q", steps=100), owner="b")
+    wait_for(lambda: blocker.step >= 150)
     slow = runner.slowdown()
     assert slow > 10  # the blocker takes far longer a step than guessed
     assert runner.estimate(queued, slow) == pytest.approx((jobs.GUESS_OVERHEAD_S + 100 * 1e-5) * slow)

@@ -162,9 +162,9 @@ $$p(x_1, \dots, x_T) = \prod_{t=1}^{T} p(x_t \mid x_{<t})$$
     'monitor.export_file': '导出',
     # what the server writes at run time
     'status.none': '还没有运行。',
-    'status.queued': '**{name}**：排队中，队列中第 {place} 位（共 {waiting} 位），{when}（根据前面的运行估计）。'
+    'status.queued': '**{name}**：排队中，队列中第 {place} 位（共 {waiting} 位），{when}。'
                      '*停止*会把它移出队列。',
-    'status.starts_in': '大约 {wait} 后开始', 'status.start_unknown': '开始时间未知',
+    'status.starts_in': '大约 {wait} 后开始（根据前面的运行估计）', 'status.start_unknown': '开始时间尚未可知（前面的运行开始训练后即可估算）',
     'status.cancelled': '**{name}**：已取消；它在开始之前离开了队列。',
     'status.line': '**{name}**：{status}，第 {step} 步（共 {total} 步），{rate}，已用时 {elapsed}，预计剩余 {eta}{msg}',
     'status.rate': '每秒 {rate:,.0f} 张图像',

@@ -254,6 +254,77 @@ def generate_windowed(net, ids, n, context, sampler, config_kw, stop_event, stre
     return out[len(out) - made:]
 
 
+def gpt2_forward(net, ids: torch.Tensor, cache: list, start: int) -> torch.Tensor:
+    """The logits of a GPT2LMHeadModel for ``ids`` (B, T) at positions start .. start + T - 1,
+    computed from its own weights: (B, T, V). ``cache`` holds each layer's keys and values
+    ((B, heads, t, head size) each) and is extended in place; T > 1 only with an empty cache.
+    GPT-2's block (Radford et al. 2019): x + attn(ln_1(x)), then x + mlp(ln_2(x)), where
+    attn = softmax(q k^T / sqrt(d)) v over the earlier positions (Vaswani et al. 2017).
+    Why by hand: transformers' forward costs about 1.7 ms a token for the char GPT on this CPU
+    (its masks, cache objects and outputs) for 0.1 ms of arithmetic, and a class of thirty asks
+    for continuations on one server (bench/text.py decode; tests/test_gpt.py checks the logits)."""
+    from transformers.activations import ACT2FN
+
+    t, c = net.transformer, net.config
+    B, T = ids.shape
+    C, heads = c.n_embd, c.n_head
+    assert T == 1 or not cache, "several new positions only on an empty cache"
+    act = ACT2FN[c.activation_function]
+    x = t.wte.weight[ids] + t.wpe.weight[start:start + T]  # (B, T, C)
+    for i, block in enumerate(t.h):
+        attn, mlp = block.attn, block.mlp
+        h = F.layer_norm(x, (C,), block.ln_1.weight, block.ln_1.bias, c.layer_norm_epsilon)
+        q, k, v = affine(h, attn.c_attn).split(C, dim=2)  # (B, T, C) each
+        q, k, v = (a.view(B, T, heads, C // heads).transpose(1, 2) for a in (q, k, v))  # (B, heads, T, d)
+        if i < len(cache):
+            k, v = torch.cat([cache[i][0], k], 2), torch.cat([cache[i][1], v], 2)
+            cache[i] = (k, v)
+        else:
+            cache.append((k, v))
+        y = F.scaled_dot_product_attention(q, k, v, is_causal=T > 1)  # (B, heads, T, d)
+        x = x + affine(y.transpose(1, 2).reshape(B, T, C), attn.c_proj)
+        h = F.layer_norm(x, (C,), block.ln_2.weight, block.ln_2.bias, c.layer_norm_epsilon)
+        x = x + affine(act(affine(h, mlp.c_fc)), mlp.c_proj)
+    x = F.layer_norm(x, (C,), t.ln_f.weight, t.ln_f.bias, c.layer_norm_epsilon)
+    return x @ net.lm_head.weight.T  # (B, T, V); GPT-2 ties the output to the token embedding
+
+
+def affine(x: torch.Tensor, layer) -> torch.Tensor:
+    """transformers' Conv1D, x W + b with W stored (in, out), as one addmm: (B, T, in) -> (B, T, out)."""
+    return torch.addmm(layer.bias, x.reshape(-1, x.size(-1)), layer.weight).view(*x.shape[:-1], -1)
+
+
+@torch.no_grad()
+def decode_windowed(net, ids, n, context, pick, stop_event, streamer):
+    """generate_windowed's windows and streaming for our own GPT2LMHeadModel, on gpt2_forward:
+    up to ``n`` new ids after ``ids``. ``pick``: next-token logits (1, V) -> the id, (1,)."""
+    device = next(net.parameters()).device
+    keep = max(1, context - max(1, context // 4))
+    out = ids[-keep:].tolist()
+    if streamer is not None:
+        streamer.put(torch.tensor(out)[None])  # the prompt, once
+    made = 0
+    try:
+        while made < n and not stop_event.is_set():
+            ctx = out[-keep:] if len(out) >= context else list(out)
+            cache: list = []
+            logits = gpt2_forward(net, torch.tensor([ctx], device=device), cache, 0)[:, -1]  # (1, V)
+            room = min(n - made, context - len(ctx))
+            for j in range(room):
+                nxt = pick(logits.float().cpu())  # (1,)
+                out.append(int(nxt))
+                made += 1
+                if streamer is not None:
+                    streamer.put(nxt)
+                if stop_event.is_set() or j == room - 1:
+                    break
+                logits = gpt2_forward(net, nxt.view(1, 1).to(device), cache, len(ctx) + j)[:, -1]
+    finally:
+        if streamer is not None:
+            streamer.end()  # also on an error: a consumer must not wait for ever
+    return torch.tensor(out[len(out) - made:], dtype=torch.long)
+
+
 class _ChunkStreamer:
     """Forwards the new tokens of several generate() calls to one streamer. Each generate() call
     first puts its prompt and ends with end(); the caller's streamer must see one prompt (the
@@ -487,10 +558,17 @@ class Model(nn.Module):
         return self.decode(new)
 
     def _generate_gpt(self, ids, n, temperature, top_k, top_p, seed, streamer, stop_event):
-        sampling = temperature is not None and temperature > 0
-        sampler = SeededSampler(temperature, top_k, top_p, seed) if sampling else None
-        kw = dict(suppress_tokens=list(range(len(SPECIALS))), pad_token_id=PAD, bos_token_id=BOS, eos_token_id=EOS)
-        return generate_windowed(self.net, ids, n, self.config.block_size, sampler, kw, stop_event, streamer)
+        # the same draws as generate() with a SeededSampler: one private generator, the same filter
+        g = torch.Generator()
+        g.manual_seed(int(seed)) if seed is not None else g.seed()
+        if temperature is not None and temperature > 0:
+            def pick(logits):
+                probs = filter_logits(logits, temperature, top_k, top_p).softmax(-1)
+                return torch.multinomial(probs, 1, generator=g)[0]
+        else:
+            def pick(logits):
+                return filter_logits(logits).argmax(-1)
+        return decode_windowed(self.net, ids, n, self.config.block_size, pick, stop_event, streamer)
 
     def _generate_lstm(self, ids, n, temperature, top_k, top_p, seed, streamer, stop_event):
         ids = ids[-self.config.block_size:]

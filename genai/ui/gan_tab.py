@@ -139,7 +139,7 @@ def build(runner) -> None:
     with gr.Row():
         lr_g = Number(gan.PRESETS["lesson"]["lr_g"], label=L("gan.lr_g"))
         lr_d = Number(gan.PRESETS["lesson"]["lr_d"], label=L("gan.lr_d"))
-        batch = Slider(8, 512, 64, step=8, label=L("common.batch_size"))
+        batch = Slider(8, 512, gan.LESSON["batch_size"], step=8, label=L("common.batch_size"))
         z_dim = Slider(2, 256, gan.PRESETS["lesson"]["z_dim"], step=1, label=L("common.latent_size"))
         train_seed = Number(0, label=L("common.seed"))
     upload = gr.File(file_count="multiple", file_types=["image", ".zip"], label=L("gan.upload"),
@@ -205,8 +205,9 @@ def build(runner) -> None:
 
     def on_preset(name):
         p = {**gan.Config().__dict__, **gan.PRESETS[name]}
-        steps = {"lesson": gan.LESSON["steps"], "cpu-fast": gan.CPU_FAST["steps"]}.get(name, gr.skip())
-        return p["loss"], p["lr_g"], p["lr_d"], p["z_dim"], steps
+        length = {"lesson": gan.LESSON, "cpu-fast": gan.CPU_FAST}.get(name)
+        steps, batch_size = (length["steps"], length["batch_size"]) if length else (gr.skip(), gr.skip())
+        return p["loss"], p["lr_g"], p["lr_d"], p["z_dim"], steps, batch_size
 
     def histogram(job) -> pd.DataFrame:
         shares = [(str(i), job.latest.get(f"heldout_class_{i}", 0.0)) for i in range(10)] if job else []
@@ -233,7 +234,7 @@ def build(runner) -> None:
                                             lr_d=number(lr_d, "lr_d", -INF, INF),
                                             z_dim=number(z_dim, "z_dim", 2, 256, whole=True)),
                              steps=steps, batch_size=number(batch_size, "batch_size", 1, MAX_BATCH, whole=True),
-                             seed=seed_of(seed), sample_every=max(10, steps // 100), eval_every=max(50, steps // 8),
+                             seed=seed_of(seed), sample_every=max(10, steps // 100), eval_every=max(50, -(-steps // gan.EVALS)),
                              ckpt_every=max(500, steps // 4))
             check_spec(spec)  # refuse bad settings before loading anything
             if data is None:
@@ -290,7 +291,7 @@ def build(runner) -> None:
     walk_btn.click(on_walk, [ckpt, seed_a, seed_b, frames], [strip, walk_gif], api_name="latent_walk",
                    **HEAVY)
     dataset.change(on_dataset, dataset, upload, api_visibility="private")
-    preset.change(on_preset, preset, [loss, lr_g, lr_d, z_dim, steps], api_visibility="private")
+    preset.change(on_preset, preset, [loss, lr_g, lr_d, z_dim, steps, batch], api_visibility="private")
     # the stream only watches the run (training is in the runner's process), so it takes no compute slot
     live_out = [job_id, status, loss_plot, d_plot, fid_plot, is_plot, hist, live, replay, ckpt]
     train_ev = start.click(on_train, [dataset, preset, loss, lr_g, lr_d, batch, z_dim, steps, train_seed, upload],
