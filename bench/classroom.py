@@ -304,6 +304,7 @@ def report(results: list[dict], t_start: float, restarted: tuple | None = None) 
             errors_all += [abs((s["started"] - t_) - e) for t_, _, e in s["shown"]]
     eta.sort(key=lambda e: e["place"])
     first = [abs(e["real_wait"] - e["first_estimate"]) for e in eta]
+    first_rel = [abs(e["real_wait"] - e["first_estimate"]) / max(e["real_wait"], 1) for e in eta]
     back = {}
     if restarted:
         relisted = [s["relisted_at"] for s in results if s["relisted_at"]]
@@ -324,6 +325,9 @@ def report(results: list[dict], t_start: float, restarted: tuple | None = None) 
             "last_trained_after_s": max((s["trained"] - t_start for s in results if s["trained"]), default=None),
             "latency_while_training": lat, "client_cpu_s": round(sum(s.get("cpu", 0) for s in results), 1),
             "queue_estimate_error_s": {"first_shown_median": statistics.median(first) if first else None,
+                                       "first_shown_median_share": round(statistics.median(first_rel), 3)
+                                       if first_rel else None,
+                                       "first_shown_within_25%": sum(r <= 0.25 for r in first_rel),
                                        "every_shown_median": statistics.median(errors_all) if errors_all else None},
             "queue": eta}
 

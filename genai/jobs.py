@@ -635,7 +635,7 @@ class JobRunner:
         """Whether a training run's pace (since its first metrics, so without its start-up) tells."""
         done = job.step - (job.total - job.spec.steps)
         return (job.status == "training" and job.s_per_step() is not None
-                and done >= max(50, min(int(job.spec.steps * PACED_SHARE), job.spec.eval_every)))
+                and done > max(50, min(int(job.spec.steps * PACED_SHARE), job.spec.eval_every)))
 
     def remaining(self, job: Job, slowdown: float | None = 1.0) -> float | None:
         """Seconds until a training run frees its slot: its own wall time a step so far (with

@@ -251,7 +251,7 @@ def test_guessed_estimates_follow_how_slowly_the_running_runs_go(tmp_path, monke
     early.stop(wait=10)
     blocker = long_run(runner, tmp_path / "b", steps=600)  # trusted a quarter of the way in: 150 steps
     queued = runner.start(spec(tmp_path / "q", steps=100), owner="b")
-    wait_for(lambda: blocker.step >= 150)
+    wait_for(lambda: blocker.step > 150)
     slow = runner.slowdown()
     assert slow > 10  # the blocker takes far longer a step than guessed
     assert runner.estimate(queued, slow) == pytest.approx((jobs.GUESS_OVERHEAD_S + 100 * 1e-5) * slow)

@@ -109,8 +109,8 @@ LESSON = dict(preset="lesson", steps=4500, batch_size=32)
 EVALS = 4
 CPU_FAST = dict(preset="cpu-fast", steps=15000, batch_size=64)  # about 2 minutes of one core
 # seconds a step takes on this server, for the queue's estimates (genai/jobs.py): the lesson as
-# measured alone on one thread (22 s for 4,500 steps), cpu-fast beside one other job (12,714 steps
-# in 120 s, BENCHMARKS.md), None for any other preset (a rough figure)
+# measured alone on one thread (21.7-22.6 s for 4,500 steps at batch 32, 4 evaluations), cpu-fast
+# beside one other job (12,714 steps in 120 s, BENCHMARKS.md), None for any other preset (a guess)
 SECONDS_PER_STEP = {"lesson": 0.005, "cpu-fast": 0.0094, None: 0.03}
 
 
