@@ -6,6 +6,7 @@ GENAI_DATA_DIR).
     python bench/text.py side130                        # nanoGPT's baby config and cpu-fast at once
     python bench/text.py steptime --preset small        # ms per training step, parameters, MB
     python bench/text.py generate --checkpoint PATH     # tokens/s and time to first token, p50
+    python bench/text.py decode                         # a continuation: hand loop vs generate()
     python bench/text.py finetune --modes lora,full     # LoRA against every weight on a new text
 
 Training time counts the training steps only (batch + forward + backward + AdamW), never the
@@ -185,6 +186,40 @@ def generate(a) -> None:
           f"{statistics.median(totals):.2f} |")
 
 
+def decode(a) -> None:
+    """A continuation's time on the server's path (Model.generate: the hand loop on the GPT's own
+    weights) against transformers' generate() with the same sampler (the path before issue 31)."""
+    from genai.models import gpt
+
+    torch.set_num_threads(a.threads)
+    model, label = load_any(a.checkpoint)
+    model.eval()
+    kw = dict(suppress_tokens=list(range(len(gpt.SPECIALS))), pad_token_id=gpt.PAD, bos_token_id=gpt.BOS,
+              eos_token_id=gpt.EOS)
+    ids, T = model._prompt_ids(a.prompt), model.config.block_size
+
+    def hf(seed):
+        sampler = gpt.SeededSampler(a.temperature, None, None, seed)
+        return model.decode(gpt.generate_windowed(model.net, ids, a.tokens, T, sampler, kw, threading.Event(), None))
+
+    paths = {"transformers generate()": hf,
+             "hand loop (Model.generate)": lambda seed: model.generate(a.prompt, a.tokens, a.temperature, seed=seed)}
+    times = {name: [] for name in paths}
+    for rep in range(a.reps + 1):  # alternately, so that the machine's drift falls on both alike
+        for name, fn in paths.items():
+            t0 = time.perf_counter()
+            text = fn(rep)
+            if rep:  # the first is a warm-up
+                times[name].append(time.perf_counter() - t0)
+            assert len(text) == a.tokens
+    same = hf(7) == paths["hand loop (Model.generate)"](7)
+    print(f"| model | path | new characters | ms (p50 of {a.reps}) | ms a character | the same text for seed 7 |")
+    print("|---|---|---|---|---|---|")
+    for name, xs in times.items():
+        ms = statistics.median(xs) * 1e3
+        print(f"| {label} | {name} | {a.tokens} | {ms:.0f} | {ms / a.tokens:.2f} | {same} |")
+
+
 def finetune(a) -> None:
     """Fine-tune a pretrained model on a new text, LoRA against every weight: held-out loss on the
     new text (what it learned) and on Tiny Shakespeare (what it kept), before and after."""
@@ -261,6 +296,13 @@ def main() -> None:
     g.add_argument("--prompt", default="ROMEO:\n")
     g.add_argument("--temperature", type=float, default=0.8)
     g.add_argument("--threads", type=int, default=1)
+    d = sub.add_parser("decode", help="a continuation: the hand decoding loop against transformers' generate()")
+    d.add_argument("--checkpoint", default=str(ROOT / "checkpoints" / "gpt_char_shakespeare.safetensors"))
+    d.add_argument("--tokens", type=int, default=100)
+    d.add_argument("--reps", type=int, default=20)
+    d.add_argument("--prompt", default="ROMEO:")
+    d.add_argument("--temperature", type=float, default=1.0)
+    d.add_argument("--threads", type=int, default=1)
     f = sub.add_parser("finetune", help="LoRA against a full fine-tune on a new text")
     f.add_argument("--base", default=str(ROOT / "checkpoints" / "gpt_char_shakespeare.safetensors"),
                    help="a char GPT checkpoint, a transformers folder or a Hub id")
@@ -283,6 +325,8 @@ def main() -> None:
         steptime(a)
     elif a.cmd == "finetune":
         finetune(a)
+    elif a.cmd == "decode":
+        decode(a)
     else:
         generate(a)
 

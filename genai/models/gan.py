@@ -100,16 +100,16 @@ PRESETS = {
     "lesson": dict(arch="mlp", z_dim=64, g_width=64, d_width=64, lr_g=2e-3, lr_d=2e-3),
     "tiny": dict(arch="dcgan", z_dim=8, g_width=8, d_width=8),  # tests
 }
-# the lesson length: recognisable digits in about 15 s of one core. Batch 32: at 4,500 steps the
-# same held-out FID as batch 64 (340 and 419 against 344 and 407, seeds 1 and 2) in about a
-# quarter less time (BENCHMARKS.md, issue 31), and a class's thirty runs share two cores
-LESSON = dict(preset="lesson", steps=4500, batch_size=32)
+# the lesson length: recognisable digits in about 22 s of one core. Batch 32 over 5,200 steps: the
+# held-out FID of batch 64 over 4,500 (median 351 of 6 seeds against 344 of 5) in about a tenth
+# less time (4,500 steps at batch 32: 413, worse); BENCHMARKS.md, issue 31
+LESSON = dict(preset="lesson", steps=5200, batch_size=32)
 # held-out evaluations in a run the GAN tab starts: each draws 1,000 samples through the digit
 # classifier (0.8 s on one core), so eight of them were a quarter of a lesson run
 EVALS = 4
 CPU_FAST = dict(preset="cpu-fast", steps=15000, batch_size=64)  # about 2 minutes of one core
 # seconds a step takes on this server, for the queue's estimates (genai/jobs.py): the lesson as
-# measured alone on one thread (21.7-22.6 s for 4,500 steps at batch 32, 4 evaluations), cpu-fast
+# measured alone on one thread (about 26 s for 5,200 steps at batch 32, 4 evaluations), cpu-fast
 # beside one other job (12,714 steps in 120 s, BENCHMARKS.md), None for any other preset (a guess)
 SECONDS_PER_STEP = {"lesson": 0.005, "cpu-fast": 0.0094, None: 0.03}
 
