@@ -41,8 +41,7 @@ RUNNING = ("training", "paused")
 # finished on this server: each family's SECONDS_PER_STEP, by preset (None: any other preset).
 # The first finished run of a kind replaces the guess.
 GUESS_OVERHEAD_S = 2.0  # the training process starting, the data loading
-# a run's own pace tells how loaded the machine is once it is past its first held-out evaluation
-# (so that the pace counts evaluations as the whole run will), or this share in
+# a run not evaluated often: its own pace tells how loaded the machine is once it is this share in
 PACED_SHARE = 0.25
 
 
@@ -73,6 +72,7 @@ class Job:
         self.share_token: str | None = None  # set when its owner shares it with the class
         self.key = secrets.token_urlsafe(9)  # names its checkpoint in its session's menus, unguessably
         self._paced_from: tuple[float, int] | None = None  # (time, step) of its first metrics
+        self._evals: list[tuple[float, int]] = []  # (time, step) of its first two held-out evaluations
         self._events: deque[tuple[int, Event]] = deque(maxlen=self.HISTORY)
         self._seq = itertools.count()
         self._cond = threading.Condition()
@@ -86,6 +86,8 @@ class Job:
         with self._cond:
             if ev.kind == "metrics":
                 self._paced_from = self._paced_from or (ev.time, ev.step)
+                if len(self._evals) < 2 and any(k.startswith("heldout_") for k in ev.data):
+                    self._evals.append((ev.time, ev.step))
                 self.latest.update(ev.data)
                 self.rows.append({"step": ev.step, **ev.data})
                 if len(self.rows) > self.MAX_ROWS:
@@ -225,6 +227,22 @@ class Job:
             return None
         t0, s0 = self._paced_from
         return ((self.ended or time.time()) - t0) / (self.step - s0)
+
+    def pace(self) -> float | None:
+        """Wall seconds a step as the queue's estimates count it: from its first held-out
+        evaluation on, once it has made a second (so one evaluation in, as in the whole run, and
+        its start-up, the first evaluation's one-off set-up and the first minute of a class all
+        joining at once left out: from its first metrics on, that minute made thirty students'
+        first estimates twice too long, BENCHMARKS.md, issue 31). A run evaluated less often, or
+        not at all: from its first metrics, a quarter in. None until then."""
+        if len(self._evals) >= 2:
+            t0, s0 = self._evals[0]
+            return ((self.ended or time.time()) - t0) / max(1, self.step - s0)
+        done, every = self.step - (self.total - self.spec.steps), self.spec.eval_every
+        rarely = 2 * every >= self.spec.steps or done > 2 * every  # none to come, or none came
+        if done > max(50, int(self.spec.steps * PACED_SHARE)) and rarely:
+            return self.s_per_step()
+        return None
 
     def eta(self) -> float | None:
         """Seconds until it ends: for a queued run, its wait plus its run."""
@@ -627,22 +645,20 @@ class JobRunner:
         other runs, with the page's own work, with a class's thirty pages): the median ratio of
         their pace to the guess, None while none is far enough in to tell. A guess alone was off
         by a factor of three with thirty students (BENCHMARKS.md, issue 31): no number beats that."""
-        ratios = sorted(j.s_per_step() / _guess(j) for j in self._jobs.values() if self._paced(j))
+        ratios = sorted(j.pace() / _guess(j) for j in self._jobs.values() if self._paced(j))
         return max(1.0, ratios[len(ratios) // 2]) if ratios else None
 
     @staticmethod
     def _paced(job: Job) -> bool:
-        """Whether a training run's pace (since its first metrics, so without its start-up) tells."""
-        done = job.step - (job.total - job.spec.steps)
-        return (job.status == "training" and job.s_per_step() is not None
-                and done > max(50, min(int(job.spec.steps * PACED_SHARE), job.spec.eval_every)))
+        """Whether a training run's pace tells how loaded the machine is (Job.pace)."""
+        return job.status == "training" and job.pace() is not None
 
     def remaining(self, job: Job, slowdown: float | None = 1.0) -> float | None:
         """Seconds until a training run frees its slot: its own wall time a step so far (with
         its evaluations), or what runs of its kind took here; None when not known yet."""
         per_step = self._measured.get(self._key(job))
         if per_step is None and self._paced(job):
-            per_step = job.s_per_step()
+            per_step = job.pace()
         if per_step is None:  # still starting, or too early to tell
             run = self.estimate(job, slowdown)
             return None if run is None else max(0.0, run - job.elapsed())

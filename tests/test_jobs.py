@@ -2,6 +2,7 @@ import math
 import time
 
 import pytest
+import torch
 
 from genai import checkpoints
 from genai.jobs import JobRunner, RunnerBusy
@@ -288,3 +289,22 @@ def test_a_run_never_writes_into_an_earlier_runs_folder(tmp_path, monkeypatch):
     assert old.read_bytes() == b"yesterday's run" and len(list(old.parent.iterdir())) == 1
     assert checkpoints.read_meta(job.checkpoint)["step"] == 4
     assert job.checkpoint.startswith(str(tmp_path / "runs" / "gan-101500-1-2"))
+
+
+def test_the_pace_the_queue_counts_leaves_out_a_slow_start(tmp_path):
+    """From the first held-out evaluation on, once a second is made: thirty students joining at
+    once slowed the first runs' first quarter, and a pace from their first metrics made the first
+    estimates twice too long."""
+    from genai.jobs import Job
+    from genai.trainer import Event
+
+    job = Job("j", spec(tmp_path, steps=1000, eval_every=250), "a", torch.device("cpu"))
+    job.status, now = "training", time.time()
+    job.emit(Event("log", 0, "start", time=now - 131))
+    job.emit(Event("metrics", 5, {"loss_d": 1.0}, time=now - 130))
+    job.emit(Event("metrics", 250, {"heldout_fid": 300.0}, time=now - 30))  # 245 steps in 100 s
+    job.emit(Event("metrics", 400, {"loss_d": 1.0}, time=now - 12))
+    assert job.pace() is None  # one evaluation: not yet
+    job.emit(Event("metrics", 500, {"heldout_fid": 250.0}, time=now - 5))
+    assert job.pace() == pytest.approx(30 / 250, rel=0.05)  # 250 steps in 30 s, one evaluation in them
+    assert job.s_per_step() == pytest.approx(130 / 495, rel=0.05)  # the slow start counted
