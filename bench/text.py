@@ -200,10 +200,13 @@ def decode(a) -> None:
 
     def hf(seed):
         sampler = gpt.SeededSampler(a.temperature, None, None, seed)
-        return model.decode(gpt.generate_windowed(model.net, ids, a.tokens, T, sampler, kw, threading.Event(), None))
+        new = gpt.generate_windowed(model.net, ids, a.tokens, T, sampler, kw, threading.Event(), None)
+        return model.decode(new)
 
-    paths = {"transformers generate()": hf,
-             "hand loop (Model.generate)": lambda seed: model.generate(a.prompt, a.tokens, a.temperature, seed=seed)}
+    def hand(seed):
+        return model.generate(a.prompt, a.tokens, a.temperature, seed=seed)
+
+    paths = {"transformers generate()": hf, "hand loop (Model.generate)": hand}
     times = {name: [] for name in paths}
     for rep in range(a.reps + 1):  # alternately, so that the machine's drift falls on both alike
         for name, fn in paths.items():
@@ -212,8 +215,8 @@ def decode(a) -> None:
             if rep:  # the first is a warm-up
                 times[name].append(time.perf_counter() - t0)
             assert len(text) == a.tokens
-    same = hf(7) == paths["hand loop (Model.generate)"](7)
-    print(f"| model | path | new characters | ms (p50 of {a.reps}) | ms a character | the same text for seed 7 |")
+    same = hf(7) == hand(7)
+    print(f"| model | path | new characters | ms (p50 of {a.reps}) | ms a character | same text, seed 7 |")
     print("|---|---|---|---|---|---|")
     for name, xs in times.items():
         ms = statistics.median(xs) * 1e3
@@ -296,7 +299,7 @@ def main() -> None:
     g.add_argument("--prompt", default="ROMEO:\n")
     g.add_argument("--temperature", type=float, default=0.8)
     g.add_argument("--threads", type=int, default=1)
-    d = sub.add_parser("decode", help="a continuation: the hand decoding loop against transformers' generate()")
+    d = sub.add_parser("decode", help="a continuation: the hand decoding loop against generate()")
     d.add_argument("--checkpoint", default=str(ROOT / "checkpoints" / "gpt_char_shakespeare.safetensors"))
     d.add_argument("--tokens", type=int, default=100)
     d.add_argument("--reps", type=int, default=20)

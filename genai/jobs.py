@@ -674,7 +674,8 @@ class JobRunner:
                 return 0, None
             # a paused run holds its slot: counted as if it went on (its owner may resume it)
             slows = self.slowdown()
-            slots = [self.remaining(j, slows) for j in self._jobs.values() if j.status in RUNNING and j.group is None]
+            slots = [self.remaining(j, slows) for j in self._jobs.values()
+                     if j.status in RUNNING and j.group is None]
             places: dict[tuple, list[float]] = {}  # when each place in a cohort frees, by kind
             for g in self._groups:
                 left = [self.remaining(j, slows) for j in g.jobs.values()]

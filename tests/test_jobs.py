@@ -11,7 +11,8 @@ from genai.trainer import TrainSpec, train
 
 
 def spec(tmp_path, steps=6, **kw):
-    return TrainSpec(family="gan", preset="tiny", dataset="digits", steps=steps, batch_size=kw.pop("batch_size", 8),
+    return TrainSpec(family="gan", preset="tiny", dataset="digits", steps=steps,
+                     batch_size=kw.pop("batch_size", 8),
                      eval_every=kw.pop("eval_every", 3), sample_every=2, log_every=1,
                      out=str(tmp_path / "ck"), **kw)
 

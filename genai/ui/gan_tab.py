@@ -234,7 +234,8 @@ def build(runner) -> None:
                                             lr_d=number(lr_d, "lr_d", -INF, INF),
                                             z_dim=number(z_dim, "z_dim", 2, 256, whole=True)),
                              steps=steps, batch_size=number(batch_size, "batch_size", 1, MAX_BATCH, whole=True),
-                             seed=seed_of(seed), sample_every=max(10, steps // 100), eval_every=max(50, -(-steps // gan.EVALS)),
+                             seed=seed_of(seed), sample_every=max(10, steps // 100),
+                             eval_every=max(50, -(-steps // gan.EVALS)),
                              ckpt_every=max(500, steps // 4))
             check_spec(spec)  # refuse bad settings before loading anything
             if data is None:
