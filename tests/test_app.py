@@ -42,6 +42,10 @@ def test_train_stream_then_sample_own_run(app_url):
     assert losses and {row[2] for row in losses} == {"loss_d", "loss_g"}
     own = [value for label, value in ckpt["choices"] if label.startswith("your run")]
     assert own, ckpt
+    # the replay slider is a share of the run: 0% its first grid (step 10), 100% its last (step 40)
+    first, last, middle = (client.predict(i, api_name="/replay")["label"] for i in (0, 100, 50))
+    assert (first, last, middle) == ("Fixed-noise samples at step 10", "Fixed-noise samples at step 40",
+                                     "Fixed-noise samples at step 30")
     grid, info = client.predict(own[-1], 16, 0, "any", api_name="/sample")
     assert grid and "trained 40 steps on digits" in info
 

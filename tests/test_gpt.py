@@ -250,6 +250,25 @@ def test_stop_flag_stops_generation(text_data, arch):
     assert len(out) in (12, 13) and model.decode(s.tokens) == out and s.ends == 1
 
 
+@pytest.mark.parametrize("arch", ["gpt", "lstm"])
+def test_stream_draws_what_generate_draws_and_stops_when_closed(text_data, arch):
+    """Model.stream (the server's path: no thread, no streamer) yields generate()'s characters
+    for the same seed, across window slides; closing it early ends the drawing there."""
+    model = tiny(text_data, arch)
+    n = 2 * model.config.block_size + 5
+    for kw in (dict(seed=4), dict(temperature=0.7, top_k=5, top_p=0.9, seed=2), dict(temperature=0)):
+        pieces = list(model.stream("To be", n, **kw))
+        assert "".join(pieces) == model.generate("To be", n, **kw) and len(pieces) == n
+    ev = threading.Event()
+    it = model.stream("To be", 500, seed=0, stop_event=ev)
+    first = [next(it) for _ in range(5)]
+    ev.set()
+    assert list(it) == [] and "".join(first) == model.generate("To be", 5, seed=0)
+    it = model.stream("To be", 500, seed=0)
+    next(it)
+    it.close()  # the page went away mid-stream
+    assert model.training  # eval() only while drawing: the train/eval mode comes back
+
 def test_text_iterator_streamer_in_a_thread_and_a_stop_from_the_reader(trained):
     from transformers import TextIteratorStreamer
 

@@ -148,6 +148,27 @@ def test_a_series_not_measured_yet_is_named_from_the_first_frame():
     assert curves(SimpleNamespace(rows=[]), ["loss", "heldout_loss"]).empty  # nothing yet: no frame
 
 
+def test_a_stream_sends_a_plot_again_only_when_it_has_a_new_point():
+    """A class streams thirty runs: a held-out plot (4 points a run) is sent when it changes, not
+    at each of a run's hundred updates; a new page (a fresh ``sent``) gets everything again."""
+    from types import SimpleNamespace
+
+    import gradio as gr
+
+    from genai.ui.common import fresh_curves
+
+    job = SimpleNamespace(rows=[{"step": 5, "loss": 2.0}])
+    sent: dict = {}
+    assert isinstance(fresh_curves(job, ["heldout_fid"], sent), type(gr.skip()))  # nothing yet: no frame
+    assert len(fresh_curves(job, ["loss"], sent)) == 1
+    assert isinstance(fresh_curves(job, ["loss"], sent), type(gr.skip()))  # unchanged
+    job.rows += [{"step": 10, "loss": 1.5}, {"step": 10, "heldout_fid": 300.0}]
+    assert fresh_curves(job, ["loss"], sent).step.tolist() == [5, 10]
+    assert fresh_curves(job, ["heldout_fid"], sent).value.tolist() == [300.0]
+    assert isinstance(fresh_curves(job, ["heldout_fid"], sent), type(gr.skip()))
+    assert fresh_curves(job, ["heldout_fid"], {}).value.tolist() == [300.0]  # a page opened again
+
+
 def test_runs_started_in_the_same_second_get_folders_of_their_own(tmp_path):
     """The CLI names a run by its preset and the second it started; two started together (two
     terminals, a script) must not write one record and one checkpoint."""

@@ -161,7 +161,7 @@ run. Watchers cannot pause, stop or change it; *Fork* gives them a run of their 
     'gan.is_plot': 'Inception Score (real digits: 9.8)',
     'gan.fid_plot': 'Classifier FID (held-out digits)',
     'gan.hist_plot': 'Class histogram of samples (latest)',
-    'gan.replay': 'Replay: sample grid at snapshot',
+    'gan.replay': 'Replay: the sample grid at this point of the run (% of its snapshots)',
     'gan.export_gif': 'Export history as GIF',
     'gan.gif': 'GIF',
     'vae.prior': 'Samples from the prior, z ~ N(0, I)',

@@ -116,7 +116,7 @@ $$p(x_1, \dots, x_T) = \prod_{t=1}^{T} p(x_t \mid x_{<t})$$
     'gan.live': '固定噪声下的样本', 'gan.losses_plot': '生成器与判别器的损失', 'gan.d_plot': 'D(x) 与 D(G(z))',
     'gan.is_plot': 'Inception Score（真实数字：9.8）',
     'gan.fid_plot': '分类器 FID（留出数字）', 'gan.hist_plot': '样本的类别直方图（最新）',
-    'gan.replay': '回放：某个快照时的样本网格', 'gan.export_gif': '把历史导出为 GIF', 'gan.gif': 'GIF',
+    'gan.replay': '回放：训练到此处（快照的百分比）时的样本网格', 'gan.export_gif': '把历史导出为 GIF', 'gan.gif': 'GIF',
     # VAE
     'vae.prior': '从先验 z ~ N(0, I) 中采样', 'vae.interp_title': '### 在两个数字之间插值',
     'vae.interp_help': '点击下方两个留出数字，或者自己画：点击画板工具栏中的**画笔**，然后用鼠标画一个大大的数字'

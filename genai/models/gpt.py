@@ -256,33 +256,36 @@ def generate_windowed(net, ids, n, context, sampler, config_kw, stop_event, stre
 
 def gpt2_forward(net, ids: torch.Tensor, cache: list, start: int) -> torch.Tensor:
     """The logits of a GPT2LMHeadModel for ``ids`` (B, T) at positions start .. start + T - 1,
-    computed from its own weights: (B, T, V). ``cache`` holds each layer's keys and values
-    ((B, heads, t, head size) each) and is extended in place; T > 1 only with an empty cache.
+    computed from its own weights: (B, T, V). ``cache`` holds each layer's keys and values in
+    buffers of the model's whole context ((B, heads, n_positions, head size) each, allocated by
+    the first call), filled up to ``start``; this call writes positions start .. start + T - 1.
     GPT-2's block (Radford et al. 2019): x + attn(ln_1(x)), then x + mlp(ln_2(x)), where
     attn = softmax(q k^T / sqrt(d)) v over the earlier positions (Vaswani et al. 2017).
     Why by hand: transformers' forward costs about 1.7 ms a token for the char GPT on this CPU
     (its masks, cache objects and outputs) for 0.1 ms of arithmetic, and a class of thirty asks
-    for continuations on one server (bench/text.py decode; tests/test_gpt.py checks the logits)."""
+    for continuations on one server (bench/text.py decode; tests/test_gpt.py checks the logits).
+    The buffers, not a torch.cat per token: copying the growing cache was a sixth of a token."""
     from transformers.activations import ACT2FN
 
     t, c = net.transformer, net.config
     B, T = ids.shape
-    C, heads = c.n_embd, c.n_head
+    C, heads, end = c.n_embd, c.n_head, start + T
     assert T == 1 or not cache, "several new positions only on an empty cache"
     act = ACT2FN[c.activation_function]
-    x = t.wte.weight[ids] + t.wpe.weight[start:start + T]  # (B, T, C)
+    x = t.wte.weight[ids] + t.wpe.weight[start:end]  # (B, T, C)
     for i, block in enumerate(t.h):
         attn, mlp = block.attn, block.mlp
         h = F.layer_norm(x, (C,), block.ln_1.weight, block.ln_1.bias, c.layer_norm_epsilon)
         q, k, v = affine(h, attn.c_attn).split(C, dim=2)  # (B, T, C) each
         q, k, v = (a.view(B, T, heads, C // heads).transpose(1, 2) for a in (q, k, v))  # (B, heads, T, d)
-        if i < len(cache):
-            k, v = torch.cat([cache[i][0], k], 2), torch.cat([cache[i][1], v], 2)
-            cache[i] = (k, v)
-        else:
-            cache.append((k, v))
-        y = F.scaled_dot_product_attention(q, k, v, is_causal=T > 1)  # (B, heads, T, d)
-        x = x + affine(y.transpose(1, 2).reshape(B, T, C), attn.c_proj)
+        if i == len(cache):  # (B, heads, n_positions, d) each
+            cache.append((x.new_empty(B, heads, c.n_positions, C // heads),
+                          x.new_empty(B, heads, c.n_positions, C // heads)))
+        keys, values = cache[i]
+        keys[:, :, start:end] = k
+        values[:, :, start:end] = v
+        y = F.scaled_dot_product_attention(q, keys[:, :, :end], values[:, :, :end], is_causal=T > 1)
+        x = x + affine(y.transpose(1, 2).reshape(B, T, C), attn.c_proj)  # y: (B, heads, T, d)
         h = F.layer_norm(x, (C,), block.ln_2.weight, block.ln_2.bias, c.layer_norm_epsilon)
         x = x + affine(act(affine(h, mlp.c_fc)), mlp.c_proj)
     x = F.layer_norm(x, (C,), t.ln_f.weight, t.ln_f.bias, c.layer_norm_epsilon)
@@ -295,34 +298,27 @@ def affine(x: torch.Tensor, layer) -> torch.Tensor:
 
 
 @torch.no_grad()
-def decode_windowed(net, ids, n, context, pick, stop_event, streamer):
-    """generate_windowed's windows and streaming for our own GPT2LMHeadModel, on gpt2_forward:
-    up to ``n`` new ids after ``ids``. ``pick``: next-token logits (1, V) -> the id, (1,)."""
+def decode_steps(net, ids, n, context, pick, stop_event):
+    """generate_windowed's windows for our own GPT2LMHeadModel, on gpt2_forward: yields up to
+    ``n`` new ids (ints) after ``ids``, one at a time, in the caller's thread. ``pick``:
+    next-token logits (1, V) -> the id, (1,)."""
     device = next(net.parameters()).device
     keep = max(1, context - max(1, context // 4))
     out = ids[-keep:].tolist()
-    if streamer is not None:
-        streamer.put(torch.tensor(out)[None])  # the prompt, once
     made = 0
-    try:
-        while made < n and not stop_event.is_set():
-            ctx = out[-keep:] if len(out) >= context else list(out)
-            cache: list = []
-            logits = gpt2_forward(net, torch.tensor([ctx], device=device), cache, 0)[:, -1]  # (1, V)
-            room = min(n - made, context - len(ctx))
-            for j in range(room):
-                nxt = pick(logits.float().cpu())  # (1,)
-                out.append(int(nxt))
-                made += 1
-                if streamer is not None:
-                    streamer.put(nxt)
-                if stop_event.is_set() or j == room - 1:
-                    break
-                logits = gpt2_forward(net, nxt.view(1, 1).to(device), cache, len(ctx) + j)[:, -1]
-    finally:
-        if streamer is not None:
-            streamer.end()  # also on an error: a consumer must not wait for ever
-    return torch.tensor(out[len(out) - made:], dtype=torch.long)
+    while made < n and not stop_event.is_set():
+        ctx = out[-keep:] if len(out) >= context else list(out)
+        cache: list = []
+        logits = gpt2_forward(net, torch.tensor([ctx], device=device), cache, 0)[:, -1]  # (1, V)
+        room = min(n - made, context - len(ctx))
+        for j in range(room):
+            nxt = int(pick(logits.float().cpu()))
+            out.append(nxt)
+            made += 1
+            yield nxt
+            if stop_event.is_set() or j == room - 1:
+                break
+            logits = gpt2_forward(net, torch.tensor([[nxt]], device=device), cache, len(ctx) + j)[:, -1]
 
 
 class _ChunkStreamer:
@@ -543,21 +539,43 @@ class Model(nn.Module):
         block_size / 4 characters at a time (re-reading the kept 3/4 in one pass, then
         continuing with the KV cache). The LSTM reads the last block_size characters of the
         prompt (its training windows) and then carries its state along, unbounded."""
-        n = max(0, min(int(max_new_tokens), MAX_NEW_TOKENS))
         ids = self._prompt_ids(prompt)
-        stop_event = stop_event or threading.Event()
-        was_training = self.training
-        self.eval()
+        if streamer is not None:  # the window the model reads, once
+            streamer.put(ids[-self.config.block_size * 3 // 4:][None] if self.config.arch == "gpt"
+                         else ids[-self.config.block_size:][None])
+        new = []
         try:
-            if self.config.arch == "gpt":
-                new = self._generate_gpt(ids, n, temperature, top_k, top_p, seed, streamer, stop_event)
-            else:
-                new = self._generate_lstm(ids, n, temperature, top_k, top_p, seed, streamer, stop_event)
+            for i in self._steps(ids, max_new_tokens, temperature, top_k, top_p, seed, stop_event):
+                new.append(i)
+                if streamer is not None:
+                    streamer.put(torch.tensor([i]))
         finally:
-            self.train(was_training)
+            if streamer is not None:
+                streamer.end()  # also on an error: a consumer must not wait for ever
         return self.decode(new)
 
-    def _generate_gpt(self, ids, n, temperature, top_k, top_p, seed, streamer, stop_event):
+    def stream(self, prompt: str = "\n", max_new_tokens: int = 200, temperature: float = 1.0,
+               top_k: int | None = None, top_p: float | None = None, seed: int | None = None,
+               stop_event: threading.Event | None = None):
+        """generate()'s new text one character at a time, drawn in the caller's thread as the
+        caller asks for it (the same characters for the same seed). A server streams this
+        without a second thread and a queue between them: under a class's load, handing each
+        character across threads cost more than drawing it (BENCHMARKS.md, issue 31)."""
+        chars = self._chars()
+        for i in self._steps(self._prompt_ids(prompt), max_new_tokens, temperature, top_k, top_p, seed,
+                             stop_event):
+            yield chars[i]
+
+    def _chars(self) -> list[str]:
+        """decode() of each id alone: "" for <pad>/<bos>/<eos>, U+FFFD for <unk>."""
+        if getattr(self, "_char_list", None) is None:
+            self._char_list = [self.decode([i]) for i in range(self.vocab_size)]
+        return self._char_list
+
+    def _steps(self, ids, max_new_tokens, temperature, top_k, top_p, seed, stop_event):
+        """The new ids, one at a time (a generator), in eval mode while it runs."""
+        n = max(0, min(int(max_new_tokens), MAX_NEW_TOKENS))
+        stop_event = stop_event or threading.Event()
         # the same draws as generate() with a SeededSampler: one private generator, the same filter
         g = torch.Generator()
         g.manual_seed(int(seed)) if seed is not None else g.seed()
@@ -568,34 +586,26 @@ class Model(nn.Module):
         else:
             def pick(logits):
                 return filter_logits(logits).argmax(-1)
-        return decode_windowed(self.net, ids, n, self.config.block_size, pick, stop_event, streamer)
-
-    def _generate_lstm(self, ids, n, temperature, top_k, top_p, seed, streamer, stop_event):
-        ids = ids[-self.config.block_size:]
-        g = torch.Generator()
-        g.manual_seed(int(seed)) if seed is not None else g.seed()
-        if streamer is not None:
-            streamer.put(ids[None])
-        new = []
+        was_training = self.training
+        self.eval()
         try:
-            logits, state = self.net(ids[None].to(self.device))
-            for _ in range(n):
-                if stop_event.is_set():
-                    break
-                last = logits[:, -1].float().cpu()
-                if temperature is not None and temperature > 0:
-                    probs = filter_logits(last, temperature, top_k, top_p).softmax(-1)
-                    nxt = torch.multinomial(probs, 1, generator=g)[0]
-                else:
-                    nxt = filter_logits(last).argmax(-1)
-                new.append(int(nxt))
-                if streamer is not None:
-                    streamer.put(nxt.reshape(1))
-                logits, state = self.net(nxt.reshape(1, 1).to(self.device), state)
+            if self.config.arch == "gpt":
+                yield from decode_steps(self.net, ids, n, self.config.block_size, pick, stop_event)
+            else:
+                yield from self._lstm_steps(ids, n, pick, stop_event)
         finally:
-            if streamer is not None:
-                streamer.end()
-        return torch.tensor(new, dtype=torch.long)
+            self.train(was_training)
+
+    @torch.no_grad()
+    def _lstm_steps(self, ids, n, pick, stop_event):
+        logits, state = self.net(ids[-self.config.block_size:][None].to(self.device))
+        for made in range(n):
+            if stop_event.is_set():
+                break
+            nxt = int(pick(logits[:, -1].float().cpu()))
+            yield nxt
+            if made < n - 1:
+                logits, state = self.net(torch.tensor([[nxt]], device=self.device), state)
 
     # ------------------------------------------------------------ the probabilities view
     @torch.no_grad()

@@ -10,9 +10,9 @@ import torch
 from genai import checkpoints, data as datamod, images, metrics, models
 from genai.models import gan
 from genai.trainer import MAX_BATCH, MAX_STEPS, TrainSpec, check_spec
-from genai.ui.common import (AXES, HEAVY, INF, at_load, checkpoint_file, curves, find_job, number, run_choices, scratch_file,
-                             on_return, seed_of, start_or_error, status_line, stop_job, toggle_pause, trained,
-                             updates, waiting, when_loaded, Number, Slider)
+from genai.ui.common import (AXES, HEAVY, INF, at_load, checkpoint_file, curves, find_job, fresh_curves, number,
+                             run_choices, scratch_file, on_return, seed_of, start_or_error, status_line, stop_job,
+                             toggle_pause, trained, updates, waiting, when_loaded, Number, Slider)
 from genai.ui.i18n import L, error, page_error, t as tr
 
 
@@ -160,7 +160,7 @@ def build(runner) -> None:
         hist = gr.BarPlot(x="class", y="share", title=L("gan.hist_plot"), height=220, y_lim=[0, 1],
                           x_title=L("plot.digit"), y_title=L("plot.share"))
     with gr.Row():
-        replay = Slider(0, 1, 0, step=1, label=L("gan.replay"))
+        replay = Slider(0, 100, 100, step=1, label=L("gan.replay"))
         gif_btn = gr.Button(L("gan.export_gif"))
         gif_file = gr.File(label=L("gan.gif"))
     gr.Markdown(L("gan.experiment"))
@@ -213,14 +213,20 @@ def build(runner) -> None:
         shares = [(str(i), job.latest.get(f"heldout_class_{i}", 0.0)) for i in range(10)] if job else []
         return pd.DataFrame(shares, columns=["class", "share"]).astype({"class": "str", "share": "float64"})
 
-    def snapshot(job, sent_media: int):
-        img = job.media[-1][1] if len(job.media) > sent_media else gr.skip()
-        plots = [curves(job, ["loss_d", "loss_g"]), curves(job, ["D(x)", "D(G(z))"]), curves(job, ["heldout_fid"]),
-                 curves(job, ["heldout_inception_score"])]
-        # an empty first frame would fix the plot's series (colours) to none: send nothing yet
-        plots = [df if len(df) else gr.skip() for df in plots]
-        return (status_line(job), *plots, histogram(job) if "heldout_class_0" in job.latest else gr.skip(), img,
-                Slider(maximum=max(len(job.media) - 1, 1), value=max(len(job.media) - 1, 0)))
+    def snapshot(job, sent: dict):
+        """One update of the run's outputs, leaving out what the page already has (``sent``
+        remembers, per stream): a plot or the histogram is sent when its series has a new point,
+        the grid when there is a new one. In a class each unchanged frame cost the server: the
+        held-out plots change 4 times a run, not at each of the 100 updates (BENCHMARKS.md, issue 31)."""
+        img = job.media[-1][1] if len(job.media) > sent.get("media", 0) else gr.skip()
+        sent["media"] = len(job.media)
+        plots = [fresh_curves(job, keys, sent) for keys in
+                 (["loss_d", "loss_g"], ["D(x)", "D(G(z))"], ["heldout_fid"], ["heldout_inception_score"])]
+        evals = sum(1 for r in job.rows if "heldout_class_0" in r)
+        hist = histogram(job) if evals > sent.get("hist", 0) else gr.skip()
+        sent["hist"] = evals
+        # the replay slider's range is fixed (0-100% of the run), so no update rebuilds it
+        return (status_line(job), *plots, hist, img, gr.skip())
 
     def on_train(dataset, preset, loss, lr_g, lr_d, batch_size, z_dim, steps, seed, files, request: gr.Request):
         data = None
@@ -252,13 +258,13 @@ def build(runner) -> None:
     def stream(job, request):
         """The run, live, until it ends. A page that closes ends only its stream: the run goes on
         (genai/classroom.py: the grace period), and a page opened again streams it anew."""
-        sent = 0
+        sent: dict = {}
         yield (job.id, *snapshot(job, sent), gr.skip())
         for _ in updates(job):
             out = snapshot(job, sent) if job.started else waiting(job, 7)
-            sent = len(job.media)
             yield (job.id, *out, gr.skip())
-        yield (job.id, *snapshot(job, sent), gr.Dropdown(choices=checkpoint_choices(runner, request)))
+        # the last frame whole: what an API caller keeps of the stream (and a page's full redraw)
+        yield (job.id, *snapshot(job, {}), gr.Dropdown(choices=checkpoint_choices(runner, request)))
 
     def idle(request):  # a page opened again with no run of this tab going: the student's menu
         return (*[gr.skip()] * 9, gr.Dropdown(choices=checkpoint_choices(runner, request)))
@@ -276,7 +282,8 @@ def build(runner) -> None:
         job = find_job(runner, jid, request)
         if job is None or not job.media:
             return gr.skip()
-        step, img = job.media[min(number(i, "i", 0, 1e9, whole=True), len(job.media) - 1)]
+        share = number(i, "i", 0, 100) / 100  # the slider: 0-100% of the run's snapshots
+        step, img = job.media[round(share * (len(job.media) - 1))]
         return gr.Image(value=img, label=tr("gan.live_at", request, step=step))
 
     def on_gif(jid, request: gr.Request):

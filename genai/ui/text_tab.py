@@ -118,10 +118,18 @@ def load_hub(model_id: str, device):
 
 
 def stream_pieces(model, **kw):
-    """Continue a prompt in a thread; yield the new text piece by piece as it is drawn."""
+    """Continue a prompt; yield the new text piece by piece as it is drawn. A char model draws
+    in this thread as the page asks (``Model.stream``); a Hub model's generate() runs in a thread
+    of its own and hands its pieces over through transformers' streamer."""
+    stop_ev = threading.Event()
+    if hasattr(model, "stream"):
+        try:
+            yield from model.stream(**kw, stop_event=stop_ev)
+        finally:
+            stop_ev.set()
+        return
     from transformers import TextIteratorStreamer
 
-    stop_ev = threading.Event()
     streamer = TextIteratorStreamer(model.tokenizer, skip_prompt=True, skip_special_tokens=True, timeout=60)
     threading.Thread(target=model.generate, kwargs=dict(kw, streamer=streamer, stop_event=stop_ev),
                      name="genai-generate", daemon=True).start()
