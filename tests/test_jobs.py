@@ -1,4 +1,5 @@
 import math
+import threading
 import time
 
 import pytest
@@ -309,3 +310,24 @@ def test_the_pace_the_queue_counts_leaves_out_a_slow_start(tmp_path):
     job.emit(Event("metrics", 500, {"heldout_fid": 250.0}, time=now - 5))
     assert job.pace() == pytest.approx(30 / 250, rel=0.05)  # 250 steps in 30 s, one evaluation in them
     assert job.s_per_step() == pytest.approx(130 / 495, rel=0.05)  # the slow start counted
+
+
+def test_a_queued_pages_stream_sends_a_message_only_when_its_line_changes(tmp_path):
+    """Thirty queued pages each asked the server for a message every 2 s (12 ms of its CPU each);
+    while the line a page shows stays the same (place 1, start time not known yet), none is sent."""
+    from genai.ui.common import coarse, status_line, updates
+
+    runner = JobRunner(max_active=1, per_session=5)
+    first = long_run(runner, tmp_path / "1")
+    second = long_run(runner, tmp_path / "2", steps=3)
+    ticks: list = []
+    reader = threading.Thread(target=lambda: ticks.extend(updates(second, idle=0.05)), daemon=True)
+    reader.start()
+    time.sleep(1.0)
+    line = status_line(second)
+    assert ticks == [None] and "place 1 of 1" in line and "not known yet" in line  # 20 idle ticks, one message
+    first.stop(wait=5)
+    second.stop(wait=5)
+    reader.join(10)
+    assert not reader.is_alive() and ticks[0] is None and ticks[-1].kind in ("done", "checkpoint")
+    assert [coarse(w) for w in (42, 44, 100, 107, 400, 416)] == [40, 45, 105, 105, 390, 420]

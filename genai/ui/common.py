@@ -177,6 +177,13 @@ def fresh_curves(job: Job, keys: list[str], sent: dict, names: dict[str, str] | 
     return curves(job, keys, names)
 
 
+def coarse(wait: float) -> float:
+    """An estimated wait as a page says it: to 5 s under a minute, 15 s under five, 30 s beyond.
+    An estimate is good to a quarter at best, and each change of its words is a message to the page."""
+    step = 5 if wait < 60 else 15 if wait < 300 else 30
+    return round(wait / step) * step
+
+
 def fmt_seconds(s: float | None) -> str:
     if s is None:
         return "-"
@@ -203,7 +210,7 @@ def status_line(job: Job | None, lang: str | None = None) -> str:
     if job.status == "queued":
         place, wait = job.runner.queue_place(job) if job.runner else (0, None)
         waiting = len(job.runner.queued()) if job.runner else 0
-        when = (tr("status.starts_in", lang, wait=fmt_seconds(wait)) if wait is not None
+        when = (tr("status.starts_in", lang, wait=fmt_seconds(coarse(wait))) if wait is not None
                 else tr("status.start_unknown", lang))
         return tr("status.queued", lang, name=name, place=place, waiting=waiting, when=when)
     if job.status == "cancelled":
@@ -323,8 +330,15 @@ def updates(job: Job, interval: float = 0.5, idle: float = 2.0):
     while events arrive, every ``idle`` seconds while it waits in the queue (its place moves),
     and always at its end. A class streams thirty runs at once: every update costs the server
     (profiled: message models, JSON and plot frames were a fifth of its CPU), so send few."""
-    throttle = Throttle(interval)
+    throttle, said = Throttle(interval), None
     for ev in job.follow(idle=idle):
+        if ev is None and not job.started:
+            # waiting in the queue: a message only when the page's line changes (its place, or
+            # the estimate as rounded below); thirty queued pages cost the server 12 ms a message
+            line = status_line(job)
+            if line == said:
+                continue
+            said = line
         if ev is None or throttle.ready(ev.kind in ("done", "error")):
             yield ev
 
