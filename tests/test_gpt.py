@@ -216,6 +216,11 @@ def test_hand_decoding_matches_transformers(trained):
     gpt.gpt2_forward(net, ids[:, :-3], cache, 0)
     steps = [gpt.gpt2_forward(net, ids[:, i:i + 1], cache, i) for i in range(ids.size(1) - 3, ids.size(1))]
     assert torch.allclose(torch.cat(steps, 1), full[:, -3:], atol=1e-5)
+    step, cache = gpt.NumpyStep(net), []  # the CPU's one-position step, in numpy on the same weights
+    assert gpt.NumpyStep.usable(net)
+    gpt.gpt2_forward(net, ids[:, :-3], cache, 0)
+    steps = [step(int(ids[0, i]), i, cache) for i in range(ids.size(1) - 3, ids.size(1))]
+    assert torch.allclose(torch.cat(steps), full[0, -3:], atol=1e-5)
     n = 2 * T + 7  # the window slides twice
     kw = dict(suppress_tokens=list(range(len(gpt.SPECIALS))), pad_token_id=gpt.PAD, bos_token_id=gpt.BOS,
               eos_token_id=gpt.EOS)

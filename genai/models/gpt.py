@@ -29,6 +29,7 @@ import threading
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
+import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
@@ -217,6 +218,64 @@ def _sampler_class():
     return _SeededSampler
 
 
+class NumpyStep:
+    """One new position of our own GPT2LMHeadModel on the CPU, in numpy on the model's own
+    weights (views, no copies): the same block as gpt2_forward with T = 1. Why a second copy of
+    the block: a token is about 60 small operations, and torch spends 5-20 us on each (its
+    dispatch, and letting go of the interpreter lock and taking it back, where other threads of a
+    busy server queue for it), numpy 1-3 us; BENCHMARKS.md, issue 31. Keys and values are
+    written into gpt2_forward's cache buffers (numpy views of them), so the prompt's one pass
+    stays in torch."""
+
+    def __init__(self, net):
+        from scipy.special import erf  # GELU's exact form (gpt2_config: activation "gelu")
+
+        c, t = net.config, net.transformer
+        self.erf, self.heads, self.eps = erf, c.n_head, c.layer_norm_epsilon
+        self.scale = 1.0 / math.sqrt(c.n_embd // c.n_head)
+        a = lambda p: p.detach().numpy()  # noqa: E731 - a view of the weight, not a copy
+        self.wte, self.wpe, self.head = a(t.wte.weight), a(t.wpe.weight), a(net.lm_head.weight)
+        self.ln_f = (a(t.ln_f.weight), a(t.ln_f.bias))
+        self.blocks = [dict(ln_1=(a(b.ln_1.weight), a(b.ln_1.bias)), ln_2=(a(b.ln_2.weight), a(b.ln_2.bias)),
+                            qkv=(a(b.attn.c_attn.weight), a(b.attn.c_attn.bias)),
+                            proj=(a(b.attn.c_proj.weight), a(b.attn.c_proj.bias)),
+                            fc=(a(b.mlp.c_fc.weight), a(b.mlp.c_fc.bias)),
+                            out=(a(b.mlp.c_proj.weight), a(b.mlp.c_proj.bias))) for b in t.h]
+
+    @staticmethod
+    def usable(net) -> bool:
+        return (next(net.parameters()).device.type == "cpu" and next(net.parameters()).dtype == torch.float32
+                and net.config.activation_function == "gelu")
+
+    def norm(self, x, wb):
+        x = x - x.mean()
+        return x / np.sqrt(x.dot(x) / x.size + self.eps) * wb[0] + wb[1]
+
+    def __call__(self, token: int, pos: int, cache: list) -> torch.Tensor:
+        """The logits (1, V) after ``token`` at position ``pos``; cache as gpt2_forward's, filled to pos."""
+        x = self.wte[token] + self.wpe[pos]  # (C,)
+        C = x.size
+        for b, (keys, values) in zip(self.blocks, cache):
+            qkv = self.norm(x, b["ln_1"]) @ b["qkv"][0] + b["qkv"][1]  # (3C,)
+            q, k, v = qkv.reshape(3, self.heads, -1)  # (heads, d) each
+            K, V = keys.detach().numpy()[0], values.detach().numpy()[0]  # (heads, n_positions, d): views
+            K[:, pos], V[:, pos] = k, v
+            att = np.matmul(K[:, :pos + 1], q[:, :, None])[:, :, 0] * self.scale  # (heads, t)
+            att = np.exp(att - att.max(1, keepdims=True))
+            att /= att.sum(1, keepdims=True)
+            y = np.matmul(att[:, None, :], V[:, :pos + 1])[:, 0]  # (heads, d)
+            x = x + y.reshape(C) @ b["proj"][0] + b["proj"][1]
+            h = self.norm(x, b["ln_2"]) @ b["fc"][0] + b["fc"][1]  # (4C,)
+            h = 0.5 * h * (1.0 + self.erf(h * (1 / math.sqrt(2))))  # GELU, exact
+            x = x + h @ b["out"][0] + b["out"][1]
+        return torch.from_numpy(self.head @ self.norm(x, self.ln_f))[None]  # (1, V)
+
+
+def kept(context: int) -> int:
+    """How many characters of the prompt the GPT reads, and keeps when its window slides: 3/4."""
+    return max(1, context - max(1, context // 4))
+
+
 def generate_windowed(net, ids, n, context, sampler, config_kw, stop_event, streamer, eos=None):
     """Up to ``n`` new ids after ``ids`` from a transformers model whose positions end at
     ``context``: it sees at most the last 3/4 of a window of the prompt, and when the window is
@@ -226,7 +285,7 @@ def generate_windowed(net, ids, n, context, sampler, config_kw, stop_event, stre
     from transformers import GenerationConfig, LogitsProcessorList, StoppingCriteriaList
 
     device = next(net.parameters()).device
-    keep = max(1, context - max(1, context // 4))
+    keep = kept(context)
     # one sampler (one private generator) for all windows: a seeded draw repeats exactly
     procs = LogitsProcessorList([sampler] if sampler is not None else [])
     stop = StoppingCriteriaList([StopOnEvent(stop_event)])
@@ -264,7 +323,7 @@ def gpt2_forward(net, ids: torch.Tensor, cache: list, start: int) -> torch.Tenso
     Why by hand: transformers' forward costs about 1.7 ms a token for the char GPT on this CPU
     (its masks, cache objects and outputs) for 0.1 ms of arithmetic, and a class of thirty asks
     for continuations on one server (bench/text.py decode; tests/test_gpt.py checks the logits).
-    The buffers, not a torch.cat per token: copying the growing cache was a sixth of a token."""
+    Buffers written in place rather than a torch.cat of the growing cache at every token."""
     from transformers.activations import ACT2FN
 
     t, c = net.transformer, net.config
@@ -303,9 +362,10 @@ def decode_steps(net, ids, n, context, pick, stop_event):
     ``n`` new ids (ints) after ``ids``, one at a time, in the caller's thread. ``pick``:
     next-token logits (1, V) -> the id, (1,)."""
     device = next(net.parameters()).device
-    keep = max(1, context - max(1, context // 4))
+    keep = kept(context)
     out = ids[-keep:].tolist()
     made = 0
+    step = NumpyStep(net) if NumpyStep.usable(net) else None
     while made < n and not stop_event.is_set():
         ctx = out[-keep:] if len(out) >= context else list(out)
         cache: list = []
@@ -318,7 +378,10 @@ def decode_steps(net, ids, n, context, pick, stop_event):
             yield nxt
             if stop_event.is_set() or j == room - 1:
                 break
-            logits = gpt2_forward(net, torch.tensor([[nxt]], device=device), cache, len(ctx) + j)[:, -1]
+            if step is not None:
+                logits = step(nxt, len(ctx) + j, cache)
+            else:
+                logits = gpt2_forward(net, torch.tensor([[nxt]], device=device), cache, len(ctx) + j)[:, -1]
 
 
 class _ChunkStreamer:
@@ -541,7 +604,7 @@ class Model(nn.Module):
         prompt (its training windows) and then carries its state along, unbounded."""
         ids = self._prompt_ids(prompt)
         if streamer is not None:  # the window the model reads, once
-            streamer.put(ids[-self.config.block_size * 3 // 4:][None] if self.config.arch == "gpt"
+            streamer.put(ids[-kept(self.config.block_size):][None] if self.config.arch == "gpt"
                          else ids[-self.config.block_size:][None])
         new = []
         try:
@@ -559,8 +622,8 @@ class Model(nn.Module):
                stop_event: threading.Event | None = None):
         """generate()'s new text one character at a time, drawn in the caller's thread as the
         caller asks for it (the same characters for the same seed). A server streams this
-        without a second thread and a queue between them: under a class's load, handing each
-        character across threads cost more than drawing it (BENCHMARKS.md, issue 31)."""
+        without a second thread and a queue between them: 100 characters 123 -> 103 ms alone,
+        175 -> 158 ms of the server's CPU (BENCHMARKS.md, issue 31)."""
         chars = self._chars()
         for i in self._steps(self._prompt_ids(prompt), max_new_tokens, temperature, top_k, top_p, seed,
                              stop_event):
