@@ -160,7 +160,7 @@ def curves(job: Job | None, keys: list[str], names: dict[str, str] | None = None
         lang = getattr(job, "lang", "en")
         rows = [(step, value, tr(names[k], lang) if k in names else k) for step, value, k in rows]
     # typed even when empty: the plot fixes its axis types from the first frame it is sent
-    # (columns built typed: DataFrame(rows).astype(...) was a fifth of a class's stream updates)
+    # (columns built typed: DataFrame(rows).astype(...) was a fifth of a training stream's interpreter time)
     steps, values, series = zip(*rows) if rows else ((), (), ())
     return pd.DataFrame({"step": np.array(steps, dtype=np.int64), "value": np.array(values, dtype=np.float64),
                          "series": pd.array(series, dtype="str")})

@@ -217,7 +217,7 @@ def build(runner) -> None:
         """One update of the run's outputs, leaving out what the page already has (``sent``
         remembers, per stream): a plot or the histogram is sent when its series has a new point,
         the grid when there is a new one. In a class each unchanged frame cost the server: the
-        held-out plots change 4 times a run, not at each of the 100 updates (BENCHMARKS.md, issue 31)."""
+        held-out plots change 4 times a run, not at each of its updates (BENCHMARKS.md, issue 31)."""
         img = job.media[-1][1] if len(job.media) > sent.get("media", 0) else gr.skip()
         sent["media"] = len(job.media)
         plots = [fresh_curves(job, keys, sent) for keys in
