@@ -163,18 +163,33 @@ def test_a_closed_browser_stops_its_run_only_after_the_grace_period(served, keep
     alive(served["url"])
 
 
-def generating():
-    return [t for t in threading.enumerate() if t.name == "genai-generate" and t.is_alive()]
+def test_a_closed_browser_ends_its_generation(served, monkeypatch):
+    """A continuation is drawn in the page's own handler, a piece each time the page is sent
+    one: once the page goes, no more characters are drawn and the drawing is closed."""
+    from genai.models import gpt
 
+    real, drawn = gpt.decode_steps, {"n": 0, "closed": 0}
 
-def test_a_closed_browser_ends_its_generation(served):
+    def counted(*args, **kw):  # the server's decoding, slowed to 2 ms a character and counted
+        try:
+            for i in real(*args, **kw):
+                drawn["n"] += 1
+                time.sleep(0.002)
+                yield i
+        finally:
+            drawn["closed"] += 1
+
+    monkeypatch.setattr(gpt, "decode_steps", counted)
     client = Client(served["url"], verbose=False)
     stream = client.submit("gpt_char_shakespeare", "", "ROMEO:", 1000, 0.8, 0, 1.0, 0, api_name="/continue")
     wait_for(lambda: len(stream.outputs()) >= 2, what="the first tokens")
-    assert generating()
+    assert drawn["n"] and not drawn["closed"]
     stream.cancel()
     client.close()
-    wait_for(lambda: not generating(), timeout=30, what="the generation thread to end")
+    wait_for(lambda: drawn["closed"], timeout=30, what="the drawing to be closed")
+    n = drawn["n"]
+    time.sleep(0.5)
+    assert drawn["n"] == n < 1000  # it stopped where the page went, not at the end
     alive(served["url"])
 
 
