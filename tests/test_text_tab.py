@@ -77,6 +77,8 @@ def test_train_on_pasted_text_and_refuse_bad_text(app, client):
     status, curve = outs[-1][0], outs[-1][1]
     assert "done, step 20 of 20" in status
     assert {row[2] for row in curve["data"]} == {"train", "held-out"}  # named for the page, no per-char curve
+    # the replay slider is a share of the run's samples (one here, at step 20): any share shows it
+    assert [client.predict(i, api_name="/text_replay")["label"] for i in (0, 50, 100)] == ["Sample at step 20"] * 3
     with pytest.raises(Exception, match="too short"):
         client.predict("your text (upload or paste)", "tiny", 20, 3e-3, 8, 0, None, "hello", app["ckpt"],
                        "", True, 8, api_name="/text_train")

@@ -178,7 +178,7 @@ $$p(x_1, \dots, x_T) = \prod_{t=1}^{T} p(x_t \mid x_{<t})$$
     'device.cpu': 'CPU（{cores} 个核心中的 {threads} 个训练线程，fp32）',
     'app.device_line': '**设备：** {device}',
     'text.loss_plot': '损失（每个词元的奈特数；字符模型的词元就是字符）',
-    'text.sample_box': '最近一次评估时的样本', 'text.replay': '回放：某个快照时的样本',
+    'text.sample_box': '最近一次评估时的样本', 'text.replay': '回放：训练到此处（快照的百分比）时的样本',
     'vae.describe': '{arch} VAE，z = {z_dim}，β = {beta:g}；在 {dataset} 上训练了 {steps} 步',
     'vae.describe_metrics': '；保存时：重建 {recon:.1f} 奈特，KL {kl:.2f} 奈特（每张图像）',
     # text the server writes while the page runs: info lines, messages, errors (the core's too)

@@ -177,6 +177,13 @@ def fresh_curves(job: Job, keys: list[str], sent: dict, names: dict[str, str] | 
     return curves(job, keys, names)
 
 
+def snapshot_at(job: Job, percent: float) -> tuple:
+    """A replay slider's (step, sample): the run's snapshot ``percent`` % of the way through them.
+    The slider's range stays 0-100 so that a stream never rebuilds it (a component update cost
+    the server a tenth of its time with a class, BENCHMARKS.md, issue 31)."""
+    return job.media[round(percent / 100 * (len(job.media) - 1))]
+
+
 def coarse(wait: float) -> float:
     """An estimated wait as a page says it: to 5 s under a minute, 15 s under five, 30 s beyond.
     An estimate is good to a quarter at best, and each change of its words is a message to the page."""

@@ -15,9 +15,9 @@ import torch
 from genai import checkpoints, data as datamod, images, metrics, models
 from genai.models import diffusion
 from genai.trainer import MAX_BATCH, MAX_STEPS, TrainSpec, check_spec
-from genai.ui.common import (AXES, HEAVY, INF, at_load, checkpoint_file, curves, menu_with_run, number, run_choices,
-                             on_return, seed_of, start_or_error, status_line, stop_job, Throttle,
-                             toggle_pause, trained, updates, waiting, when_loaded, Number, Slider)
+from genai.ui.common import (AXES, HEAVY, INF, at_load, checkpoint_file, fresh_curves, menu_with_run,
+                             number, run_choices, on_return, seed_of, start_or_error, status_line, stop_job,
+                             Throttle, toggle_pause, trained, updates, waiting, when_loaded, Number, Slider)
 from genai.ui.i18n import L, error, page_error, t as tr
 
 DIGITS = [str(i) for i in range(10)]
@@ -321,11 +321,12 @@ def build(runner) -> None:
         p = {**diffusion.Config().__dict__, **diffusion.PRESETS[name]}
         return p["lr"], diffusion.LESSON["steps"] if name == "lesson" else gr.skip()
 
-    def snapshot(job, sent_media: int):
-        img = job.media[-1][1] if len(job.media) > sent_media else gr.skip()
-        plots = [curves(job, ["loss", "heldout_loss"], {"loss": "plot.train", "heldout_loss": "plot.heldout"}),
-                 curves(job, ["heldout_fid"])]
-        plots = [df if len(df) else gr.skip() for df in plots]  # an empty first frame fixes no series
+    def snapshot(job, sent: dict):
+        """The run's update, without what this page already has (common.fresh_curves)."""
+        img = job.media[-1][1] if len(job.media) > sent.get("media", 0) else gr.skip()
+        sent["media"] = len(job.media)
+        plots = [fresh_curves(job, ["loss", "heldout_loss"], sent, {"loss": "plot.train", "heldout_loss": "plot.heldout"}),
+                 fresh_curves(job, ["heldout_fid"], sent)]
         return (status_line(job), *plots, img)
 
     def on_train(dataset, preset, lr, steps, batch_size, seed, request: gr.Request):
@@ -350,13 +351,13 @@ def build(runner) -> None:
 
     def stream(job, request):
         """The run, live, until it ends; a page that closes ends only its stream, not the run."""
-        sent = 0
+        sent: dict = {}  # what this page has (common.fresh_curves)
         yield (job.id, *snapshot(job, sent), gr.skip())
         for _ in updates(job):
             out = snapshot(job, sent) if job.started else waiting(job, 3)
-            sent = len(job.media)
             yield (job.id, *out, gr.skip())
-        yield (job.id, *snapshot(job, sent), menu_with_run(checkpoint_choices(runner, request), job))
+        # the last frame whole: what an API caller keeps of the stream
+        yield (job.id, *snapshot(job, {}), menu_with_run(checkpoint_choices(runner, request), job))
 
     def idle(request):  # a page opened again with no run of this tab going: the student's menu
         return (*[gr.skip()] * 5, gr.Dropdown(choices=checkpoint_choices(runner, request)))

@@ -10,9 +10,10 @@ import torch
 from genai import checkpoints, data as datamod, images, metrics, models
 from genai.models import gan
 from genai.trainer import MAX_BATCH, MAX_STEPS, TrainSpec, check_spec
-from genai.ui.common import (AXES, HEAVY, INF, at_load, checkpoint_file, curves, find_job, fresh_curves, number,
-                             run_choices, scratch_file, on_return, seed_of, start_or_error, status_line, stop_job,
-                             toggle_pause, trained, updates, waiting, when_loaded, Number, Slider)
+from genai.ui.common import (AXES, HEAVY, INF, at_load, checkpoint_file, find_job, fresh_curves, number,
+                             run_choices, scratch_file, snapshot_at, on_return, seed_of, start_or_error,
+                             status_line, stop_job, toggle_pause, trained, updates, waiting, when_loaded,
+                             Number, Slider)
 from genai.ui.i18n import L, error, page_error, t as tr
 
 
@@ -282,8 +283,7 @@ def build(runner) -> None:
         job = find_job(runner, jid, request)
         if job is None or not job.media:
             return gr.skip()
-        share = number(i, "i", 0, 100) / 100  # the slider: 0-100% of the run's snapshots
-        step, img = job.media[round(share * (len(job.media) - 1))]
+        step, img = snapshot_at(job, number(i, "i", 0, 100))
         return gr.Image(value=img, label=tr("gan.live_at", request, step=step))
 
     def on_gif(jid, request: gr.Request):

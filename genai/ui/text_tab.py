@@ -14,9 +14,10 @@ import pandas as pd
 
 from genai import checkpoints, data as datamod, device as devmod, models, zerogpu
 from genai.trainer import MAX_BATCH, MAX_STEPS, TrainSpec, check_spec
-from genai.ui.common import (AXES, HEAVY, INF, RUN, at_load, checkpoint_file, curves, find_job, flag, number, run_choices, seed_of,
-                             on_return, start_or_error, status_line, stop_job, Throttle, toggle_pause, trained,
-                             updates, waiting, when_loaded, Number, Slider)
+from genai.ui.common import (AXES, HEAVY, INF, RUN, at_load, checkpoint_file, find_job, flag, fresh_curves,
+                             number, run_choices, seed_of, on_return, snapshot_at, start_or_error,
+                             status_line, stop_job, Throttle, toggle_pause, trained, updates, waiting,
+                             when_loaded, Number, Slider)
 from genai.locales import said
 from genai.ui.i18n import L, error, page_error, say, t as tr
 
@@ -269,7 +270,7 @@ def build(runner) -> None:
         loss_plot = gr.LinePlot(x="step", y="value", color="series", height=260,
                                 title=L("text.loss_plot"), **AXES)
         sample_box = gr.Textbox(label=L("text.sample_box"), lines=10, interactive=False)
-    replay = Slider(0, 1, 0, step=1, label=L("text.replay"))
+    replay = Slider(0, 100, 100, step=1, label=L("text.replay"))
     gr.Markdown(L("text.fine_tune_experiment"))
 
     # -------------------------------------------------------------- handlers
@@ -405,21 +406,26 @@ def build(runner) -> None:
 
     def stream(job, request):
         """The run, live, until it ends; a page that closes ends only its stream, not the run."""
-        yield job.id, *snapshot(job), gr.skip()
+        sent: dict = {}  # what this page has (common.fresh_curves)
+        yield job.id, *snapshot(job, sent), gr.skip()
         for _ in updates(job):
-            yield job.id, *(snapshot(job) if job.started else waiting(job, 3)), gr.skip()
-        yield job.id, *snapshot(job), gr.Dropdown(choices=checkpoint_choices(runner, request))
+            yield job.id, *(snapshot(job, sent) if job.started else waiting(job, 3)), gr.skip()
+        # the last frame whole: what an API caller keeps of the stream
+        yield job.id, *snapshot(job, {}), gr.Dropdown(choices=checkpoint_choices(runner, request))
 
     def idle(request):  # a page opened again with no run of this tab going: the student's menu
         return (*[gr.skip()] * 5, gr.Dropdown(choices=checkpoint_choices(runner, request)))
 
-    def snapshot(job):
+    def snapshot(job, sent: dict):
+        """The run's update, without what this page already has; the replay slider's range is
+        fixed (0-100% of the run), so no update rebuilds it (BENCHMARKS.md, issue 31)."""
         per_char = ["heldout_loss_per_char"] if job.spec.family == "lm" else []  # token models only
-        df = curves(job, ["loss", "heldout_loss", *per_char], {"loss": "plot.train", "heldout_loss": "plot.heldout",
-                                                               "heldout_loss_per_char": "plot.heldout_per_char"})
-        text = job.media[-1][1] if job.media else gr.skip()
-        return (status_line(job), df if len(df) else gr.skip(), text,
-                Slider(maximum=max(len(job.media) - 1, 1), value=max(len(job.media) - 1, 0)))
+        df = fresh_curves(job, ["loss", "heldout_loss", *per_char], sent,
+                          {"loss": "plot.train", "heldout_loss": "plot.heldout",
+                           "heldout_loss_per_char": "plot.heldout_per_char"})
+        text = job.media[-1][1] if len(job.media) > sent.get("media", 0) else gr.skip()
+        sent["media"] = len(job.media)
+        return (status_line(job), df, text, gr.skip())
 
     def on_pause(jid, request: gr.Request):
         return toggle_pause(runner, jid, request)
@@ -434,7 +440,7 @@ def build(runner) -> None:
         job = find_job(runner, jid, request)
         if job is None or not job.media:
             return gr.skip()
-        step, text = job.media[min(number(i, "i", 0, 1e9, whole=True), len(job.media) - 1)]
+        step, text = snapshot_at(job, number(i, "i", 0, 100))
         return gr.Textbox(value=text, label=tr("text.sample_at", request, step=step))
 
     ckpt.change(on_model, ckpt, [hub_id, info], api_visibility="private")

@@ -12,9 +12,10 @@ import torch
 from genai import checkpoints, data as datamod, images, models, sketch
 from genai.models import vae
 from genai.trainer import MAX_BATCH, MAX_STEPS, TrainSpec, check_spec
-from genai.ui.common import (HEAVY, INF, Sketchpad, at_load, checkpoint_file, curves, menu_with_run, number, run_choices,
-                             on_return, scratch_file, seed_of, start_or_error, status_line, stop_job,
-                             toggle_pause, updates, waiting, when_loaded, Number, Slider)
+from genai.ui.common import (HEAVY, INF, Sketchpad, at_load, checkpoint_file, fresh_curves, menu_with_run,
+                             number, run_choices, on_return, scratch_file, seed_of, start_or_error,
+                             status_line, stop_job, toggle_pause, updates, waiting, when_loaded, Number,
+                             Slider)
 from genai.locales import Words
 from genai.ui.i18n import L, error, lang_of, page_error, t as tr
 
@@ -427,12 +428,12 @@ def build(runner) -> None:
         p = {**vae.Config().__dict__, **vae.PRESETS[name]}
         return p["z_dim"], p["lr"], vae.LESSON["steps"] if name == "lesson" else gr.skip()
 
-    def snapshot(job, sent_media: int):
-        img = job.media[-1][1] if len(job.media) > sent_media else gr.skip()
-        plots = [curves(job, [m, f"heldout_{m}"], {m: "plot.train", f"heldout_{m}": "plot.heldout"})
+    def snapshot(job, sent: dict):
+        """The run's update, without what this page already has (common.fresh_curves)."""
+        img = job.media[-1][1] if len(job.media) > sent.get("media", 0) else gr.skip()
+        sent["media"] = len(job.media)
+        plots = [fresh_curves(job, [m, f"heldout_{m}"], sent, {m: "plot.train", f"heldout_{m}": "plot.heldout"})
                  for m in ("recon", "kl", "loss")]
-        # an empty first frame would fix the plot's series (colours) to none: send nothing yet
-        plots = [df if len(df) else gr.skip() for df in plots]
         return (status_line(job), *plots, img)
 
     def on_train(dataset, preset, z_dim, beta, lr, steps, batch_size, seed, request: gr.Request):
@@ -457,13 +458,13 @@ def build(runner) -> None:
 
     def stream(job, request):
         """The run, live, until it ends; a page that closes ends only its stream, not the run."""
-        sent = 0
+        sent: dict = {}  # what this page has (common.fresh_curves)
         yield (job.id, *snapshot(job, sent), gr.skip())
         for _ in updates(job):
             out = snapshot(job, sent) if job.started else waiting(job, 4)
-            sent = len(job.media)
             yield (job.id, *out, gr.skip())
-        yield (job.id, *snapshot(job, sent), menu_with_run(checkpoint_choices(runner, request), job))
+        # the last frame whole: what an API caller keeps of the stream
+        yield (job.id, *snapshot(job, {}), menu_with_run(checkpoint_choices(runner, request), job))
 
     def idle(request):  # a page opened again with no run of this tab going: the student's menu
         return (*[gr.skip()] * 6, gr.Dropdown(choices=checkpoint_choices(runner, request)))
