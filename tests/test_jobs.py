@@ -312,9 +312,10 @@ def test_the_pace_the_queue_counts_leaves_out_a_slow_start(tmp_path):
     assert job.s_per_step() == pytest.approx(130 / 495, rel=0.05)  # the slow start counted
 
 
-def test_a_queued_pages_stream_sends_a_message_only_when_its_line_changes(tmp_path):
-    """Thirty queued pages each asked the server for a message every 2 s (12 ms of its CPU each);
-    while the line a page shows stays the same (place 1, start time not known yet), none is sent."""
+def test_a_queued_pages_stream_speaks_every_idle_period_so_that_a_reload_is_answered(tmp_path):
+    """A sync stream is cancelled (a reload, a closed tab) only between its messages: a queued
+    page must get one every ``idle`` seconds even when its line has not changed. Its estimate is
+    said rounded (to 5, 15 or 30 s)."""
     from genai.ui.common import coarse, status_line, updates
 
     runner = JobRunner(max_active=1, per_session=5)
@@ -325,9 +326,9 @@ def test_a_queued_pages_stream_sends_a_message_only_when_its_line_changes(tmp_pa
     reader.start()
     time.sleep(1.0)
     line = status_line(second)
-    assert ticks == [None] and "place 1 of 1" in line and "not known yet" in line  # 20 idle ticks, one message
+    assert len(ticks) >= 3 and set(ticks) == {None} and "place 1 of 1" in line  # follow() polls every 0.25 s
     first.stop(wait=5)
     second.stop(wait=5)
     reader.join(10)
-    assert not reader.is_alive() and ticks[0] is None and ticks[-1].kind in ("done", "checkpoint")
+    assert not reader.is_alive()
     assert [coarse(w) for w in (42, 44, 100, 107, 400, 416)] == [40, 45, 105, 105, 390, 420]

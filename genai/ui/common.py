@@ -337,15 +337,12 @@ def updates(job: Job, interval: float = 0.5, idle: float = 2.0):
     while events arrive, every ``idle`` seconds while it waits in the queue (its place moves),
     and always at its end. A class streams thirty runs at once: every update costs the server
     (profiled: message models, JSON and plot frames were a fifth of its CPU), so send few."""
-    throttle, said = Throttle(interval), None
+    # While it waits in the queue a page gets its line every ``idle`` seconds even when the line
+    # is the same (12 ms of the server's CPU a message): a sync stream cannot be cancelled between
+    # its messages, so a page that reloads or closes waits for the next one (a queued page left
+    # silent until its line changed made a student's reload time out, BENCHMARKS.md, issue 31).
+    throttle = Throttle(interval)
     for ev in job.follow(idle=idle):
-        if ev is None and not job.started:
-            # waiting in the queue: a message only when the page's line changes (its place, or
-            # the estimate as rounded below); thirty queued pages cost the server 12 ms a message
-            line = status_line(job)
-            if line == said:
-                continue
-            said = line
         if ev is None or throttle.ready(ev.kind in ("done", "error")):
             yield ev
 
