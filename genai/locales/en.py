@@ -265,7 +265,8 @@ run. Watchers cannot pause, stop or change it; *Fork* gives them a run of their 
     'device.cpu': 'CPU ({threads} training thread(s) of {cores} cores, fp32)',
     'app.device_line': '**Device:** {device}',
     'text.loss_plot': "Loss (nats per token; the char models' tokens are characters)",
-    'text.sample_box': 'Sample at the latest evaluation', 'text.replay': 'Replay: the sample at this point of the run (% of its snapshots)',
+    'text.sample_box': 'Sample at the latest evaluation',
+    'text.replay': 'Replay: the sample at this point of the run (% of its snapshots)',
     'vae.describe': '{arch} VAE, z = {z_dim}, β = {beta:g}; trained {steps} steps on {dataset}',
     'vae.describe_metrics': '; at save: reconstruction {recon:.1f} nats, KL {kl:.2f} nats per image',
     # text the server writes while the page runs: info lines, messages, errors (the core's too)

@@ -166,15 +166,27 @@ def curves(job: Job | None, keys: list[str], names: dict[str, str] | None = None
                          "series": pd.array(series, dtype="str")})
 
 
-def fresh_curves(job: Job, keys: list[str], sent: dict, names: dict[str, str] | None = None):
-    """curves() for one streaming page, or gr.skip() when the page already has every point
-    (``sent`` remembers, per stream, how many points each plot had) or there is none yet: an
-    empty first frame would fix the plot's series (its colours) to none."""
+def is_new(job: Job, keys: list[str], sent: dict) -> bool:
+    """Whether ``job`` has metrics rows with any of ``keys`` that this streaming page has not been
+    sent (``sent`` remembers, per stream, how many there were); False while there are none."""
     have = sum(1 for r in list(job.rows) if any(k in r for k in keys))
-    if not have or sent.get(tuple(keys)) == have:
-        return gr.skip()
+    new = bool(have) and sent.get(tuple(keys)) != have
     sent[tuple(keys)] = have
-    return curves(job, keys, names)
+    return new
+
+
+def fresh_curves(job: Job, keys: list[str], sent: dict, names: dict[str, str] | None = None):
+    """curves() for one streaming page, or gr.skip() when the page already has every point or
+    there is none yet: an empty first frame would fix the plot's series (its colours) to none."""
+    return curves(job, keys, names) if is_new(job, keys, sent) else gr.skip()
+
+
+def fresh_media(job: Job, sent: dict):
+    """The run's newest sample (image or text) for one streaming page, or gr.skip() when the page
+    has it already."""
+    new = len(job.media) > sent.get("media", 0)
+    sent["media"] = len(job.media)
+    return job.media[-1][1] if new else gr.skip()
 
 
 def snapshot_at(job: Job, percent: float) -> tuple:

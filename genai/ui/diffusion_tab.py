@@ -15,9 +15,10 @@ import torch
 from genai import checkpoints, data as datamod, images, metrics, models
 from genai.models import diffusion
 from genai.trainer import MAX_BATCH, MAX_STEPS, TrainSpec, check_spec
-from genai.ui.common import (AXES, HEAVY, INF, at_load, checkpoint_file, fresh_curves, menu_with_run,
-                             number, run_choices, on_return, seed_of, start_or_error, status_line, stop_job,
-                             Throttle, toggle_pause, trained, updates, waiting, when_loaded, Number, Slider)
+from genai.ui.common import (AXES, HEAVY, INF, at_load, checkpoint_file, fresh_curves, fresh_media,
+                             menu_with_run, number, run_choices, on_return, seed_of, start_or_error,
+                             status_line, stop_job, Throttle, toggle_pause, trained, updates, waiting,
+                             when_loaded, Number, Slider)
 from genai.ui.i18n import L, error, page_error, t as tr
 
 DIGITS = [str(i) for i in range(10)]
@@ -323,8 +324,7 @@ def build(runner) -> None:
 
     def snapshot(job, sent: dict):
         """The run's update, without what this page already has (common.fresh_curves)."""
-        img = job.media[-1][1] if len(job.media) > sent.get("media", 0) else gr.skip()
-        sent["media"] = len(job.media)
+        img = fresh_media(job, sent)
         plots = [fresh_curves(job, ["loss", "heldout_loss"], sent, {"loss": "plot.train", "heldout_loss": "plot.heldout"}),
                  fresh_curves(job, ["heldout_fid"], sent)]
         return (status_line(job), *plots, img)

@@ -10,10 +10,10 @@ import torch
 from genai import checkpoints, data as datamod, images, metrics, models
 from genai.models import gan
 from genai.trainer import MAX_BATCH, MAX_STEPS, TrainSpec, check_spec
-from genai.ui.common import (AXES, HEAVY, INF, at_load, checkpoint_file, find_job, fresh_curves, number,
-                             run_choices, scratch_file, snapshot_at, on_return, seed_of, start_or_error,
-                             status_line, stop_job, toggle_pause, trained, updates, waiting, when_loaded,
-                             Number, Slider)
+from genai.ui.common import (AXES, HEAVY, INF, at_load, checkpoint_file, find_job, fresh_curves,
+                             fresh_media, is_new, number, run_choices, scratch_file, snapshot_at, on_return,
+                             seed_of, start_or_error, status_line, stop_job, toggle_pause, trained, updates,
+                             waiting, when_loaded, Number, Slider)
 from genai.ui.i18n import L, error, page_error, t as tr
 
 
@@ -219,13 +219,10 @@ def build(runner) -> None:
         remembers, per stream): a plot or the histogram is sent when its series has a new point,
         the grid when there is a new one. In a class each unchanged frame cost the server: the
         held-out plots change 4 times a run, not at each of its updates (BENCHMARKS.md, issue 31)."""
-        img = job.media[-1][1] if len(job.media) > sent.get("media", 0) else gr.skip()
-        sent["media"] = len(job.media)
+        img = fresh_media(job, sent)
         plots = [fresh_curves(job, keys, sent) for keys in
                  (["loss_d", "loss_g"], ["D(x)", "D(G(z))"], ["heldout_fid"], ["heldout_inception_score"])]
-        evals = sum(1 for r in job.rows if "heldout_class_0" in r)
-        hist = histogram(job) if evals > sent.get("hist", 0) else gr.skip()
-        sent["hist"] = evals
+        hist = histogram(job) if is_new(job, ["heldout_class_0"], sent) else gr.skip()
         # the replay slider's range is fixed (0-100% of the run), so no update rebuilds it
         return (status_line(job), *plots, hist, img, gr.skip())
 

@@ -15,9 +15,9 @@ import pandas as pd
 from genai import checkpoints, data as datamod, device as devmod, models, zerogpu
 from genai.trainer import MAX_BATCH, MAX_STEPS, TrainSpec, check_spec
 from genai.ui.common import (AXES, HEAVY, INF, RUN, at_load, checkpoint_file, find_job, flag, fresh_curves,
-                             number, run_choices, seed_of, on_return, snapshot_at, start_or_error,
-                             status_line, stop_job, Throttle, toggle_pause, trained, updates, waiting,
-                             when_loaded, Number, Slider)
+                             fresh_media, number, run_choices, seed_of, on_return, snapshot_at,
+                             start_or_error, status_line, stop_job, Throttle, toggle_pause, trained,
+                             updates, waiting, when_loaded, Number, Slider)
 from genai.locales import said
 from genai.ui.i18n import L, error, page_error, say, t as tr
 
@@ -423,8 +423,7 @@ def build(runner) -> None:
         df = fresh_curves(job, ["loss", "heldout_loss", *per_char], sent,
                           {"loss": "plot.train", "heldout_loss": "plot.heldout",
                            "heldout_loss_per_char": "plot.heldout_per_char"})
-        text = job.media[-1][1] if len(job.media) > sent.get("media", 0) else gr.skip()
-        sent["media"] = len(job.media)
+        text = fresh_media(job, sent)
         return (status_line(job), df, text, gr.skip())
 
     def on_pause(jid, request: gr.Request):

@@ -12,10 +12,10 @@ import torch
 from genai import checkpoints, data as datamod, images, models, sketch
 from genai.models import vae
 from genai.trainer import MAX_BATCH, MAX_STEPS, TrainSpec, check_spec
-from genai.ui.common import (HEAVY, INF, Sketchpad, at_load, checkpoint_file, fresh_curves, menu_with_run,
-                             number, run_choices, on_return, scratch_file, seed_of, start_or_error,
-                             status_line, stop_job, toggle_pause, updates, waiting, when_loaded, Number,
-                             Slider)
+from genai.ui.common import (HEAVY, INF, Sketchpad, at_load, checkpoint_file, fresh_curves, fresh_media,
+                             menu_with_run, number, run_choices, on_return, scratch_file, seed_of,
+                             start_or_error, status_line, stop_job, toggle_pause, updates, waiting,
+                             when_loaded, Number, Slider)
 from genai.locales import Words
 from genai.ui.i18n import L, error, lang_of, page_error, t as tr
 
@@ -430,8 +430,7 @@ def build(runner) -> None:
 
     def snapshot(job, sent: dict):
         """The run's update, without what this page already has (common.fresh_curves)."""
-        img = job.media[-1][1] if len(job.media) > sent.get("media", 0) else gr.skip()
-        sent["media"] = len(job.media)
+        img = fresh_media(job, sent)
         plots = [fresh_curves(job, [m, f"heldout_{m}"], sent, {m: "plot.train", f"heldout_{m}": "plot.heldout"})
                  for m in ("recon", "kl", "loss")]
         return (status_line(job), *plots, img)
