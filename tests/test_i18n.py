@@ -186,3 +186,41 @@ def test_every_key_the_code_names_is_in_the_catalogue_and_no_page_error_is_engli
         raw += [(path.name, m) for m in re.findall(r"gr\.Error\(\s*f?[\"'][^\"']*", source)]
     assert not missing, missing
     assert not raw, raw
+
+
+def test_a_stream_with_nothing_new_sends_nothing_and_a_cancel_ends_it_at_its_next_step():
+    """Every generator handler is run by ``speaking``: a QUIET step sends the page no message, and
+    a cancel (a reload, a Stop) ends the stream when the step it is in returns, not when the page
+    next has something to see (a queued run can wait minutes)."""
+    import asyncio
+    import time
+
+    from genai.ui.i18n import QUIET, speaking
+
+    closed = []
+
+    def stream(request=None):
+        try:
+            yield "your place in the queue"
+            while True:
+                time.sleep(0.05)  # a queued page's stream looks at its run again
+                yield QUIET
+        finally:
+            closed.append(True)
+
+    async def main():
+        got = []
+
+        async def page():
+            async for item in speaking(stream)():
+                got.append(item)
+        task = asyncio.create_task(page())
+        await asyncio.sleep(0.5)
+        t0 = time.monotonic()
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        return got, time.monotonic() - t0
+
+    got, took = asyncio.run(main())
+    assert got == ["your place in the queue"] and closed == [True] and took < 0.3

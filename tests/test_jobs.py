@@ -312,21 +312,26 @@ def test_the_pace_the_queue_counts_leaves_out_a_slow_start(tmp_path):
     assert job.s_per_step() == pytest.approx(130 / 495, rel=0.05)  # the slow start counted
 
 
-def test_a_queued_pages_stream_speaks_every_idle_period_so_that_a_reload_is_answered(tmp_path):
-    """A sync stream is cancelled (a reload, a closed tab) only between its messages: a queued
-    page must get one every ``idle`` seconds even when its line has not changed. Its estimate is
-    said rounded (to 5, 15 or 30 s)."""
-    from genai.ui.common import coarse, status_line, updates
+def test_a_queued_page_is_sent_its_line_only_when_it_changes_yet_looks_every_tick(tmp_path):
+    """A queued page's stream looks at its run every ``tick`` (so that a reload or a Stop can
+    cancel it there, genai/ui/i18n.py) but sends its line only when the line changed: the other
+    steps are QUIET. Its estimate is said rounded (to 5, 15 or 30 s)."""
+    from genai.ui.common import QUIET, coarse, status_line, updates, waiting
 
     runner = JobRunner(max_active=1, per_session=5)
     first = long_run(runner, tmp_path / "1")
     second = long_run(runner, tmp_path / "2", steps=3)
     ticks: list = []
-    reader = threading.Thread(target=lambda: ticks.extend(updates(second, idle=0.05)), daemon=True)
+    reader = threading.Thread(target=lambda: ticks.extend(updates(second, tick=0.05)), daemon=True)
     reader.start()
     time.sleep(1.0)
     line = status_line(second)
     assert len(ticks) >= 3 and set(ticks) == {None} and "place 1 of 1" in line  # follow() polls every 0.25 s
+    sent: dict = {}
+    assert waiting(second, 2, sent)[0] == line
+    assert waiting(second, 2, sent) is QUIET  # the same line: nothing to send
+    sent["queued line"] = "place 2 of 2"  # what this page was sent before the run ahead of it ended
+    assert waiting(second, 2, sent)[0] == line
     first.stop(wait=5)
     second.stop(wait=5)
     reader.join(10)

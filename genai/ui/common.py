@@ -17,7 +17,7 @@ import pandas as pd
 from genai import classroom, models
 from genai.jobs import ACTIVE, Job, JobRunner, RunnerBusy
 from genai.locales import Words
-from genai.ui.i18n import EN, L, error, lang_of, page_error, say, t as tr
+from genai.ui.i18n import EN, QUIET, L, error, lang_of, page_error, say, t as tr
 
 COMPUTE = "compute"  # the concurrency_id of every compute-heavy event (sampling, encoding)
 # how many of them run at once: one a core (each uses one torch thread beside the server). Every
@@ -339,23 +339,31 @@ def seed_of(value, what: str = "seed") -> int:
     return seed
 
 
-def waiting(job: Job, n_others: int) -> tuple:
-    """A queued run's update: its status line only (no curves or samples yet)."""
-    return (status_line(job), *[gr.skip()] * n_others)
+def waiting(job: Job, n_others: int, sent: dict):
+    """A queued run's update: its status line only (no curves or samples yet), or ``QUIET`` when
+    this page (``sent``) has that line already."""
+    line = status_line(job)
+    if sent.get("queued line") == line:
+        return QUIET
+    sent["queued line"] = line
+    return (line, *[gr.skip()] * n_others)
 
 
-def updates(job: Job, interval: float = 0.5, idle: float = 2.0):
-    """When a tab streaming ``job`` sends the page an update: at most every ``interval`` seconds
-    while events arrive, every ``idle`` seconds while it waits in the queue (its place moves),
-    and always at its end. A class streams thirty runs at once: every update costs the server
-    (profiled: message models, JSON and plot frames were a fifth of its CPU), so send few."""
-    # While it waits in the queue a page gets its line every ``idle`` seconds even when the line
-    # is the same (12 ms of the server's CPU a message): a sync stream cannot be cancelled between
-    # its messages, so a page that reloads or closes waits for the next one (a queued page left
-    # silent until its line changed made a student's reload time out, BENCHMARKS.md, issue 31).
-    throttle = Throttle(interval)
-    for ev in job.follow(idle=idle):
+def updates(job: Job, interval: float = 0.5, idle: float = 2.0, tick: float = 1.0):
+    """When a tab streaming ``job`` looks at it again: at most every ``interval`` seconds while
+    events arrive, every ``idle`` seconds while it trains without one (a slow step, a pause), every
+    ``tick`` while it waits in the queue (its place moves), and always at its end. A class streams
+    thirty runs at once: every update costs the server (profiled: message models, JSON and plot
+    frames were a fifth of its CPU), so send few. A queued page sends only a line that changed
+    (``waiting``): its other steps are ``QUIET``, which keeps its stream cancellable every
+    ``tick`` (genai/ui/i18n.py, ``speaking``)."""
+    throttle, last = Throttle(interval), time.monotonic()
+    for ev in job.follow(idle=tick):
+        now = time.monotonic()
+        if ev is None and job.status != "queued" and now - last < idle:
+            continue
         if ev is None or throttle.ready(ev.kind in ("done", "error")):
+            last = now
             yield ev
 
 

@@ -19,7 +19,7 @@ from genai.ui.common import (AXES, HEAVY, INF, at_load, checkpoint_file, fresh_c
                              menu_with_run, number, run_choices, on_return, seed_of, start_or_error,
                              status_line, stop_job, Throttle, toggle_pause, trained, updates, waiting,
                              when_loaded, Number, Slider)
-from genai.ui.i18n import L, error, page_error, t as tr
+from genai.ui.i18n import QUIET, L, error, page_error, t as tr
 
 DIGITS = [str(i) for i in range(10)]
 COMPARE_STEPS = (1, 2, 5, 10, 25, 50)  # step counts (the default sampler) the steps-against-time grid shows
@@ -354,8 +354,8 @@ def build(runner) -> None:
         sent: dict = {}  # what this page has (common.fresh_curves)
         yield (job.id, *snapshot(job, sent), gr.skip())
         for _ in updates(job):
-            out = snapshot(job, sent) if job.started else waiting(job, 3)
-            yield (job.id, *out, gr.skip())
+            out = snapshot(job, sent) if job.started else waiting(job, 3, sent)
+            yield QUIET if out is QUIET else (job.id, *out, gr.skip())
         # the last frame whole: what an API caller keeps of the stream
         yield (job.id, *snapshot(job, {}), menu_with_run(checkpoint_choices(runner, request), job))
 

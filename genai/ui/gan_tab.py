@@ -14,7 +14,7 @@ from genai.ui.common import (AXES, HEAVY, INF, at_load, checkpoint_file, find_jo
                              fresh_media, is_new, number, run_choices, scratch_file, snapshot_at, on_return,
                              seed_of, start_or_error, status_line, stop_job, toggle_pause, trained, updates,
                              waiting, when_loaded, Number, Slider)
-from genai.ui.i18n import L, error, page_error, t as tr
+from genai.ui.i18n import QUIET, L, error, page_error, t as tr
 
 
 
@@ -259,8 +259,8 @@ def build(runner) -> None:
         sent: dict = {}
         yield (job.id, *snapshot(job, sent), gr.skip())
         for _ in updates(job):
-            out = snapshot(job, sent) if job.started else waiting(job, 7)
-            yield (job.id, *out, gr.skip())
+            out = snapshot(job, sent) if job.started else waiting(job, 7, sent)
+            yield QUIET if out is QUIET else (job.id, *out, gr.skip())
         # the last frame whole: what an API caller keeps of the stream (and a page's full redraw)
         yield (job.id, *snapshot(job, {}), gr.Dropdown(choices=checkpoint_choices(runner, request)))
 

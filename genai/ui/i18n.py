@@ -17,10 +17,12 @@ from __future__ import annotations
 import functools
 import inspect
 import json
+import time
 from http.cookies import SimpleCookie
 from pathlib import Path
 from urllib.parse import parse_qs
 
+import anyio
 import gradio as gr
 
 from genai.locales import LOCALES, NAMES, Words, in_language, said, text
@@ -104,17 +106,50 @@ def _translated(e: Exception, args, kwargs) -> Exception:
     return gr.Error(say(first, request), duration=getattr(e, "duration", 10), title=getattr(e, "title", "Error"))
 
 
+# What a stream yields for a step with nothing to send (a queued run whose line has not changed):
+# the page gets no message. Gradio sends one for every item a generator yields (12 ms of the
+# server's CPU each, thirty pages at once in a class) and can cancel a sync generator's stream only
+# between its items, so a stream quiet for a minute held up a reload or a Stop for that minute.
+QUIET = object()
+_END = object()
+
+
+def _next(it):
+    return next(it, _END)
+
+
+async def _close(steps, patience: float = 60.0) -> None:
+    """Close a sync generator whose step may still run in its thread (asyncio delivers a cancel
+    without waiting for it): wait for the step to return, as Gradio's own wrapper does."""
+    give_up = time.monotonic() + patience
+    while True:
+        try:
+            return steps.close()
+        except ValueError:  # "generator already executing"
+            if time.monotonic() > give_up:
+                return  # left to the garbage collector
+            await anyio.sleep(0.02)
+
+
 def speaking(fn):
-    """``fn`` with its catalogue errors written in the language of the request it was given."""
+    """``fn`` with its catalogue errors written in the language of the request it was given. A
+    generator becomes an async one that runs each of its steps in a worker thread (as Gradio runs a
+    sync generator) and sends no message for a ``QUIET`` step: a reload or a Stop cancels the
+    stream at its next step, however long the page has had nothing new."""
     if inspect.isgeneratorfunction(fn):
         @functools.wraps(fn)
-        def gen(*args, **kwargs):
+        async def gen(*args, **kwargs):
+            steps = fn(*args, **kwargs)
             try:
-                yield from fn(*args, **kwargs)
+                while (item := await anyio.to_thread.run_sync(_next, steps)) is not _END:
+                    if item is not QUIET:
+                        yield item
             except Exception as e:
                 if (mine := _translated(e, args, kwargs)) is e:
                     raise
                 raise mine from None
+            finally:
+                await _close(steps)
         return gen
 
     @functools.wraps(fn)

@@ -19,7 +19,7 @@ from genai.ui.common import (AXES, HEAVY, INF, RUN, at_load, checkpoint_file, fi
                              start_or_error, status_line, stop_job, Throttle, toggle_pause, trained,
                              updates, waiting, when_loaded, Number, Slider)
 from genai.locales import said
-from genai.ui.i18n import L, error, page_error, say, t as tr
+from genai.ui.i18n import QUIET, L, error, page_error, say, t as tr
 
 LATEX = [{"left": "$$", "right": "$$", "display": True}, {"left": "$", "right": "$", "display": False}]
 HUB = "Hugging Face Hub model (id below)"
@@ -409,7 +409,8 @@ def build(runner) -> None:
         sent: dict = {}  # what this page has (common.fresh_curves)
         yield job.id, *snapshot(job, sent), gr.skip()
         for _ in updates(job):
-            yield job.id, *(snapshot(job, sent) if job.started else waiting(job, 3)), gr.skip()
+            out = snapshot(job, sent) if job.started else waiting(job, 3, sent)
+            yield QUIET if out is QUIET else (job.id, *out, gr.skip())
         # the last frame whole: what an API caller keeps of the stream
         yield job.id, *snapshot(job, {}), gr.Dropdown(choices=checkpoint_choices(runner, request))
 

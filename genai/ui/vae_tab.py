@@ -17,7 +17,7 @@ from genai.ui.common import (HEAVY, INF, Sketchpad, at_load, checkpoint_file, fr
                              start_or_error, status_line, stop_job, toggle_pause, updates, waiting,
                              when_loaded, Number, Slider)
 from genai.locales import Words
-from genai.ui.i18n import L, error, lang_of, page_error, t as tr
+from genai.ui.i18n import QUIET, L, error, lang_of, page_error, t as tr
 
 LATEX = [{"left": "$$", "right": "$$", "display": True}, {"left": "$", "right": "$", "display": False}]
 
@@ -460,8 +460,8 @@ def build(runner) -> None:
         sent: dict = {}  # what this page has (common.fresh_curves)
         yield (job.id, *snapshot(job, sent), gr.skip())
         for _ in updates(job):
-            out = snapshot(job, sent) if job.started else waiting(job, 4)
-            yield (job.id, *out, gr.skip())
+            out = snapshot(job, sent) if job.started else waiting(job, 4, sent)
+            yield QUIET if out is QUIET else (job.id, *out, gr.skip())
         # the last frame whole: what an API caller keeps of the stream
         yield (job.id, *snapshot(job, {}), menu_with_run(checkpoint_choices(runner, request), job))
 
