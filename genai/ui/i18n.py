@@ -165,7 +165,7 @@ def speaking(fn):
 
 def speak_the_page(demo: gr.Blocks) -> None:
     """Every event handler of ``demo`` answers errors in its page's language (those that take the
-    request: the others answer in English)."""
+    request: the others answer in English), and its streams send nothing for a ``QUIET`` step."""
     for block_fn in demo.fns.values():
         if block_fn.fn is not None and not inspect.iscoroutinefunction(block_fn.fn):
             block_fn.fn = speaking(block_fn.fn)
