@@ -88,7 +88,8 @@ def quality(path=SHIPPED, n: int = 2000, steps: int | None = None, guidance: flo
            f"{c.guidance if guidance is None else guidance:g} for t/T in [{c.guide_from:g}, {c.guide_to:g})")
     print(f"{Path(path).name} (step {meta['step']}), {n} digits, {how}: FID {s['fid']:.1f} "
           f"({s['fid'] / floor:.2f} x floor), class entropy {s['class_entropy']:.4f}, confident {s['confident']:.3f}, "
-          f"IS {s['inception_score']:.2f}, asked-for digit {s['label_match']:.3f}", flush=True)
+          f"IS {s['inception_score']:.2f}, asked-for digit {s['label_match']:.3f}, stray ink "
+          f"{metrics.stray_share(x):.2%}, mean brightness {float(x.mean()):.3f}", flush=True)
     if write:  # these figures into the checkpoint's sidecar (the tab's info line reads them)
         # the card's defaults become the settings measured, so that its figures are what it draws
         config = {"sample_steps": steps or c.sample_steps, "guide_from": c.guide_from, "guide_to": c.guide_to,
