@@ -109,7 +109,7 @@ def _translated(e: Exception, args, kwargs) -> Exception:
 # What a stream yields for a step with nothing to send (a queued run whose line has not changed):
 # the page gets no message. Gradio sends one for every item a generator yields (12 ms of the
 # server's CPU each, thirty pages at once in a class) and can cancel a sync generator's stream only
-# between its items, so a stream quiet for a minute held up a reload or a Stop for that minute.
+# between its items, so a stream left quiet for a minute held up a reload's cancel for that minute.
 QUIET = object()
 _END = object()
 
