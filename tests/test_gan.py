@@ -25,6 +25,37 @@ def test_every_model_and_loss_trains(digits, arch, loss, conditional):
     assert x.shape == (5, 1, 28, 28) and x.min() >= 0 and x.max() <= 1
 
 
+@pytest.mark.parametrize("preset,kw", [("lesson", {}), ("cpu-fast", {}), ("tiny", dict(loss="wgan-gp")),
+                                       ("tiny", dict(arch="mlp", conditional=True, loss="hinge"))])
+def test_a_discriminator_without_batch_norm_takes_real_and_fake_in_one_pass_to_the_same_step(digits, preset, kw):
+    """D's half of a step looks at real and fake digits in one pass where D has no batch norm and
+    no spectral norm (the MLP's, WGAN-GP's DCGAN critic): the same losses and weights as two."""
+    runs = []
+    for one_pass in (True, False):
+        torch.manual_seed(0)
+        model = models.build("gan", preset=preset, **kw)
+        assert model.D.one_pass
+        model.D.one_pass = one_pass  # two passes: as a D with batch norm takes them
+        # plain SGD: Adam's first steps are lr * sign(grad), which turns float noise in a gradient
+        # near zero into a whole step
+        opts = {k: torch.optim.SGD(getattr(model, k).parameters(), lr=0.01) for k in ("G", "D")}
+        g = torch.Generator().manual_seed(0)
+        calls = []
+        model.D.register_forward_hook(lambda *a: calls.append(1))
+        rows = [model.train_step(model.make_batch(digits, 16, g), opts) for _ in range(3)]
+        runs.append((rows, [p.detach().clone() for p in model.parameters()], len(calls)))
+    (rows_a, w_a, calls_a), (rows_b, w_b, calls_b) = runs
+    assert calls_a == calls_b - 3  # one pass of D fewer a step
+    for a, b in zip(rows_a, rows_b):
+        assert a == pytest.approx(b, rel=1e-4, abs=1e-5)
+    assert all(torch.allclose(x, y, atol=1e-5) for x, y in zip(w_a, w_b))
+
+
+def test_a_discriminator_with_batch_or_spectral_norm_takes_real_and_fake_apart():
+    for kw in (dict(), dict(spectral_norm=True), dict(arch="mlp", spectral_norm=True)):
+        assert not models.build("gan", preset="tiny", **kw).D.one_pass, kw
+
+
 def test_conditional_label_changes_output():
     model = models.build("gan", preset="tiny", conditional=True)
     z = torch.randn(4, model.config.z_dim)

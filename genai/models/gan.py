@@ -183,6 +183,9 @@ class Discriminator(nn.Module):
             )
             feat = 2 * w * 7 * 7
         self.out = nn.Linear(feat, 1)
+        # real and fake may share a pass when no layer depends on the pass: no batch statistics
+        # (batch norm) and no state a pass moves on (spectral norm's power iteration)
+        self.one_pass = not c.spectral_norm and not any(isinstance(m, nn.BatchNorm2d) for m in self.features)
         if c.spectral_norm:  # Miyato et al. 2018: every weight divided by its largest singular value
             for m in [*self.features, self.out]:
                 if isinstance(m, (nn.Conv2d, nn.Linear)):
@@ -372,8 +375,12 @@ class Model(nn.Module):
         fake = self.G(z, yy)  # (B, 1, 28, 28)
         if c.r1 > 0:
             real = real.detach().requires_grad_(True)
-        d_real = self.D(aug(real), yy).float()  # (B,) logits
-        d_fake = self.D(aug(fake.detach()), yy).float()  # detach: this half does not train G
+        if self.D.one_pass:  # the same logits in one pass over both: half the small operations
+            both = self.D(torch.cat([aug(real), aug(fake.detach())]), None if yy is None else yy.repeat(2))
+            d_real, d_fake = both.float().split(B)  # (B,) logits each; detach: this half does not train G
+        else:
+            d_real = self.D(aug(real), yy).float()  # (B,) logits
+            d_fake = self.D(aug(fake.detach()), yy).float()  # detach: this half does not train G
         loss_d = d_loss(c.loss, d_real, d_fake)
         if c.loss == "wgan-gp":
             loss_d = loss_d + c.gp_weight * gradient_penalty(self.D, real.detach(), fake.detach(), yy)
@@ -414,10 +421,9 @@ class Model(nn.Module):
         # warm-up: a short average early on, so the EMA does not drag the random init along
         n = self.steps_done.item()
         decay = min(self.config.ema, (1 + n) / (10 + n))
-        for e, p in zip(self.G_ema.parameters(), self.G.parameters()):
-            e.lerp_(p, 1 - decay)
-        for e, b in zip(self.G_ema.buffers(), self.G.buffers()):  # BatchNorm running statistics
-            e.copy_(b)
+        # one call for all the tensors: a lesson step is short enough that a call a tensor shows
+        torch._foreach_lerp_(list(self.G_ema.parameters()), list(self.G.parameters()), 1 - decay)
+        torch._foreach_copy_(list(self.G_ema.buffers()), list(self.G.buffers()))  # BatchNorm statistics
 
     @property
     def sampler(self) -> nn.Module:
