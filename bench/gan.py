@@ -11,6 +11,10 @@ preset's progress in time, and sampling latency. Needs ../shared/data (or GENAI_
     python bench/gan.py ablate --preset cpu-fast --seconds 120 --row "R1 gamma 1: r1=1" ...
                                      # one row per change: FID / floor after the same training time
     python bench/gan.py lesson       # candidates for the lesson preset: FID after 5..20 s of one thread
+    python bench/gan.py run --steps 2600 --batch 32 --seeds 1,2,3,4 --set "lr_g=3e-3,lr_d=3e-3"
+                                     # lesson runs as the GAN tab starts them: CPU s, final FID, stray ink
+    python bench/gan.py trajectory --steps 7800 --seeds 1,2 --set "g_width=48,d_width=48" --ema 0.99,0.995
+                                     # FID every 1,300 steps of one run, of G and of averages of G
     python bench/gan.py parallel     # two runs on one thread each against one run on two threads
     python bench/gan.py stacking     # K lesson GANs as one stacked (batched) model against K models
     python bench/gan.py all
@@ -378,6 +382,78 @@ def lesson(seconds: float = 20, every: float = 5):
         print(f"| {label} | " + " | ".join(cells) + " |", flush=True)
 
 
+def tab_run(steps: int, batch: int, seeds, overrides: dict):
+    """Lesson runs as the GAN tab starts them (``trainer.train``, the tab's TrainSpec, one thread):
+    wall and CPU seconds of each, the time in its held-out evaluations, and its final model's
+    FID (1,000 samples against the 2,000 held-out digits), confident share and stray ink."""
+    import tempfile
+
+    from genai.trainer import TrainSpec, train
+
+    torch.set_num_threads(1)
+    ds = data.load_images("mnist")
+    q = metrics.SampleQuality(metrics.load_classifier(), ds)
+    evaluate, spent = gan.Model.evaluate, [0.0]
+
+    def timed(*a, **k):
+        t = time.perf_counter()
+        try:
+            return evaluate(*a, **k)
+        finally:
+            spent[0] += time.perf_counter() - t
+
+    gan.Model.evaluate = timed
+    for seed in seeds:
+        spent[0] = 0.0
+        spec = TrainSpec(family="gan", preset="lesson", dataset="mnist", overrides=overrides, steps=steps,
+                         batch_size=batch, seed=seed, sample_every=max(10, steps // 100),
+                         eval_every=max(50, -(-steps // gan.EVALS)), ckpt_every=max(500, steps // 4),
+                         out=str(Path(tempfile.mkdtemp()) / "checkpoint"))
+        c0, t0 = time.process_time(), time.perf_counter()
+        ck = train(spec, lambda e: None, data=ds, device=torch.device("cpu"))
+        wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+        model, _ = models.from_checkpoint(ck)
+        x = model.sample(1000, generator=torch.Generator().manual_seed(0))
+        s = q.score(x)
+        print(json.dumps(dict(steps=steps, batch=batch, set=overrides, seed=seed, wall_s=round(wall, 1),
+                              cpu_s=round(cpu, 1), eval_s=round(spent[0], 1), fid=round(s["fid"], 1),
+                              confident=round(s["confident"], 3), stray=round(metrics.stray_share(x), 4))), flush=True)
+
+
+def trajectory(steps: int, batch: int, seeds, overrides: dict, decays=(), every: int = 1300):
+    """One lesson run's FID every ``every`` steps, of G, of the preset's average of G, and of
+    averages over shorter horizons (``decays``, kept beside it: the run itself is the same)."""
+    import copy
+
+    torch.set_num_threads(1)
+    ds = data.load_images("mnist")
+    q = metrics.SampleQuality(metrics.load_classifier(), ds)
+    for seed in seeds:
+        torch.manual_seed(seed)
+        model = models.build("gan", preset="lesson", **overrides)
+        opts, g = model.configure_optimizers(), torch.Generator().manual_seed(seed)
+        extra = [copy.deepcopy(model.G).requires_grad_(False) for _ in decays]
+        c0 = time.process_time()
+        for step in range(1, steps + 1):
+            model.train_step(model.make_batch(ds, batch, g), opts)
+            with torch.no_grad():
+                for d, e in zip(decays, extra):  # the warm-up of Model._update_ema
+                    torch._foreach_lerp_(list(e.parameters()), list(model.G.parameters()),
+                                         1 - min(d, (1 + step) / (10 + step)))
+                    torch._foreach_copy_(list(e.buffers()), list(model.G.buffers()))
+            if step % every:
+                continue
+            row = {"seed": seed, "step": step, "cpu_s": round(time.process_time() - c0, 1)}
+            nets = [("G", model.G), (f"ema {model.config.ema}", model.G_ema), *zip((f"ema {d}" for d in decays), extra)]
+            for name, net in nets:
+                net.eval()
+                with torch.no_grad():
+                    z = torch.randn(1000, model.config.z_dim, generator=torch.Generator().manual_seed(0))
+                    row[name] = round(q.score(net(z).float().add(1).div(2).clamp(0, 1))["fid"])
+                net.train(net is model.G)
+            print(json.dumps(row), flush=True)
+
+
 def _steps_in(seconds: float, threads: int, out=None) -> int:
     torch.set_num_threads(threads)
     ds = data.load_images("mnist")
@@ -484,13 +560,17 @@ def stacking(ks=(1, 4, 8, 16, 30), reps: int = 20):
 
 if __name__ == "__main__":
     p = argparse.ArgumentParser()
-    p.add_argument("what", choices=["quality", "throughput", "preset", "latency", "experiment", "lesson", "parallel",
+    p.add_argument("what", choices=["quality", "throughput", "preset", "latency", "experiment", "lesson", "run",
+                                    "trajectory", "parallel",
                                     "stacking", "ablate", "speedups", "truncation", "clusters", "all"])
     p.add_argument("--preset", default="cpu-fast")
     p.add_argument("--set", default="", help='preset: config changes, "r1=1,clusters=50"')
     p.add_argument("--row", action="append", default=[], help='"label: field=value,field=value"')
-    p.add_argument("--batch", type=int, default=64)
-    p.add_argument("--steps", type=int, default=0, help="ablate: train this many steps instead of --seconds")
+    p.add_argument("--batch", type=int, default=0, help="ablate: default 64; run, trajectory: the lesson's")
+    p.add_argument("--steps", type=int, default=0, help="ablate: train this many steps instead of --seconds; "
+                                                         "run, trajectory: the run's steps (default the lesson's)")
+    p.add_argument("--seeds", default="1,2,3,4", help="run, trajectory: one run per seed")
+    p.add_argument("--ema", default="", help="trajectory: averages of G over shorter horizons, 0.99,0.995")
     p.add_argument("--seconds", type=float, default=120)
     p.add_argument("--target", type=float, default=2.0, help="preset: FID as a multiple of the noise floor")
     p.add_argument("--checkpoint", default="gan_mlp_mnist", help="truncation: a shipped GAN checkpoint, or a file")
@@ -512,6 +592,14 @@ if __name__ == "__main__":
         experiment()
     if a.what in ("lesson", "all"):
         lesson()
+    if a.what in ("run", "trajectory"):
+        seeds = [int(x) for x in a.seeds.split(",")]
+        steps = a.steps or gan.LESSON["steps"]
+        batch = a.batch or gan.LESSON["batch_size"]
+        if a.what == "run":
+            tab_run(steps, batch, seeds, _overrides(a.set))
+        else:
+            trajectory(steps, batch, seeds, _overrides(a.set), [float(x) for x in filter(None, a.ema.split(","))])
     if a.what == "parallel":
         parallel()
     if a.what == "truncation":
@@ -519,6 +607,6 @@ if __name__ == "__main__":
     if a.what == "speedups":
         speedups()
     if a.what == "ablate":
-        ablate(a.preset, a.row, seconds=a.seconds, steps=a.steps, batch=a.batch)
+        ablate(a.preset, a.row, seconds=a.seconds, steps=a.steps, batch=a.batch or 64)
     if a.what == "stacking":
         stacking()
