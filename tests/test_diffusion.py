@@ -42,6 +42,23 @@ def test_loss_is_the_simplified_objective():
     assert model.loss(x0, y, torch.Generator().manual_seed(3)).item() == pytest.approx(expect.item(), rel=1e-5)
 
 
+def test_p2_weighting_moves_the_loss_from_the_clean_end_to_the_noisy_middle():
+    """P2 (Choi et al. 2022, k = gamma = 1): each image's squared error times (1 - abar_t), over the
+    mean of (1 - abar) across t; so an error at a nearly clean t counts almost nothing."""
+    plain, p2 = tiny(p_uncond=0.0), tiny(p_uncond=0.0, weighting="p2")
+    x0 = torch.rand(4, 1, 28, 28) * 2 - 1
+    y = torch.arange(4)
+    g = torch.Generator().manual_seed(3)
+    t = torch.randint(0, 1000, (4,), generator=g)
+    eps = torch.randn(x0.shape, generator=g)
+    per_image = ((eps - p2.net(p2.noised(x0, t, eps), t, y).sample) ** 2).mean((1, 2, 3))
+    a = p2.alphas_cumprod
+    expect = ((1 - a[t]) / (1 - a).mean() * per_image).mean()
+    assert p2.loss(x0, y, torch.Generator().manual_seed(3)).item() == pytest.approx(expect.item(), rel=1e-5)
+    assert plain.loss(x0, y, torch.Generator().manual_seed(3)).item() == pytest.approx(per_image.mean().item(), rel=1e-5)
+    assert (1 - a[10]) / (1 - a).mean() < 0.01 < 1 < (1 - a[700]) / (1 - a).mean()
+
+
 def test_v_target_and_x0_from_invert_the_forward_process():
     """v = sqrt(a) eps - sqrt(1 - a) x0 (Salimans & Ho 2022); from the true eps or v, x0_from
     gives back the digit, at any t; and the v loss is the squared error on v."""
@@ -124,8 +141,9 @@ def test_guidance_above_one_acts_only_inside_its_interval():
 
 def test_unipc_follows_the_long_path_more_closely_than_ddim():
     """The shipped model: ten UniPC steps land nearer the 100-step result than ten DDIM steps
-    (a higher-order solver of the same reverse process; measured: 4 times nearer), and draw the
-    asked-for digits."""
+    (a higher-order solver of the same reverse process), and draw the asked-for digits. Measured
+    over seeds 0-2: UniPC's squared distance 0.51-0.70 times DDIM's (0.30-0.57 before the model's
+    P2-weighted steps, which put less of the loss on the last, nearly clean steps)."""
     from genai import metrics
 
     model, _ = models.from_checkpoint(checkpoints.SHIPPED_DIR / "diffusion_mnist.safetensors")
@@ -138,7 +156,7 @@ def test_unipc_follows_the_long_path_more_closely_than_ddim():
 
     reference = draw(100, "ddim")
     unipc, ddim = draw(10, "unipc"), draw(10, "ddim")
-    assert (unipc - reference).pow(2).mean() < 0.5 * (ddim - reference).pow(2).mean()
+    assert (unipc - reference).pow(2).mean() < 0.8 * (ddim - reference).pow(2).mean()
     asked = torch.arange(20) % 10  # with the checkpoint's guidance (measured: 98% read as asked)
     drawn = model.sample(20, torch.Generator().manual_seed(0), asked)
     read = metrics.load_classifier().embed(drawn)[0].argmax(1)
@@ -154,6 +172,8 @@ def test_bad_configs_are_refused():
         models.make_config("diffusion", "tiny", guide_from=0.9, guide_to=0.5)
     with pytest.raises(ValueError, match="noise schedule"):
         models.build("diffusion", preset="tiny", beta_schedule="sigmoid-ish")
+    with pytest.raises(ValueError, match="loss weighting"):
+        models.build("diffusion", preset="tiny", weighting="min-snr")
 
 
 def test_checkpoint_round_trip_samples_the_same(digits, tmp_path):

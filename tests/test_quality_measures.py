@@ -4,6 +4,8 @@ finds a dot beside a stroke, the memorisation check finds a copy, and the GAN vs
 table puts real digits measured alike beside the models (none of them better than real)."""
 import json
 
+import pytest
+
 import torch
 
 from genai import checkpoints, metrics
@@ -24,11 +26,13 @@ def test_stray_ink_counts_a_dot_beside_the_stroke_and_not_the_stroke():
     assert metrics.stray_share(x) == 1 / 61
 
 
-def test_a_copy_of_a_training_digit_is_at_distance_zero():
-    train = torch.rand(50, 1, 28, 28)
-    x = torch.cat([train[7:8], torch.rand(1, 1, 28, 28)])
+@pytest.mark.parametrize("seed", range(5))
+def test_a_copy_of_a_training_digit_is_at_distance_zero(seed):
+    g = torch.Generator().manual_seed(seed)
+    train = torch.rand(50, 1, 28, 28, generator=g)
+    x = torch.cat([train[7:8], torch.rand(1, 1, 28, 28, generator=g)])
     d = metrics.nearest_distances(x, train)
-    assert d[0] == 0 and d[1] > 1
+    assert d[0] < 1e-5 and d[1] > 1
 
 
 def test_the_shipped_table_measures_real_digits_alike_and_no_model_beats_them():

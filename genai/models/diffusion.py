@@ -64,6 +64,7 @@ SAMPLERS = ("unipc", "ddim", "ddpm")
 PREDICTIONS = ("epsilon", "v_prediction")  # diffusers' names for what the network outputs
 SAMPLER_NAMES = {"unipc": "UniPC", "ddim": "DDIM", "ddpm": "DDPM"}
 SCHEDULES = ("squaredcos_cap_v2", "linear")
+WEIGHTINGS = ("none", "p2")  # the loss over t: as Ho et al., or P2 (Choi et al. 2022), see Model.loss
 
 
 @dataclass
@@ -71,12 +72,14 @@ class Config:
     width: int = 16  # channels at 28x28; 2x at 14x14 and 4x at 7x7
     layers_per_block: int = 1  # ResNet blocks at each resolution
     attention: bool = False  # self-attention at 7x7 (and in the middle block)
+    middle: bool = False  # a middle block at 7x7 (two ResNet blocks around self-attention) without the rest
     conditional: bool = True  # class label in: ask for a digit, and guidance
     n_classes: int = 10
     p_uncond: float = 0.1  # share of training labels dropped, so one network also learns p(x)
     timesteps: int = 1000  # T
     beta_schedule: str = "squaredcos_cap_v2"  # cosine (Nichol & Dhariwal 2021), or Ho et al.'s "linear"
     prediction: str = "epsilon"  # the network outputs the noise (Ho et al.) or "v_prediction" (see above)
+    weighting: str = "none"  # "p2": the loss of step t weighted by 1 / (1 + SNR(t)) (Model.loss)
     lr: float = 1e-3
     decay_steps: int = 0  # cosine decay of the learning rate from lr to min_lr by this step; 0: constant
     min_lr: float = 0.0
@@ -123,7 +126,7 @@ def make_unet(c: Config) -> nn.Module:
         block_out_channels=(c.width, 2 * c.width, 4 * c.width), layers_per_block=c.layers_per_block,
         down_block_types=("DownBlock2D", "DownBlock2D", *attn),
         up_block_types=(*("AttnUpBlock2D" if c.attention else "UpBlock2D",), "UpBlock2D", "UpBlock2D"),
-        mid_block_type="UNetMidBlock2D" if c.attention else None,
+        mid_block_type="UNetMidBlock2D" if c.attention or c.middle else None,
         norm_num_groups=math.gcd(8, c.width),
         # label n_classes is "no label": the unconditional half of guidance
         num_class_embeds=c.n_classes + 1 if c.conditional else None,
@@ -173,6 +176,8 @@ class Model(nn.Module):
             raise ValueError(f"Unknown noise schedule {config.beta_schedule!r}; choose one of {', '.join(SCHEDULES)}")
         if config.prediction not in PREDICTIONS:
             raise ValueError(f"Unknown prediction {config.prediction!r}; choose one of {', '.join(PREDICTIONS)}")
+        if config.weighting not in WEIGHTINGS:
+            raise ValueError(f"Unknown loss weighting {config.weighting!r}; choose one of {', '.join(WEIGHTINGS)}")
         self.config = config
         self.net = make_unet(config)
         self.net_ema = copy.deepcopy(self.net).requires_grad_(False) if config.ema > 0 else None
@@ -234,13 +239,19 @@ class Model(nn.Module):
 
     def loss(self, x0, y, generator=None):
         """L_simple (Ho et al. 2020, eq. 14), or its v form: the mean over pixels and images; x0 in
-        [-1, 1]."""
+        [-1, 1]. With ``weighting="p2"`` each image's term is weighted by lambda_t = 1 / (1 + SNR(t))
+        = 1 - abar_t (Choi et al. 2022, eq. 8 with k = 1, gamma = 1), scaled to a mean of 1 over t:
+        less of the loss on the last, nearly clean steps, which only sharpen, and more on the noisy
+        middle of the chain, where a digit's strokes (and the stray dots beside them) are placed."""
         B = x0.size(0)
         t = torch.randint(0, self.config.timesteps, (B,), generator=generator).to(x0.device)  # (B,)
         eps = torch.randn(x0.shape, generator=generator).to(x0.device)  # (B, 1, 28, 28)
         x_t = self.noised(x0, t, eps)
         pred = self.net(x_t, t, self._labels_in(y, generator)).sample  # (B, 1, 28, 28): eps or v
-        return F.mse_loss(pred.float(), self.target(x0, t, eps))
+        if self.config.weighting == "none":
+            return F.mse_loss(pred.float(), self.target(x0, t, eps))
+        w = (1 - self.alphas_cumprod[t]) / (1 - self.alphas_cumprod).mean()  # (B,)
+        return (w * ((pred.float() - self.target(x0, t, eps)) ** 2).mean((1, 2, 3))).mean()
 
     def train_step(self, batch, opts) -> dict[str, float]:
         x0, y = batch  # x0: (B, 1, 28, 28) in [-1, 1]; y: (B,)
