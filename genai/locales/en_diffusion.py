@@ -17,7 +17,10 @@ $$L_\text{simple} = \mathbb{E}_{t,\,x_0,\,\epsilon}\,\big\|\,\epsilon - \epsilon
 
 (The `lesson` preset's network outputs $v = \sqrt{\bar\alpha_t}\,\epsilon - \sqrt{1-\bar\alpha_t}\,x_0$ instead,
 Salimans & Ho, 2022: the same information, with more weight on the noisiest steps, where a digit's
-shape is decided; it draws digits after a few hundred steps.)
+shape is decided; it draws digits after a few hundred steps. The shipped model's last 8,000 steps
+weighted each step's loss by $1/(1 + \mathrm{SNR}_t) = 1 - \bar\alpha_t$, Choi et al., 2022: less on the
+nearly clean steps, which only sharpen, more on the noisy middle, where strokes are placed; it took
+the stray dots beside its digits down to real digits' level.)
 
 To draw, the **reverse process** starts from pure noise and removes a little of the predicted noise at
 each step. The full chain (DDPM) takes all 1,000 steps; **DDIM** (Song et al., 2021) jumps along the

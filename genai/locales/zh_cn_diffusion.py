@@ -17,7 +17,9 @@ $$x_t = \sqrt{\bar\alpha_t}\,x_0 + \sqrt{1-\bar\alpha_t}\,\epsilon, \qquad \epsi
 $$L_\text{simple} = \mathbb{E}_{t,\,x_0,\,\epsilon}\,\big\|\,\epsilon - \epsilon_\theta(x_t, t, y)\,\big\|^2$$
 
 （`lesson` 预设的网络改为输出 $v = \sqrt{\bar\alpha_t}\,\epsilon - \sqrt{1-\bar\alpha_t}\,x_0$（Salimans 和 Ho，2022）：
-信息相同，但更看重噪声最大的那些步，数字的形状正是在那里决定的；训练几百步就能画出数字。）
+信息相同，但更看重噪声最大的那些步，数字的形状正是在那里决定的；训练几百步就能画出数字。
+随附模型最后 8,000 步把每一步的损失乘以 $1/(1 + \mathrm{SNR}_t) = 1 - \bar\alpha_t$（Choi 等，2022）：
+少看几乎干净、只是把笔画描清的最后几步，多看笔画定形的嘈杂中段；数字旁的离散墨点因此降到了真实数字的水平。）
 
 采样时，**反向过程**从纯噪声出发，每一步去掉一点预测出的噪声。完整的链（DDPM）要走全部 1000 步；
 **DDIM**（Song 等，2021）沿同一条路径只跳几步；**UniPC**（Zhao 等，2023，默认采样器）还利用前几步的猜测，
