@@ -256,7 +256,8 @@ def stray(paths, n: int = 2000):
     def row(name, x):
         px = metrics.stray_pixels(x)
         rng = np.random.default_rng(0)
-        boot = [px[i, 1].sum() / px[i, 0].sum() for i in (rng.integers(0, len(px), len(px)) for _ in range(1000))]
+        draws = (rng.integers(0, len(px), len(px)) for _ in range(1000))
+        boot = [px[i, 1].sum() / px[i, 0].sum() for i in draws]
         lo, hi = np.percentile(boot, [2.5, 97.5])
         print(f"{name}: stray ink {px[:, 1].sum() / px[:, 0].sum():.2%} (95%: {lo:.2%}-{hi:.2%}); digits with "
               f"any {(px[:, 1] > 0).mean():.1%}, with 5 or more stray pixels {(px[:, 1] >= 5).mean():.1%}; "

@@ -5,7 +5,6 @@ table puts real digits measured alike beside the models (none of them better tha
 import json
 
 import pytest
-
 import torch
 
 from genai import checkpoints, metrics

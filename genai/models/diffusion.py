@@ -240,7 +240,7 @@ class Model(nn.Module):
     def loss(self, x0, y, generator=None):
         """L_simple (Ho et al. 2020, eq. 14), or its v form: the mean over pixels and images; x0 in
         [-1, 1]. With ``weighting="p2"`` each image's term is weighted by lambda_t = 1 / (1 + SNR(t))
-        = 1 - abar_t (Choi et al. 2022, eq. 8 with k = 1, gamma = 1), scaled to a mean of 1 over t:
+        = 1 - abar_t (Choi et al. 2022, P2 with k = 1 and gamma = 1), scaled to a mean of 1 over t:
         less of the loss on the last, nearly clean steps, which only sharpen, and more on the noisy
         middle of the chain, where a digit's strokes (and the stray dots beside them) are placed."""
         B = x0.size(0)
