@@ -7,7 +7,7 @@
     python bench/diffusion.py compare        # the shipped GAN, VAE and diffusion model on the same measures;
                                              # writes checkpoints/image_models.json (the tab's table)
     python bench/diffusion.py stray CKPT...  # stray ink of 2,000 digits with its 95% interval, beside real ones
-    python bench/diffusion.py finetune --steps N --out P [--middle] [--p2]   # issue 30's experiments
+    python bench/diffusion.py finetune [CKPT] --steps N --out P [--middle] [--p2]   # issue 30's experiments
 """
 from __future__ import annotations
 
@@ -274,7 +274,8 @@ def stray(paths, n: int = 2000):
 
 
 def finetune(steps: int, out: str, middle: bool = False, p2: bool = False, path=SHIPPED):
-    """Issue 30's experiments on the stray ink, from the shipped model: ``steps`` more steps (batch 64,
+    """Issue 30's experiments on the stray ink, from ``path`` (they began at the 24,000-step model,
+    `git show f86473a:checkpoints/diffusion_mnist.safetensors`): ``steps`` more steps (batch 64,
     a fresh Adam at 2e-4 decayed (cosine) to 2e-5, the average over 0.9995), optionally with
     ``middle``: a middle block at 7x7 (two ResNet blocks around self-attention, so that every
     pixel sees the whole digit), zero-initialised so that it starts as the shipped model, at 1e-3;
@@ -349,6 +350,6 @@ if __name__ == "__main__":
     elif a.what == "stray":
         stray(a.checkpoint, a.n or 2000)
     elif a.what == "finetune":
-        finetune(a.steps or 8000, a.out, a.middle, a.p2)
+        finetune(a.steps or 8000, a.out, a.middle, a.p2, path=ckpt)
     else:
         compare(a.n or 1000)
