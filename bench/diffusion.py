@@ -281,7 +281,8 @@ def finetune(steps: int, out: str, middle: bool = False, p2: bool = False, path=
     pixel sees the whole digit), zero-initialised so that it starts as the shipped model, at 1e-3;
     ``p2``: the loss weighted by 1 / (1 + SNR(t)) (Choi et al. 2022; ``diffusion.Model.loss``), which
     moves the loss towards the noisy middle of the chain where the dots are placed. A checkpoint
-    every 2,000 steps."""
+    every 2,000 steps. Its own loop around the model's ``train_step``, not ``genai train --init-from``:
+    a fork there loads strictly and cannot add the middle block, and all three arms train alike."""
     torch.set_num_threads(1)
     torch.manual_seed(0)
     tensors, meta = checkpoints.load(path)
@@ -306,13 +307,7 @@ def finetune(steps: int, out: str, middle: bool = False, p2: bool = False, path=
     for step in range(1, steps + 1):
         for group in opt.param_groups:  # cosine from base to a tenth of it
             group["lr"] = group["base"] * (0.1 + 0.45 * (1 + math.cos(math.pi * step / steps)))
-        x0, y = m.make_batch(ds, 64, g)
-        opt.zero_grad(set_to_none=True)
-        loss = m.loss(x0, y)
-        loss.backward()
-        opt.step()
-        m._update_ema()
-        losses.append(loss.item())
+        losses.append(m.train_step(m.make_batch(ds, 64, g), {"opt": opt})["loss"])
         if step % 250 == 0:
             print(f"step {step} loss {statistics.mean(losses[-250:]):.5f} {time.time() - t0:.0f} s", flush=True)
         if step % 2000 == 0 or step == steps:
