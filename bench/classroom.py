@@ -6,6 +6,7 @@ trains they use the tabs now and then (a sample, an interpolation, a continuatio
     python bench/classroom.py --students 10
     python bench/classroom.py --students 30 --train-in thread   # training threads in the server
     python bench/classroom.py --students 10 --reload-share 0.5 --restart-at 120
+    python bench/classroom.py --students 30 --stay   # students stay until the whole class has a model
 
 Each student is a person, not a session: it joins with a secret of its own (``/join``, as a page
 does from its browser's storage). With ``--reload-share F`` that share of them drops its page
@@ -14,7 +15,9 @@ run by polling ``/my_runs``. With ``--restart-at S`` the server is killed S seco
 again on the same runs folder; every student reconnects, finds its run (*interrupted*) and
 resumes it with one click (``/monitor_resume_checkpoint``). The report adds runs lost (goal 0),
 runs stopped by a reload (goal 0) and the time until every student's run was listed again, and
-trained again, after the restart.
+trained again, after the restart. By default a student who has its model tries it once and
+leaves, so the class gets faster as it ends; with ``--stay`` every student goes on using the tabs
+(its own model among them) every 3-8 s until the last student has a model, as a class would.
 
 It reports refused requests and errors, the time until the last student has a trained model,
 per-request p50/p95 of sampling, interpolation and continuation while the class trains, and the
@@ -83,10 +86,12 @@ def digit_pngs(folder: Path) -> list[str]:
 
 
 class Student:
-    def __init__(self, url: str, idx: int, runs_dir: str, pngs: list[str], deadline: float, reloads: bool = False):
+    def __init__(self, url: str, idx: int, runs_dir: str, pngs: list[str], deadline: float, reloads: bool = False,
+                 stay_for: int = 0):
         import secrets
 
         self.url, self.secret, self.reloads = url, secrets.token_urlsafe(24), reloads
+        self.stay_for = stay_for  # stay until this many students are through (0: leave at once)
         self.c = self.connect()
         self.idx, self.runs_dir, self.pngs, self.deadline = idx, runs_dir, pngs, deadline
         self.rng = random.Random(idx)
@@ -150,6 +155,19 @@ class Student:
                 next_use = time.time() + self.rng.uniform(3, 8)
             time.sleep(1)
         return None, None, status or "timed out"
+
+    def stay(self, own: str | None) -> None:
+        """Go on using the tabs (this student's own model, when it has one) every 3-8 s until every
+        student is through: a file a student in the runs folder says so across the client processes."""
+        if not self.stay_for:
+            return
+        folder = Path(self.runs_dir) / "through"
+        folder.mkdir(exist_ok=True)
+        (folder / str(self.idx)).touch()
+        while time.time() < self.deadline and len(list(folder.iterdir())) < self.stay_for:
+            time.sleep(self.rng.uniform(3, 8))
+            [lambda: self.sample(own or "gan_dcgan_mnist", True),
+             lambda: self.interpolate(True), lambda: self.continue_text(True)][self.rng.randrange(3)]()
 
     def timed(self, kind: str, fn, training: bool):
         t0 = time.time()
@@ -244,6 +262,7 @@ class Student:
                              "at": time.time()})
         self.interpolate(True)
         self.continue_text(True)
+        self.stay(own if trained else None)
         return {"idx": self.idx, "pressed": t_press, "started": started, "trained": trained, "name": name,
                 "status": status[:300], "refused": refused, "shown": self.shown, "log": self.log,
                 "reloaded": self.reloaded, "stopped_by_reload": self.stopped_by_reload, "lost": self.lost,
@@ -251,10 +270,10 @@ class Student:
 
 
 def students_in_process(args) -> list[dict]:
-    url, ids, runs_dir, pngs, start_at, deadline, reloading, restart_at = args
+    url, ids, runs_dir, pngs, start_at, deadline, reloading, restart_at, stay_for = args
     from concurrent.futures import ThreadPoolExecutor
 
-    people = [Student(url, i, runs_dir, pngs, deadline, reloads=i in reloading) for i in ids]
+    people = [Student(url, i, runs_dir, pngs, deadline, reloads=i in reloading, stay_for=stay_for) for i in ids]
     import resource
 
     with ThreadPoolExecutor(len(people)) as pool:
@@ -343,6 +362,7 @@ def main():
     p.add_argument("--json", default="", help="also write the report here")
     p.add_argument("--reload-share", type=float, default=0.0, help="share of the students who reload mid-run")
     p.add_argument("--restart-at", type=float, default=None, help="restart the server this many seconds in")
+    p.add_argument("--stay", action="store_true", help="students use the tabs until the last has a model")
     a = p.parse_args()
     load_before = os.getloadavg()  # what else the machine was doing (BENCHMARKS.md records it)
     runs_dir = tempfile.mkdtemp(prefix="genai_classroom_")
@@ -359,7 +379,8 @@ def main():
         restarted = None
         with mp.get_context("spawn").Pool(n_proc) as pool:
             res = pool.map_async(students_in_process, [(url, g, runs_dir, pngs, start_at, deadline, reloading,
-                                                         restart_at) for g in groups])
+                                                         restart_at, a.students if a.stay else 0)
+                                                        for g in groups])
             if restart_at:
                 time.sleep(max(0.0, restart_at - time.time()))
                 server.terminate()  # the Space restarts: the server goes, its training processes save and end
@@ -373,7 +394,7 @@ def main():
         server.terminate()
         server.wait(10)
     out.update(cores=os.cpu_count(), train_in=a.train_in, max_runs=a.max_runs or "default",
-               reload_share=a.reload_share, restart_at=a.restart_at, limit_s=a.limit,
+               reload_share=a.reload_share, restart_at=a.restart_at, limit_s=a.limit, stay=a.stay,
                load_before=[round(x, 2) for x in load_before], load_after=[round(x, 2) for x in os.getloadavg()],
                runs_per_student=2)
     print(json.dumps(out, indent=1))

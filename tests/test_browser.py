@@ -259,6 +259,9 @@ def test_a_reload_keeps_the_run_another_browser_does_not_see_it_the_teacher_does
     teacher = opened(browser, url + "?teacher=lesson-key-42")
     expect(teacher.get_by_text("Ana", exact=True).first).to_be_visible(timeout=60_000)
     expect(teacher.get_by_text(re.compile(name)).first).to_be_visible(timeout=30_000)
+    # the line over the cards: where the class stands (this module's other tests have students too)
+    expect(teacher.get_by_text(re.compile(r"\d+ of \d+ students have a trained model · [1-9]\d* training"))
+           .first).to_be_visible(timeout=30_000)
     shot(teacher, "class_board")
     for extra in (other, teacher):
         extra.context.close()

@@ -269,6 +269,27 @@ def test_the_browsers_key_is_kept_across_restarts_and_the_teachers_key_is_checke
     assert roster.teacher_login("p", "lesson-42") and roster.is_teacher("p") and not roster.is_teacher("q")
 
 
+def test_the_board_says_how_many_students_have_a_model_and_when_the_last_is_done(runs):
+    runner = JobRunner(max_active=1)
+    ana = runner.roster.attach("a", classroom.new_secret())
+    bo = runner.roster.attach("b", classroom.new_secret())
+    first = runner.start(spec(steps=200), owner=ana)
+    second = runner.start(spec(steps=6), owner=bo)  # waits for the one slot
+    now = monitor.class_progress(runner)
+    assert (now["students"], now["trained"], now["training"], now["waiting"]) == (2, 0, 1, 1)
+    assert now["last_end"] is None  # nothing has gone far enough to tell how long the runs take
+    wait_for(lambda: second.status == "done", 120)
+    assert first.status == "done"
+    done = monitor.class_progress(runner)
+    assert (done["students"], done["trained"], done["training"], done["waiting"]) == (2, 2, 0, 0)
+    assert done["last_end"] == 0.0
+    from genai.ui.class_tab import progress_html
+
+    html = progress_html(done, "en")
+    assert "2 of 2 students have a trained model" in html and "the last" not in html  # nothing left to wait for
+    assert "最后一个何时完成" in progress_html(now, "zh-CN") and "名学生中" in progress_html(now, "zh-CN")
+
+
 def test_the_board_shows_every_students_runs_with_what_they_changed(runs):
     runner = JobRunner(max_active=2)
     ana = runner.roster.attach("a", classroom.new_secret())

@@ -63,14 +63,27 @@ STYLE = """<style>
 .genai-card {width: 200px; border: 1px solid #ccc; border-radius: 8px; padding: 8px; font-size: 13px}
 .genai-card .who {font-weight: bold; font-size: 15px} .genai-card .away {color: #b45309; font-weight: normal}
 .genai-card .changed {color: #555} .genai-card .quality {font-weight: bold}
+.genai-progress {font-size: 15px; font-weight: bold}
 .genai-card pre {white-space: pre-wrap; font-size: 11px; max-height: 120px; overflow: hidden}
 </style>"""
 
 
-def board_html(cards: list[dict], lang: str) -> str:
+def progress_html(p: dict, lang: str) -> str:
+    """'12 of 30 students have a trained model · 2 training · 16 waiting · the last done in about 6:30'."""
+    if not p["students"]:
+        return ""
+    end = (tr("class.last_end", lang, eta=fmt_seconds(p["last_end"])) if p["last_end"] is not None
+           else tr("class.last_end_unknown", lang))
+    words = tr("class.progress", lang, trained=p["trained"], students=p["students"], training=p["training"],
+               waiting=p["waiting"])
+    return f"<p class='genai-progress'>{words}{' · ' + end if p['training'] + p['waiting'] else ''}</p>"
+
+
+def board_html(cards: list[dict], lang: str, progress: dict | None = None) -> str:
     if not cards:
         return f"<p>{tr('class.empty', lang)}</p>"
-    return STYLE + "<div class='genai-board'>" + "".join(card_html(c, lang) for c in cards) + "</div>"
+    head = progress_html(progress, lang) if progress else ""
+    return STYLE + head + "<div class='genai-board'>" + "".join(card_html(c, lang) for c in cards) + "</div>"
 
 
 def plot_frame(cards: list[dict], setting: str | None, quality: str | None) -> pd.DataFrame:
@@ -121,7 +134,7 @@ def build(runner):
         show_hidden = flag(show_hidden, "show_hidden")
         teacher(request)
         found = monitor.board(runner, hidden_too=show_hidden is True)
-        body = board_html(found, lang_of(request))
+        body = board_html(found, lang_of(request), monitor.class_progress(runner))
         settings = sorted({k for c in found for k in c["settings"]})
         chosen_setting = chosen_setting if chosen_setting in settings else ("lr_g" if "lr_g" in settings else
                                                                             (settings[0] if settings else None))
