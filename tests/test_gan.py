@@ -51,6 +51,30 @@ def test_a_discriminator_without_batch_norm_takes_real_and_fake_in_one_pass_to_t
     assert all(torch.allclose(x, y, atol=1e-5) for x, y in zip(w_a, w_b))
 
 
+@pytest.mark.parametrize("kw", [dict(), dict(loss="wgan-gp"), dict(r1=1.0, conditional=True)])
+def test_gs_half_of_a_step_gives_d_no_gradient_and_g_the_one_it_had(digits, kw):
+    """G's half back-propagates through D to G only: D's weights, which its next half zeroes,
+    take no gradient (a post-accumulate hook fires once a step, in D's half), and G's update is the
+    one it was when D's weights took one too (the same weights, bit for bit, after 3 steps)."""
+    runs = []
+    for frozen in (True, False):
+        torch.manual_seed(0)
+        model = models.build("gan", preset="tiny", **kw)
+        if not frozen:  # the step as it was: D's weights cannot be switched off in G's half
+            model.D.requires_grad_ = lambda flag=True: model.D
+        opts = model.configure_optimizers()
+        fired = []
+        next(model.D.parameters()).register_post_accumulate_grad_hook(lambda p: fired.append(1))
+        g = torch.Generator().manual_seed(0)
+        for _ in range(3):
+            model.train_step(model.make_batch(digits, 8, g), opts)
+        assert all(p.requires_grad for p in model.D.parameters())
+        runs.append(([p.detach().clone() for p in model.parameters()], len(fired)))
+    (w_now, fired_now), (w_was, fired_was) = runs
+    assert fired_now == 3 and fired_was == 6
+    assert all(torch.equal(a, b) for a, b in zip(w_now, w_was))
+
+
 def test_a_discriminator_with_batch_or_spectral_norm_takes_real_and_fake_apart():
     for kw in (dict(), dict(spectral_norm=True), dict(arch="mlp", spectral_norm=True)):
         assert not models.build("gan", preset="tiny", **kw).D.one_pass, kw

@@ -396,11 +396,17 @@ class Model(nn.Module):
 
         # (2) update G: make D call G(z) real ----------------------------------------------
         opts["G"].zero_grad(set_to_none=True)
-        d_fake_g = self.D(aug(fake), yy).float()  # (B,) with the just-updated D
-        if c.topk < 1:  # Sinha et al. 2020, Alg. 1: the worst fakes' gradients point G the wrong way
-            d_fake_g = d_fake_g.topk(max(1, round(B * self.topk_share()))).values  # (k,)
-        loss_g = g_loss(c.loss, d_fake_g)
-        loss_g.backward()
+        # D's weights take no gradient here: D's next half starts from zero anyway, and their
+        # products were 5% of a lesson step (BENCHMARKS.md, issue 31); G's gradient is the same
+        self.D.requires_grad_(False)
+        try:
+            d_fake_g = self.D(aug(fake), yy).float()  # (B,) with the just-updated D
+            if c.topk < 1:  # Sinha et al. 2020, Alg. 1: the worst fakes' gradients point G the wrong way
+                d_fake_g = d_fake_g.topk(max(1, round(B * self.topk_share()))).values  # (k,)
+            loss_g = g_loss(c.loss, d_fake_g)
+            loss_g.backward()
+        finally:
+            self.D.requires_grad_(True)
         opts["G"].step()
         self._update_ema()
 
