@@ -69,7 +69,8 @@ STYLE = """<style>
 
 
 def progress_html(p: dict, lang: str) -> str:
-    """'12 of 30 students have a trained model · 2 training · 16 waiting · the last done in about 6:30'."""
+    """'12 of 30 students have a trained model · 2 training · 16 waiting · the last should be done in
+    about 6:30': the line above the board's cards."""
     if not p["students"]:
         return ""
     end = (tr("class.last_end", lang, eta=fmt_seconds(p["last_end"])) if p["last_end"] is not None
