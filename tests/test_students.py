@@ -278,6 +278,14 @@ def test_the_board_says_how_many_students_have_a_model_and_when_the_last_is_done
     now = monitor.class_progress(runner)
     assert (now["students"], now["trained"], now["training"], now["waiting"]) == (2, 0, 1, 1)
     assert now["last_end"] is None  # nothing has gone far enough to tell how long the runs take
+    # the waiting run's card and monitor row say "queued", not the queue's whole status line
+    from genai.ui.class_tab import card_html
+    from genai.ui.monitor_tab import table
+
+    card = card_html(next(c for c in monitor.board(runner) if c["run"] == second.name), "zh-CN")
+    rows = table([monitor.job_view(second)], "en")
+    assert "排队中" in card and "{" not in card and "place" not in card
+    assert rows.iloc[0, 3] == "queued"
     wait_for(lambda: second.status == "done", 120)
     assert first.status == "done"
     done = monitor.class_progress(runner)

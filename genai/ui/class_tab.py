@@ -16,8 +16,8 @@ import pandas as pd
 from PIL import Image
 
 from genai import monitor
-from genai.ui.common import flag, fmt_seconds, page_link
-from genai.ui.i18n import EN, L, error, lang_of, t as tr
+from genai.ui.common import flag, fmt_seconds, page_link, status_word
+from genai.ui.i18n import L, error, lang_of, t as tr
 
 THUMB = 132  # pixels across a card's sample
 
@@ -41,8 +41,7 @@ def thumbnail(media) -> str:
 
 
 def card_html(c: dict, lang: str) -> str:
-    word = f"status.{c['status']}"
-    status = tr(word, lang) if word in EN else c["status"]
+    status = status_word(c["status"], lang)
     changed = ", ".join(f"{k} {v}" for k, v in c["changed"].items())
     quality = ""
     if c["quality"] is not None and math.isfinite(c["quality"]):

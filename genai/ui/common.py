@@ -219,6 +219,15 @@ def trained(meta: dict, request) -> str:
     return words
 
 
+def status_word(status: str, lang) -> str:
+    """A run's status as one word in the page's language ('queued', '排队中'), for the monitor's
+    table and the class board: ``status.queued`` and ``status.cancelled`` are whole status lines."""
+    for key in (f"status.{status}_word", f"status.{status}"):
+        if key in EN:
+            return tr(key, lang)
+    return status
+
+
 def status_line(job: Job | None, lang: str | None = None) -> str:
     """The run's one-line state, in the language of the page that started it (or ``lang``)."""
     lang = lang or getattr(job, "lang", "en")

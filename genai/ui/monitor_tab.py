@@ -13,8 +13,8 @@ from genai import checkpoints, data as datamod, monitor
 from genai.jobs import ACTIVE, INTERRUPTED
 from genai.trainer import MAX_STEPS, TrainSpec
 from genai.ui.common import (AXES, attach, flag, fmt_seconds, number, owner, page_link, scratch_file, start_or_error,
-                             student_state, Number, Slider)
-from genai.ui.i18n import EN, L, error, lang_of, page_error, say, t as tr
+                             status_word, student_state, Number, Slider)
+from genai.ui.i18n import L, error, lang_of, page_error, say, t as tr
 
 # the runs table's columns, by catalogue key (monitor.col_run, ...)
 COLUMNS = ["run", "model", "data", "status", "step", "speed", "elapsed", "eta", "device", "memory"]
@@ -30,8 +30,7 @@ def table(views, lang: str = "en") -> pd.DataFrame:
                 if v.get("shared") else "")
 
     def status(v):
-        word = tr(f"status.{v['status']}", lang) if f"status.{v['status']}" in EN else v["status"]
-        return word + (f": {say(v['message'], lang)}" if v["status"] == "failed" else "")
+        return status_word(v["status"], lang) + (f": {say(v['message'], lang)}" if v["status"] == "failed" else "")
 
     rows = [[v["name"] + who(v), v["family"], v["dataset"], status(v),
              f"{v['step']} / {v['total']}", f"{v['items_per_s']:,.0f}", fmt_seconds(v["elapsed"]),
@@ -203,7 +202,7 @@ def build(runner) -> None:
             if v["watching"]:
                 raise error("err.watched_run_control", run=run)
             getattr(job, action)()
-            return f"{run}: {tr(f'status.{job.status}', request)}"
+            return f"{run}: {status_word(job.status, lang_of(request))}"
         return handler
 
     def restart(run, changes, n_steps, request: gr.Request, fork_run: bool):
