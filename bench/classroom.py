@@ -86,8 +86,8 @@ def digit_pngs(folder: Path) -> list[str]:
 
 
 class Student:
-    def __init__(self, url: str, idx: int, runs_dir: str, pngs: list[str], deadline: float, reloads: bool = False,
-                 stay_for: int = 0):
+    def __init__(self, url: str, idx: int, runs_dir: str, pngs: list[str], deadline: float,
+                 reloads: bool = False, stay_for: int = 0):
         import secrets
 
         self.url, self.secret, self.reloads = url, secrets.token_urlsafe(24), reloads
@@ -273,7 +273,8 @@ def students_in_process(args) -> list[dict]:
     url, ids, runs_dir, pngs, start_at, deadline, reloading, restart_at, stay_for = args
     from concurrent.futures import ThreadPoolExecutor
 
-    people = [Student(url, i, runs_dir, pngs, deadline, reloads=i in reloading, stay_for=stay_for) for i in ids]
+    people = [Student(url, i, runs_dir, pngs, deadline, reloads=i in reloading, stay_for=stay_for)
+              for i in ids]
     import resource
 
     with ThreadPoolExecutor(len(people)) as pool:

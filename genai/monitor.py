@@ -384,5 +384,6 @@ def class_progress(runner: JobRunner) -> dict:
     active = [j for j in jobs if j.status in ACTIVE]
     etas = [j.eta() for j in active]
     return {"students": len(owners), "trained": len(trained),
-            "training": sum(j.status in RUNNING for j in active), "waiting": sum(j.status == "queued" for j in active),
+            "training": sum(j.status in RUNNING for j in active),
+            "waiting": sum(j.status == "queued" for j in active),
             "last_end": None if None in etas else max(etas, default=0.0)}

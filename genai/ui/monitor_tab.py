@@ -30,7 +30,8 @@ def table(views, lang: str = "en") -> pd.DataFrame:
                 if v.get("shared") else "")
 
     def status(v):
-        return status_word(v["status"], lang) + (f": {say(v['message'], lang)}" if v["status"] == "failed" else "")
+        failed = f": {say(v['message'], lang)}" if v["status"] == "failed" else ""
+        return status_word(v["status"], lang) + failed
 
     rows = [[v["name"] + who(v), v["family"], v["dataset"], status(v),
              f"{v['step']} / {v['total']}", f"{v['items_per_s']:,.0f}", fmt_seconds(v["elapsed"]),
