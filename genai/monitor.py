@@ -372,18 +372,18 @@ def board(runner: JobRunner, hidden_too: bool = False) -> list[dict]:
     return cards
 
 
-def class_progress(runner: JobRunner) -> dict:
-    """Where the class stands, for the line above the board: how many students have a trained model
-    (a run of theirs done) of those who started one, runs training and waiting, and when the last
-    of them should end (None while any run's end is not known yet: the queue's estimates need a run
-    past its first evaluations, genai/jobs.py). The goal a teacher plans by: every student with a
-    model within ten minutes (BENCHMARKS.md, issue 31), which only some servers reach."""
-    jobs = runner.jobs()
-    owners = {j.owner for j in jobs if j.owner}
-    trained = {j.owner for j in jobs if j.owner and j.status == "done"}
-    active = [j for j in jobs if j.status in ACTIVE]
-    etas = [j.eta() for j in active]
+def class_progress(cards: list[dict]) -> dict:
+    """Where the class stands, for the line above the board (``cards`` as ``board`` gives them):
+    how many students have a trained model (a run of theirs done) of those who started one, runs
+    training and waiting, and when the last of them should end (None while any run's end is not
+    known yet: the queue's estimates need a run past its first evaluations, genai/jobs.py). The
+    goal a teacher plans by: every student with a model within ten minutes (BENCHMARKS.md, issue
+    31), which only some servers reach."""
+    owners = {c["owner"] for c in cards if c["owner"]}
+    trained = {c["owner"] for c in cards if c["owner"] and c["status"] == "done"}
+    active = [c for c in cards if c["status"] in ACTIVE]
+    etas = [c["eta"] for c in active]
     return {"students": len(owners), "trained": len(trained),
-            "training": sum(j.status in RUNNING for j in active),
-            "waiting": sum(j.status == "queued" for j in active),
+            "training": sum(c["status"] in RUNNING for c in active),
+            "waiting": sum(c["status"] == "queued" for c in active),
             "last_end": None if None in etas else max(etas, default=0.0)}

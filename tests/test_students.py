@@ -275,7 +275,7 @@ def test_the_board_says_how_many_students_have_a_model_and_when_the_last_is_done
     bo = runner.roster.attach("b", classroom.new_secret())
     first = runner.start(spec(steps=200), owner=ana)
     second = runner.start(spec(steps=6), owner=bo)  # waits for the one slot
-    now = monitor.class_progress(runner)
+    now = monitor.class_progress(monitor.board(runner))
     assert (now["students"], now["trained"], now["training"], now["waiting"]) == (2, 0, 1, 1)
     assert now["last_end"] is None  # nothing has gone far enough to tell how long the runs take
     # the waiting run's card and monitor row say "queued", not the queue's whole status line
@@ -288,7 +288,7 @@ def test_the_board_says_how_many_students_have_a_model_and_when_the_last_is_done
     assert rows.iloc[0, 3] == "queued"
     wait_for(lambda: second.status == "done", 120)
     assert first.status == "done"
-    done = monitor.class_progress(runner)
+    done = monitor.class_progress(monitor.board(runner))
     assert (done["students"], done["trained"], done["training"], done["waiting"]) == (2, 2, 0, 0)
     assert done["last_end"] == 0.0
     from genai.ui.class_tab import progress_html

@@ -134,7 +134,7 @@ def build(runner):
         show_hidden = flag(show_hidden, "show_hidden")
         teacher(request)
         found = monitor.board(runner, hidden_too=show_hidden is True)
-        body = board_html(found, lang_of(request), monitor.class_progress(runner))
+        body = board_html(found, lang_of(request), monitor.class_progress(found))
         settings = sorted({k for c in found for k in c["settings"]})
         chosen_setting = chosen_setting if chosen_setting in settings else ("lr_g" if "lr_g" in settings else
                                                                             (settings[0] if settings else None))
