@@ -148,7 +148,7 @@ run. Watchers cannot pause, stop or change it; *Fork* gives them a run of their 
     'gan.walk': 'Walk',
     'gan.strip': 'Strip',
     'gan.train_title': '### Train a GAN live',
-    'gan.preset_info': ('lesson (digits in about 26 s of one core), cpu-fast (clean digits in about 2 minutes), '
+    'gan.preset_info': ('lesson (digits in about 18 s of one core), cpu-fast (clean digits in about 2 minutes), '
                         'mlp, dcgan, cdcgan (conditional), dcgan-small'),
     'gan.loss': 'Loss',
     'gan.lr_g': 'G learning rate',

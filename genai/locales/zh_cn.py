@@ -109,7 +109,7 @@ $$p(x_1, \dots, x_T) = \prod_{t=1}^{T} p(x_t \mid x_{<t})$$
     'gan.digit': '数字（仅条件 GAN）', 'gan.digit_any': '任意', 'gan.sample': '采样', 'gan.samples': '样本',
     'gan.walk_title': '潜在漫步：从一个种子的噪声平滑过渡到另一个', 'gan.from_seed': '起始种子',
     'gan.to_seed': '终止种子', 'gan.walk': '漫步', 'gan.strip': '条带', 'gan.train_title': '### 现场训练生成对抗网络',
-    'gan.preset_info': ('lesson（单核约 26 秒画出数字）、cpu-fast（约 2 分钟画出清楚的数字）、'
+    'gan.preset_info': ('lesson（单核约 18 秒画出数字）、cpu-fast（约 2 分钟画出清楚的数字）、'
                         'mlp、dcgan、cdcgan（条件式）、dcgan-small'),
     'gan.loss': '损失', 'gan.lr_g': '生成器学习率', 'gan.lr_d': '判别器学习率',
     'gan.upload': '你的图像（PNG/JPEG 文件或 zip）', 'gan.upload_choice': '你的图像（上传）',
