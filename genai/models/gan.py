@@ -100,19 +100,20 @@ PRESETS = {
     # Adam without momentum (beta1 0, beta2 0.9, as WGAN-GP's and StyleGAN's GANs train): 3,500 steps
     # reach the FID that 5,200 took at (0.5, 0.999), median 334 against 351 of six seeds, with less
     # stray ink (BENCHMARKS.md, issue 31)
-    "lesson": dict(arch="mlp", z_dim=64, g_width=64, d_width=64, lr_g=2e-3, lr_d=2e-3, beta1=0.0, beta2=0.9),
+    "lesson": dict(arch="mlp", z_dim=64, g_width=64, d_width=64, lr_g=2e-3, lr_d=2e-3,
+                   beta1=0.0, beta2=0.9),
     "tiny": dict(arch="dcgan", z_dim=8, g_width=8, d_width=8),  # tests
 }
-# the lesson length: recognisable digits in about 15 s of one core. Batch 32 over 3,500 steps with
+# the lesson length: recognisable digits in about 18 s of one core. Batch 32 over 3,500 steps with
 # the preset's Adam (0, 0.9): the held-out FID that 5,200 steps at (0.5, 0.999) reached (itself that
-# of batch 64 over 4,500), in two thirds of the time; BENCHMARKS.md, issue 31
+# of batch 64 over 4,500), in two thirds of the steps; BENCHMARKS.md, issue 31
 LESSON = dict(preset="lesson", steps=3500, batch_size=32)
 # held-out evaluations in a run the GAN tab starts: each draws 1,000 samples through the digit
 # classifier (0.8 s on one core), so eight of them were a quarter of a lesson run
 EVALS = 4
 CPU_FAST = dict(preset="cpu-fast", steps=15000, batch_size=64)  # about 2 minutes of one core
 # seconds a step takes on this server, for the queue's estimates (genai/jobs.py): the lesson as
-# measured alone on one thread (about 17 s for 3,500 steps at batch 32, 4 evaluations), cpu-fast
+# measured alone on one thread (about 18 s for 3,500 steps at batch 32, 4 evaluations), cpu-fast
 # beside one other job (12,714 steps in 120 s, BENCHMARKS.md), None for any other preset (a guess)
 SECONDS_PER_STEP = {"lesson": 0.005, "cpu-fast": 0.0094, None: 0.03}
 
