@@ -233,8 +233,7 @@ def status_line(job: Job | None, lang: str | None = None) -> str:
     lang = lang or getattr(job, "lang", "en")
     if job is None:
         return tr("status.none", lang)
-    word = f"status.{job.status}"
-    name, status = job.name, tr(word, lang) if word in EN and job.status != "queued" else job.status
+    name, status = job.name, status_word(job.status, lang)
     if job.status == "queued":
         place, wait = job.runner.queue_place(job) if job.runner else (0, None)
         waiting = len(job.runner.queued()) if job.runner else 0
