@@ -22,19 +22,23 @@ leaves, so the class gets faster as it ends; with ``--stay`` every student goes 
 
 It reports refused requests and errors, the time until the last student has a trained model,
 per-request p50/p95 of sampling, interpolation and continuation while the class trains, and the
-queue places and estimated starts each student was shown against when its run really started.
-The server runs in its own process; the students are spread over a few client processes (so
-that the clients' own GIL does not inflate what they measure). Everything is bounded in time.
+queue places and estimated starts each student was shown against when its run really started,
+and where the cores went: the CPU seconds of the server, of its training processes and of the
+simulated students' own processes while the class ran. The server runs in its own process; the
+students are spread over a few client processes (so that the clients' own GIL does not inflate
+what they measure). Everything is bounded in time.
 """
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import multiprocessing as mp
 import os
 import random
 import re
 import statistics
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -81,6 +85,35 @@ def warmed_up(runs_dir: str, limit: float = 180) -> float | None:
     return None
 
 
+def cpu_split(server_pid: int) -> dict:
+    """CPU seconds so far of the server process and of its training processes (the forkserver's
+    children, ended ones included: it reaps them; with ``--train-in thread`` the server's own),
+    read from /proc (Linux); {} elsewhere."""
+    tick = os.sysconf("SC_CLK_TCK")
+
+    def times(pid):  # utime, stime, cutime, cstime; after the command name, which may hold spaces
+        return [int(x) / tick for x in Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[11:15]]
+
+    def children(pid):
+        tasks = Path(f"/proc/{pid}/task").iterdir()
+        return [int(c) for t in tasks for c in (t / "children").read_text().split()]
+
+    try:
+        own = times(server_pid)
+        training = 0.0
+        for child in children(server_pid):  # the forkserver, the resource tracker
+            t = times(child)
+            training += t[2] + t[3]
+            for run in children(child):  # a run still training
+                try:
+                    training += sum(times(run)[:2])
+                except OSError:  # it ended a moment ago: counted once reaped, not by this reading
+                    pass
+        return {"server": round(own[0] + own[1], 1), "training": round(training, 1)}
+    except OSError:
+        return {}
+
+
 def digit_pngs(folder: Path) -> list[str]:
     """Two held-out digits as PNG files, black ink on white, as a sketchpad sends them."""
     sys.path.insert(0, str(ROOT))
@@ -96,6 +129,11 @@ def digit_pngs(folder: Path) -> list[str]:
         out.append(str(folder / f"digit{i}.png"))
         img.save(out[-1])
     return out
+
+
+@functools.cache
+def tls_context() -> ssl.SSLContext:
+    return ssl.create_default_context()
 
 
 class Student:
@@ -116,7 +154,11 @@ class Student:
     def connect(self):
         from gradio_client import Client
 
-        return Client(self.url, verbose=False, download_files=False)
+        # one TLS context for every request (ssl_verify goes to httpx as its verify): gradio_client
+        # posts with httpx.post, a new httpx client each time, which builds a context and loads the
+        # CA bundle even for plain http (27-32 ms of CPU a post against 1.3-2.8 ms; py-spy: three
+        # quarters of these processes' CPU, which a student's browser spends on its own machine)
+        return Client(self.url, verbose=False, download_files=False, ssl_verify=tls_context())
 
     def rejoin(self) -> None:
         """A new page of the same student (a reload, or the server back after a restart)."""
@@ -385,6 +427,7 @@ def main():
     # a teacher opens the app before the lesson: the class starts on a warmed-up server (--cold: at
     # once, as this bench did before 2026-12-06, while the warm-up still imports and loads models)
     warm_wait = None if a.cold else warmed_up(runs_dir)
+    cpu_at_start = cpu_split(server.pid)  # its start-up and warm-up, left out of the class's figures
     try:
         pngs = digit_pngs(Path(runs_dir))
         url = f"http://127.0.0.1:{a.port}/"
@@ -407,12 +450,18 @@ def main():
                 server = serve(a.port, runs_dir, a.train_in, a.max_runs)
                 restarted = (killed, time.time())
             parts = res.get()
+        cpu = cpu_split(server.pid)
+        if restarted is None:
+            cpu = {k: round(v - cpu_at_start.get(k, 0.0), 1) for k, v in cpu.items()}
         out = report([s for part in parts for s in part], start_at, restarted)
     finally:
         server.terminate()
         server.wait(10)
-    out.update(cores=os.cpu_count(), train_in=a.train_in, max_runs=a.max_runs or "default",
-               reload_share=a.reload_share, restart_at=a.restart_at, limit_s=a.limit, stay=a.stay,
+    # where the cores went in the class: the server (after a restart: the new one's, its start-up
+    # included), its training, the clients
+    out.update(cpu_s={**cpu, "clients": out["client_cpu_s"]}, cores=os.cpu_count(), train_in=a.train_in,
+               max_runs=a.max_runs or "default", reload_share=a.reload_share, restart_at=a.restart_at,
+               limit_s=a.limit, stay=a.stay,
                waited_for_warm_up_s="no (--cold)" if a.cold else warm_wait,
                load_before=[round(x, 2) for x in load_before], load_after=[round(x, 2) for x in os.getloadavg()],
                runs_per_student=2)
