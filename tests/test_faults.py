@@ -201,9 +201,13 @@ def test_downloads_made_for_the_page_are_removed_after_an_hour(monkeypatch, tmp_
     from genai.ui import common
 
     monkeypatch.setattr(common, "SCRATCH", tmp_path / "scratch")
+    monkeypatch.setattr(common, "_swept", 0.0)
     old = Path(common.scratch_file("walk.gif"))
     old.write_bytes(b"GIF89a")
     an_hour_ago = time.time() - common.SCRATCH_MAX_AGE - 5
     os.utime(old.parent, (an_hour_ago, an_hour_ago))
+    common.scratch_file("run.zip")
+    assert old.parent.exists()  # swept a moment ago: the next sweep comes a minute later
+    monkeypatch.setattr(common, "_swept", time.time() - common.SCRATCH_SWEEP_S - 1)
     new = Path(common.scratch_file("run.zip"))
     assert not old.parent.exists() and new.parent.is_dir()  # the old one went, the new one stays
