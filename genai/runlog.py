@@ -32,7 +32,10 @@ class RunLog:
             self._metrics.write(json.dumps({"step": ev.step, "time": ev.time, **ev.data}) + "\n")
         elif ev.kind == "samples":
             if isinstance(ev.data, Image.Image):
-                ev.data.save(self.folder / "media" / f"{ev.step:08d}.png")
+                # zlib's fastest level: a run writes 100 of these in its own process; a 484-pixel
+                # grid of digits took 3.3 ms at the default level against 1.6, the noise of a run's
+                # first previews 19 against 3 (files 10-25% larger; BENCHMARKS.md, issue 31)
+                ev.data.save(self.folder / "media" / f"{ev.step:08d}.png", compress_level=1)
             else:
                 (self.folder / "media" / f"{ev.step:08d}.txt").write_text(str(ev.data), "utf-8")
         elif ev.kind == "checkpoint":

@@ -21,6 +21,16 @@ def test_smoothing_is_the_debiased_ema():
     assert monitor.smooth(xs, 0.0) == xs
 
 
+def test_a_runs_previews_on_disk_read_back_pixel_for_pixel(tmp_path):
+    from genai.trainer import Event
+
+    log = runlog.RunLog(tmp_path / "run", TrainSpec(family="gan", preset="tiny", steps=10))
+    grid = Image.fromarray(torch.randint(0, 256, (62, 62), dtype=torch.uint8).numpy())
+    log(Event("samples", 5, grid))  # saved at zlib's fastest level: smaller work, the same pixels
+    back = Image.open(tmp_path / "run" / "media" / "00000005.png")
+    assert back.mode == "L" and list(back.getdata()) == list(grid.getdata())
+
+
 def test_media_slider_picks_each_mediums_step(tmp_path):
     a, b = Image.new("L", (4, 4), 10), Image.new("L", (4, 4), 200)
     view = {"media": [(10, a), (20, b)]}
