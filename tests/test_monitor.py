@@ -7,7 +7,7 @@ import torch
 from PIL import Image
 
 from genai import checkpoints, models, monitor, runlog
-from genai.trainer import TrainSpec, build_model, train
+from genai.trainer import Event, TrainSpec, build_model, train
 
 
 def test_smoothing_is_the_debiased_ema():
@@ -22,8 +22,6 @@ def test_smoothing_is_the_debiased_ema():
 
 
 def test_a_runs_previews_on_disk_read_back_pixel_for_pixel(tmp_path):
-    from genai.trainer import Event
-
     log = runlog.RunLog(tmp_path / "run", TrainSpec(family="gan", preset="tiny", steps=10))
     grid = Image.fromarray(torch.randint(0, 256, (62, 62), dtype=torch.uint8).numpy())
     log(Event("samples", 5, grid))  # saved at zlib's fastest level: smaller work, the same pixels
