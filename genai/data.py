@@ -89,6 +89,20 @@ def image_datasets() -> list[str]:
     return [n for n, d in DATASETS.items() if d.kind == "image"]
 
 
+def default_images() -> str:
+    """The image tabs' data set when the page opens: MNIST where a data folder is set, else the
+    digits that ship with scikit-learn (offline)."""
+    return "mnist" if os.environ.get("GENAI_DATA_DIR") else "digits"
+
+
+def on_disk(name: str) -> bool:
+    """Whether ``load_images(name)`` reads local files (or needs none), without downloading."""
+    if name == "digits":
+        return True
+    return any(folder.is_dir() and _split_paths(folder, name, split)
+               for folder in _candidates(name, None) for split in ("train", "test"))
+
+
 def data_dirs(data_dir: str | os.PathLike | None = None) -> list[Path]:
     dirs = [data_dir, os.environ.get("GENAI_DATA_DIR")]
     return [Path(d) for d in dirs if d] + [CACHE]
@@ -133,18 +147,25 @@ def _find(folder: Path, stem: str) -> Path | None:
     return None
 
 
+def _split_paths(folder: Path, name: str, split: str) -> tuple[Path, Path] | None:
+    """The (images, labels) files of one split in ``folder``, or None."""
+    if name == "kmnist":
+        imgs, labs = (folder / f for f in NPZ_NAMES[split])
+        if imgs.is_file() and labs.is_file():
+            return imgs, labs
+    imgs, labs = _find(folder, IDX_NAMES[split][0]), _find(folder, IDX_NAMES[split][1])
+    return (imgs, labs) if imgs and labs else None
+
+
 def _read_split_files(folder: Path, name: str):
     """Return a list of (images, labels) splits found in ``folder``; train split first."""
     found = []
     for split in ("train", "test"):
-        if name == "kmnist":
-            imgs, labs = (folder / f for f in NPZ_NAMES[split])
-            if imgs.is_file() and labs.is_file():
-                found.append((np.load(imgs)["arr_0"], np.load(labs)["arr_0"]))
-                continue
-        imgs, labs = _find(folder, IDX_NAMES[split][0]), _find(folder, IDX_NAMES[split][1])
-        if imgs and labs:
-            found.append((read_idx(imgs), read_idx(labs)))
+        paths = _split_paths(folder, name, split)
+        if paths and paths[0].suffix == ".npz":
+            found.append(tuple(np.load(p)["arr_0"] for p in paths))
+        elif paths:
+            found.append((read_idx(paths[0]), read_idx(paths[1])))
     return found
 
 

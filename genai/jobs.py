@@ -318,12 +318,23 @@ def default_max_runs(device: torch.device) -> int:
 
 def _mp_context():
     """forkserver where there is one: children fork from a clean process that has imported
-    torch once (fast starts, and no fork of the threaded web server); spawn elsewhere."""
+    torch once (fast starts, and no fork of the threaded web server), and done what every run
+    would redo (genai/preload.py); spawn elsewhere."""
     if "forkserver" not in mp.get_all_start_methods():
         return mp.get_context("spawn")
     ctx = mp.get_context("forkserver")
-    ctx.set_forkserver_preload(["genai.trainer", "genai.cohort", *models.FAMILIES.values()])
+    ctx.set_forkserver_preload(["genai.trainer", "genai.cohort", *models.FAMILIES.values(), "genai.preload"])
     return ctx
+
+
+def start_forkserver() -> None:
+    """Start the training processes' forkserver now (the app's warm-up) rather than when the
+    first run starts: its imports and genai/preload.py take seconds the first students would
+    otherwise wait."""
+    if _mp_context().get_start_method() == "forkserver":
+        from multiprocessing import forkserver
+
+        forkserver.ensure_running()
 
 
 def _train_in_child(spec, data, device, log_dir, owner, control, events, threads, server_pid):

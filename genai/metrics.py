@@ -21,7 +21,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from genai import checkpoints
+from genai import checkpoints, data as datamod
 
 CLASSIFIER = checkpoints.SHIPPED_DIR / "mnist_classifier.safetensors"
 # the FID of 2,000 real training digits against the 2,000 held-out ones (`bench/gan.py quality`).
@@ -211,13 +211,32 @@ def inception_score(logits: torch.Tensor) -> float:
     return float(kl.mean().exp())
 
 
+# held-out features by (classifier, held-out images, how many): 0.7-0.9 s of one core for 2,000
+# digits, once a process. Only the named data sets' (cached in memory by genai.data already); the
+# training processes' forkserver fills it before it forks them (genai/preload.py).
+_FEATURES: dict[tuple, tuple] = {}
+
+
+def heldout_features(classifier: DigitClassifier, data, n_real: int) -> torch.Tensor:
+    """The classifier's features of the first ``n_real`` held-out images of ``data``: (n, features)."""
+    key = (id(classifier), id(data.heldout_x), n_real)
+    hit = _FEATURES.get(key)
+    if hit is not None and hit[0] is classifier and hit[1] is data.heldout_x:
+        return hit[2]
+    feats = classifier.embed(data.heldout_float(n_real)[0])[1]
+    if data.name in datamod.DATASETS:  # the entry keeps both alive, so their ids stay theirs
+        while len(_FEATURES) >= 8:  # a few data sets, each loaded once (data.load_images)
+            del _FEATURES[next(iter(_FEATURES))]
+        _FEATURES[key] = (classifier, data.heldout_x, feats)
+    return feats
+
+
 class SampleQuality:
     """Scores generated images against one data set's held-out images (features cached)."""
 
     def __init__(self, classifier: DigitClassifier, data, n_real: int = 2000):
         self.classifier, self.data = classifier, data
-        real, _ = data.heldout_float(n_real)
-        self.real_features = classifier.embed(real)[1]
+        self.real_features = heldout_features(classifier, data, n_real)
 
     # the Frechet distance needs the held-out features' covariance (128 x 128) to be full rank: with
     # fewer images it is singular and the matrix square root fails ("Eigenvalues did not converge")

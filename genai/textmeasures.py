@@ -29,7 +29,6 @@ import math
 import random
 import re
 import time
-from collections import Counter
 from typing import Callable
 
 import torch

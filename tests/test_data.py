@@ -47,6 +47,16 @@ def test_idx_test_split_folder(tmp_path, monkeypatch):
     assert ds.heldout_y.tolist() == labels[40:].tolist()
 
 
+def test_on_disk_says_whether_a_data_set_loads_without_a_download(tmp_path, monkeypatch):
+    monkeypatch.setattr(data, "CACHE", tmp_path / "cache")
+    monkeypatch.setenv("GENAI_DATA_DIR", str(tmp_path))
+    assert data.on_disk("digits") and not data.on_disk("mnist") and data.default_images() == "mnist"
+    write_idx(tmp_path / "mnist")
+    assert data.on_disk("mnist") and not data.on_disk("kmnist")
+    monkeypatch.delenv("GENAI_DATA_DIR")
+    assert data.default_images() == "digits"
+
+
 def test_truncated_idx_refused(tmp_path, monkeypatch):
     write_idx(tmp_path / "mnist", gz=False)
     p = tmp_path / "mnist" / "t10k-images-idx3-ubyte"

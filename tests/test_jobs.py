@@ -337,3 +337,30 @@ def test_a_queued_page_is_sent_its_line_only_when_it_changes_yet_looks_every_tic
     reader.join(10)
     assert not reader.is_alive()
     assert [coarse(w) for w in (42, 44, 100, 107, 400, 416)] == [40, 45, 105, 105, 390, 420]
+
+
+def _what_the_forkserver_did(out):
+    import sys
+
+    from genai import metrics
+
+    out.put(("torch._dynamo" in sys.modules, len(metrics._FEATURES)))
+
+
+def test_training_processes_fork_from_a_server_that_did_each_runs_set_up_once():
+    # an optimizer's first construction imports torch._dynamo (1.6 CPU s a process) and the FID
+    # needs the held-out digits' features (0.8 s): genai/preload.py does both before the forks
+    from genai import jobs, metrics
+
+    if metrics.load_classifier() is None:
+        pytest.skip("no shipped classifier")
+    ctx = jobs._mp_context()
+    if ctx.get_start_method() != "forkserver":
+        pytest.skip("no forkserver on this platform")
+    jobs.start_forkserver()
+    out = ctx.Queue()
+    child = ctx.Process(target=_what_the_forkserver_did, args=(out,))
+    child.start()
+    dynamo, features = out.get(timeout=120)
+    child.join(30)
+    assert dynamo and features >= 1

@@ -2,6 +2,7 @@
 (two samples of one distribution score about 0, a shifted one far more), the stray-ink share
 finds a dot beside a stroke, the memorisation check finds a copy, and the GAN vs VAE vs diffusion
 table puts real digits measured alike beside the models (none of them better than real)."""
+import dataclasses
 import json
 
 import pytest
@@ -43,3 +44,16 @@ def test_the_shipped_table_measures_real_digits_alike_and_no_model_beats_them():
     assert len(models) >= 5 and all(r["fid"] > real["fid"] and r["fid_floor"] > 1 for r in models)
     # the old "floor" (training digits) was no floor: the classifier tells digits it learned from
     assert rows["training digits"]["fid"] > real["fid"]
+
+
+def test_a_named_data_sets_held_out_features_are_computed_once_a_process(digits):
+    clf = metrics.load_classifier()
+    if clf is None:
+        pytest.skip("no shipped classifier")
+    first, again = metrics.SampleQuality(clf, digits, 300), metrics.SampleQuality(clf, digits, 300)
+    assert again.real_features is first.real_features
+    assert torch.allclose(first.real_features, clf.embed(digits.heldout_float(300)[0])[1])
+    upload = dataclasses.replace(digits, name="uploaded", heldout_x=digits.heldout_x.clone())  # not kept
+    other = metrics.SampleQuality(clf, upload, 300)
+    assert other.real_features is not first.real_features
+    assert torch.equal(other.real_features, first.real_features)

@@ -122,7 +122,7 @@ def first_grid(runner):
 
 def held_out_digits():
     """Ten held-out digits, one of each class: MNIST when GENAI_DATA_DIR has it, else `digits`."""
-    name = "mnist" if os.environ.get("GENAI_DATA_DIR") else "digits"
+    name = datamod.default_images()
     try:
         data = datamod.load_images(name)
     except datamod.DataError:
@@ -224,7 +224,7 @@ def build(runner) -> None:
     job_id = gr.State(None)
     with gr.Row():
         dataset = gr.Dropdown(datamod.image_datasets(), label=L("common.data_set"),
-                              value="mnist" if os.environ.get("GENAI_DATA_DIR") else "digits")
+                              value=datamod.default_images())
         preset = gr.Dropdown(list(diffusion.PRESETS), value="lesson", label=L("common.model_preset"),
                              info=L("diffusion.preset_info"))
         steps = Slider(20, 20000, diffusion.LESSON["steps"], step=10, label=L("common.steps"))

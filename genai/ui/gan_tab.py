@@ -132,7 +132,7 @@ def build(runner) -> None:
     job_id = gr.State(None)
     with gr.Row():
         dataset = gr.Dropdown(datamod.image_datasets() + [(L("gan.upload_choice"), UPLOAD)], label=L("common.data_set"),
-                              value="mnist" if os.environ.get("GENAI_DATA_DIR") else "digits")
+                              value=datamod.default_images())
         preset = gr.Dropdown(list(gan.PRESETS), value="lesson", label=L("common.model_preset"),
                              info=L("gan.preset_info"))
         loss = gr.Dropdown(list(gan.LOSSES), value="bce", label=L("gan.loss"))

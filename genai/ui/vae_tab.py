@@ -99,7 +99,7 @@ def first_checkpoint(runner):
 # ------------------------------------------------------------------ data-set digits to pick
 def gallery_set() -> tuple[datamod.ImageData, list[int]]:
     """Two held-out digits of each class: from MNIST when GENAI_DATA_DIR has it, else `digits`."""
-    name = "mnist" if os.environ.get("GENAI_DATA_DIR") else "digits"
+    name = datamod.default_images()
     if name not in _GALLERY:
         try:
             data = datamod.load_images(name)
@@ -295,7 +295,7 @@ def build(runner) -> None:
     job_id = gr.State(None)
     with gr.Row():
         dataset = gr.Dropdown(datamod.image_datasets(), label=L("common.data_set"),
-                              value="mnist" if os.environ.get("GENAI_DATA_DIR") else "digits")
+                              value=datamod.default_images())
         preset = gr.Dropdown(list(vae.PRESETS), value="lesson", label=L("common.model_preset"),
                              info=L("vae.preset_info"))
         z_dim = Slider(2, 64, 2, step=1, label=L("common.latent_size"))
