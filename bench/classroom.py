@@ -407,6 +407,17 @@ def report(results: list[dict], t_start: float, restarted: tuple | None = None) 
             "queue": eta}
 
 
+def minutes(timeline: list, rows: list[dict], t_start: float) -> list[dict]:
+    """The class minute by minute: the calls the students began, and the CPU seconds of the server
+    and of its training processes (``timeline``: (seconds in, cpu_split) about once a minute)."""
+    out = []
+    for (t0, a), (t1, b) in zip(timeline, timeline[1:]):
+        calls = sum(t0 <= r["at"] - t_start < t1 for r in rows)
+        out.append({"from_s": round(t0), "to_s": round(t1), "calls": calls,
+                    **{f"{k}_cpu_s": round(b[k] - a[k], 1) for k in b if k in a}})
+    return out
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--students", type=int, default=10)
@@ -449,6 +460,10 @@ def main():
                 killed = time.time()
                 server = serve(a.port, runs_dir, a.train_in, a.max_runs)
                 restarted = (killed, time.time())
+            timeline = [(0.0, cpu_split(server.pid))]  # where the cores went, minute by minute
+            while not res.ready():
+                res.wait(max(1.0, start_at + 60 * len(timeline) - time.time()))
+                timeline.append((time.time() - start_at, cpu_split(server.pid)))
             parts = res.get()
         cpu = cpu_split(server.pid)
         if restarted is None:
@@ -465,6 +480,7 @@ def main():
                waited_for_warm_up_s="no (--cold)" if a.cold else warm_wait,
                load_before=[round(x, 2) for x in load_before], load_after=[round(x, 2) for x in os.getloadavg()],
                runs_per_student=2)
+    out["minutes"] = minutes(timeline, [r for part in parts for s in part for r in s["log"]], start_at)
     print(json.dumps(out, indent=1))
     if a.json:
         Path(a.json).write_text(json.dumps(out, indent=1))
