@@ -460,9 +460,12 @@ def main():
                 killed = time.time()
                 server = serve(a.port, runs_dir, a.train_in, a.max_runs)
                 restarted = (killed, time.time())
-            timeline = [(0.0, cpu_split(server.pid))]  # where the cores went, minute by minute
+            # where the cores went, minute by minute, from the class's start (after a restart: the
+            # new server's, from its start)
+            time.sleep(max(0.0, start_at - time.time()))
+            timeline = [(time.time() - start_at, cpu_split(server.pid))]
             while not res.ready():
-                res.wait(max(1.0, start_at + 60 * len(timeline) - time.time()))
+                res.wait(max(1.0, start_at + timeline[-1][0] + 60 - time.time()))
                 timeline.append((time.time() - start_at, cpu_split(server.pid)))
             parts = res.get()
         cpu = cpu_split(server.pid)

@@ -12,14 +12,15 @@ from genai import data as datamod, metrics
 
 
 def warm() -> None:
-    """The held-out features of the image tabs' default data set, when it is on this disk.
-    Never raises: the forkserver must start whatever happens (it ignores only ImportError)."""
+    """The held-out features of the image tabs' default data set (the offline digits when it is
+    not on this disk: no download here). Never raises: the forkserver must start whatever
+    happens (it ignores only ImportError)."""
     try:
         # one thread: no OpenMP pool in a process that forks (each child sets its own count)
         torch.set_num_threads(1)
         name = datamod.default_images()
-        classifier = metrics.load_classifier()
-        if classifier is not None and datamod.on_disk(name):
+        name = name if datamod.on_disk(name) else "digits"
+        if metrics.load_classifier() is not None:
             metrics.SampleQuality.for_data(datamod.load_images(name))
     except Exception as e:  # noqa: BLE001 - only a head start: a run computes what it needs itself
         print(f"the training processes' warm-up skipped: {type(e).__name__}: {e}", file=sys.stderr)
