@@ -14,6 +14,9 @@ os.environ.setdefault("GENAI_THREADS", "1")
 # runs train in threads in most tests (fast to start); tests of the process path ask for it
 os.environ.setdefault("GENAI_TRAIN_IN", "thread")
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+# Gradio learns that a page closed when its heartbeat next fires (every 15 s by default): the
+# tests of a closed page wait for that, so here it fires every second
+os.environ.setdefault("GRADIO_HEARTBEAT_INTERVAL", "1")
 sys.path.insert(0, str(ROOT))
 
 import torch  # noqa: E402

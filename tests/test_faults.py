@@ -132,7 +132,7 @@ def test_a_closed_browser_stops_its_run_only_after_the_grace_period(served, keep
     from genai import classroom
 
     runner = served["runner"]
-    monkeypatch.setattr(runner.roster, "abandon_s", 4.0)
+    monkeypatch.setattr(runner.roster, "abandon_s", 2.0)
     # the test applies the grace period itself: the app's watch (every 15 s) firing in the 0.5 s
     # between the grace period's end and the step count read below stopped the run (a flake)
     stop_abandoned = classroom.stop_abandoned
@@ -150,7 +150,7 @@ def test_a_closed_browser_stops_its_run_only_after_the_grace_period(served, keep
     client.close()
     wait_for(lambda: not runner.roster.online(job.owner), timeout=30, what="the page to be seen closing")
     assert stop_abandoned(runner) == [] and job.status == "training"  # within the grace period
-    time.sleep(4.5)
+    time.sleep(2.5)
     step = job.step
     wait_for(lambda: job.step > step + 10, what="the run to go on without its page")
     if keep:
