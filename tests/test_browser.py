@@ -42,7 +42,7 @@ def url():
     from genai.jobs import JobRunner
     from genai.ui.app import LAUNCH, build_app
 
-    demo = build_app(JobRunner(max_active=2))
+    demo = build_app(JobRunner(max_active=2, isolate="process"))  # as app.py: runs train in processes
     _, url, _ = demo.launch(prevent_thread_lock=True, quiet=True, server_name="127.0.0.1", server_port=None, **LAUNCH)
     yield url
     demo.runner.shutdown()
@@ -182,6 +182,17 @@ def test_text_streams_and_stops(page, monkeypatch):
         n = len(out.input_value())
         page.wait_for_timeout(1500)
     assert n < len("JULIET:") + 600  # stopped well before the end (1,000 characters take 30 s)
+    # a continuation that ends shades each new character; a click on one shows the model's guesses
+    panel(page).get_by_label("Max new tokens").first.fill("30")
+    panel(page).get_by_label("Max new tokens").first.press("Enter")
+    page.get_by_role("button", name="Continue").click()
+    tokens = panel(page).locator("[data-testid='highlighted-text:textfield'] .token")
+    expect(tokens.nth(4)).to_be_visible(timeout=60_000)
+    tokens.nth(4).click()
+    # the fifth new character, after the prompt and the first four
+    title = re.compile(r"After \.\.\.'JULIET:.{4,8}': chosen .+ had p = [01]\.\d+ \(rank \d+\)")
+    after = panel(page).get_by_text(title)
+    expect(after.first).to_be_visible(timeout=30_000)
     shot(page, "text_tab")
 
 

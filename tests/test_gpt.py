@@ -319,6 +319,28 @@ def test_probability_view_matches_the_softmax(text_data, arch):
     assert model.next_token_distribution("") == []
 
 
+@pytest.mark.parametrize("arch", ["gpt", "lstm"])
+def test_the_view_of_a_drawn_text_is_what_it_was_drawn_from(trained, text_data, arch):
+    """The page's view of a continuation comes from the logits stream() drew from, as a second pass
+    over prompt + new text gives them where the prompt fits in the window (decode runs in numpy)."""
+    model = trained if arch == "gpt" else tiny(text_data, "lstm")
+    if arch == "lstm":
+        train(model, text_data, 20)
+    prompt, record = "ROMEO:\nI will", []
+    # 16 new characters: prompt and all fit in the tiny GPT's window of 32, so no slide
+    new = "".join(model.stream(prompt, 16, temperature=1.0, top_k=3, seed=5, record=record))
+    drawn = model.drawn_distribution(record, top=5)
+    assert len(drawn) == len(record) == 16 and "".join(d["char"] for d in drawn) == new
+    again = model.next_token_distribution(prompt + new, top=5)[len(prompt) - 1:-1]
+    assert [d["char"] for d in again] == [d["char"] for d in drawn]
+    for a, d in zip(again, drawn):
+        assert d["p"] == pytest.approx(a["p"], abs=1e-5) and d["rank"] == a["rank"]
+        assert [c for c, _ in d["top"]] == [c for c, _ in a["top"]]
+    # top_k=3 filtered the draw, not the view: each character was among its three best guesses
+    assert max(d["rank"] for d in drawn) <= 3 and any(d["p"] < 0.9 for d in drawn)
+    assert model.drawn_distribution([]) == []
+
+
 # ---------------------------------------------------------------- saving and loading
 def test_from_pretrained_round_trip(trained, tmp_path):
     folder = trained.save_pretrained(tmp_path / "hf")

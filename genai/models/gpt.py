@@ -271,6 +271,23 @@ class NumpyStep:
         return torch.from_numpy(self.head @ self.norm(x, self.ln_f))[None]  # (1, V)
 
 
+def view_entries(logits, after: list, chars: list, name, top: int, first: int = 0) -> list[dict]:
+    """The probability view: logits row i (softmax at temperature 1, no filters) predicted the id
+    ``after[i]`` (None past the end), shown as ``chars[i]``. Each entry: {"index": first + i,
+    "char", "p": its probability, "rank": 1 for the best guess, "top": [(name(id), p), ...]}."""
+    probs = torch.softmax(logits.float(), -1).cpu()
+    top_p, top_i = probs.topk(min(top, probs.size(-1)), -1)
+    out = []
+    for i, tid in enumerate(after):
+        row = probs[i]
+        entry = {"index": first + i, "char": None, "p": None, "rank": None,
+                 "top": [(name(int(j)), float(p)) for p, j in zip(top_p[i], top_i[i])]}
+        if tid is not None:
+            entry.update(char=chars[i], p=float(row[tid]), rank=int((row > row[tid]).sum()) + 1)
+        out.append(entry)
+    return out
+
+
 def kept(context: int) -> int:
     """How many characters of the prompt the GPT reads, and keeps when its window slides: 3/4."""
     return max(1, context - max(1, context // 4))
@@ -619,14 +636,15 @@ class Model(nn.Module):
 
     def stream(self, prompt: str = "\n", max_new_tokens: int = 200, temperature: float = 1.0,
                top_k: int | None = None, top_p: float | None = None, seed: int | None = None,
-               stop_event: threading.Event | None = None):
+               stop_event: threading.Event | None = None, record: list | None = None):
         """generate()'s new text one character at a time, drawn in the caller's thread as the
         caller asks for it (the same characters for the same seed). A server streams this
         without a second thread and a queue between them: 100 characters 123 -> 103 ms alone,
-        175 -> 158 ms of the server's CPU (BENCHMARKS.md, issue 31)."""
+        175 -> 158 ms of the server's CPU (BENCHMARKS.md, issue 31). ``record``, a list, gets
+        ``(logits (V,), id)`` for each character as it is drawn: drawn_distribution() reads them."""
         chars = self._chars()
         for i in self._steps(self._prompt_ids(prompt), max_new_tokens, temperature, top_k, top_p, seed,
-                             stop_event):
+                             stop_event, record):
             yield chars[i]
 
     def _chars(self) -> list[str]:
@@ -635,8 +653,8 @@ class Model(nn.Module):
             self._char_list = [self.decode([i]) for i in range(self.vocab_size)]
         return self._char_list
 
-    def _steps(self, ids, max_new_tokens, temperature, top_k, top_p, seed, stop_event):
-        """The new ids, one at a time (a generator), in eval mode while it runs."""
+    def _steps(self, ids, max_new_tokens, temperature, top_k, top_p, seed, stop_event, record=None):
+        """The new ids, one at a time (a generator), in eval mode while it runs; ``record`` as stream's."""
         n = max(0, min(int(max_new_tokens), MAX_NEW_TOKENS))
         stop_event = stop_event or threading.Event()
         # the same draws as generate() with a SeededSampler: one private generator, the same filter
@@ -649,6 +667,13 @@ class Model(nn.Module):
         else:
             def pick(logits):
                 return filter_logits(logits).argmax(-1)
+        if record is not None:
+            draw = pick
+
+            def pick(logits):  # noqa: F811 - the same draw, its logits kept
+                i = draw(logits)
+                record.append((logits[0], int(i)))
+                return i
         was_training = self.training
         self.eval()
         try:
@@ -693,19 +718,22 @@ class Model(nn.Module):
             logits = self._all_logits(ids)  # (L, V): row i predicts character i + 1
         finally:
             self.train(was_training)
-        probs = torch.softmax(logits.float(), -1).cpu()
-        top_p, top_i = probs.topk(min(top, probs.size(-1)), -1)
         names = self.tokenizer.convert_ids_to_tokens(list(range(self.vocab_size)))
-        out = []
-        for i in range(1, L + 1):
-            row = probs[i - 1]
-            entry = {"index": i, "char": None, "p": None, "rank": None,
-                     "top": [(names[int(j)], float(p)) for p, j in zip(top_p[i - 1], top_i[i - 1])]}
-            if i < L:
-                tid = int(ids[i])
-                entry.update(char=text[i], p=float(row[tid]), rank=int((row > row[tid]).sum()) + 1)
-            out.append(entry)
-        return out
+        after = [*ids[1:].tolist(), None]
+        return view_entries(logits, after, [*text[1:], None], names.__getitem__, top, first=1)
+
+    def drawn_distribution(self, record: list, top: int = 5) -> list[dict]:
+        """next_token_distribution's entries for the characters a stream() drew, from the logits it
+        drew them from (``record``): no second pass over the text, and the very context the model
+        read. ``index`` counts from the first new character (0); a special drawn is an entry with
+        char "" (it adds no text)."""
+        if not record:
+            return []
+        names = self.tokenizer.convert_ids_to_tokens(list(range(self.vocab_size)))
+        ids = [i for _, i in record]
+        chars = self._chars()
+        rows = torch.stack([row for row, _ in record])  # (n, V)
+        return view_entries(rows, ids, [chars[i] for i in ids], names.__getitem__, top)
 
     def _all_logits(self, ids: torch.Tensor) -> torch.Tensor:
         """(L,) ids -> (L, V): row i is the logits after ids[: i + 1] (GPT: its last block_size)."""

@@ -344,18 +344,10 @@ class Model(nn.Module):
             logits = self._all_logits(ids)
         finally:
             self.train(was_training)
-        probs = torch.softmax(logits.float(), -1).cpu()
-        top_p, top_i = probs.topk(min(top, probs.size(-1)), -1)
-        out = []
-        for i in range(1, L + 1):
-            row = probs[i - 1]
-            entry = {"index": i, "char": None, "p": None, "rank": None,
-                     "top": [(self.tokenizer.decode([int(j)]), float(p)) for p, j in zip(top_p[i - 1], top_i[i - 1])]}
-            if i < L:
-                tid = int(ids[i])
-                entry.update(char=self.tokenizer.decode([tid]), p=float(row[tid]), rank=int((row > row[tid]).sum()) + 1)
-            out.append(entry)
-        return out
+        after = [*ids[1:].tolist(), None]
+        name = lambda i: self.tokenizer.decode([i])  # noqa: E731 - a token's text
+        chars = [None if i is None else name(i) for i in after]
+        return gpt.view_entries(logits, after, chars, name, top, first=1)
 
     def _all_logits(self, ids: torch.Tensor) -> torch.Tensor:
         """(L,) ids -> (L, V): row i is the logits after ids[: i + 1] (at most the last context tokens)."""

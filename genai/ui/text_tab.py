@@ -28,6 +28,7 @@ SHAKESPEARE, UPLOAD = "tinyshakespeare", "your text (upload or paste)"
 HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]{0,95}(/[A-Za-z0-9][\w.-]{0,95})?$")
 MAX_PROMPT = 2000  # characters; the model itself reads only the last part that fits its context
 MAX_NEW = 1000
+CONTEXT_SHOWN = 12  # characters before a clicked one, shown over its alternatives
 SHADE_CONTEXT = 256  # characters of the prompt read again for the probability view (the char GPT sees 128)
 FINE_TUNE = "fine-tune the chosen model"
 TEXT_FAMILIES = ("gpt", "lm")  # the char models, and pretrained transformers fine-tuned here
@@ -118,14 +119,15 @@ def load_hub(model_id: str, device):
     return _MODELS[key]
 
 
-def stream_pieces(model, **kw):
+def stream_pieces(model, record=None, **kw):
     """Continue a prompt; yield the new text piece by piece as it is drawn. A char model draws
-    in this thread as the page asks (``Model.stream``); a Hub model's generate() runs in a thread
-    of its own and hands its pieces over through transformers' streamer."""
+    in this thread as the page asks (``Model.stream``, which fills ``record`` with the logits it
+    drew from); a Hub model's generate() runs in a thread of its own and hands its pieces over
+    through transformers' streamer."""
     stop_ev = threading.Event()
     if hasattr(model, "stream"):
         try:
-            yield from model.stream(**kw, stop_event=stop_ev)
+            yield from model.stream(**kw, stop_event=stop_ev, record=record)
         finally:
             stop_ev.set()
         return
@@ -205,10 +207,25 @@ def text_in(prompt) -> str:
     return "".join(c for c in prompt if c in "\t\n" or not unicodedata.category(c) == "Cc")
 
 
-def shading(dist: list[dict], start: int) -> list[tuple[str, float]]:
+def shading(dist: list[dict]) -> list[tuple[str, float]]:
     """HighlightedText pairs (char, score) with score = 1 - p(char): the darker a character,
     the less likely the model found it, so its surprises stand out."""
-    return [(d["char"], round(1 - d["p"], 3)) for d in dist[start:] if d["char"] is not None]
+    return [(d["char"], round(1 - d["p"], 3)) for d in dist]
+
+
+def new_text_view(model, prompt: str, new: str, record: list | None) -> list[dict]:
+    """The probability view's entries for the new text, one per piece of it: a char model's from
+    the logits it drew each character from (``record``, filled as it drew; 12 ms less of the
+    server's CPU a continuation than a second pass), a Hub model's from a pass over the new text
+    and the SHADE_CONTEXT characters before it."""
+    if record is not None:
+        return [d for d in model.drawn_distribution(record, top=5) if d["char"]]  # a special adds no text
+    # a second pass reads the end of the prompt only: all of a long prompt cost seconds (27 s for
+    # 2,000 characters), and the model reads only the first 2,000 characters, so it missed the new ones
+    before = prompt[-SHADE_CONTEXT:]
+    dist = model.next_token_distribution(before + new, top=5)
+    start = max(len(model.encode(before)) - 1, 0)  # the first new token's entry
+    return [d for d in dist[start:] if d["char"] is not None]
 
 
 def build(runner) -> None:
@@ -238,7 +255,7 @@ def build(runner) -> None:
         probs = gr.HighlightedText(label=L("text.continuation"), show_legend=False, combine_adjacent=False, scale=3)
         alts = gr.BarPlot(x="token", y="probability", title=L("text.alts"), x_title=L("plot.token"),
                           y_title=L("plot.probability"),
-                          y_lim=[0, 1], height=240, scale=2)
+                          y_lim=[0, 1], height=240, scale=2, sort="-y")  # the likeliest first
     with gr.Row():
         t_outs = [gr.Textbox(label=L(f"text.temperature_{tau}"), lines=8, interactive=False) for tau in ("05", "10", "15")]
     gr.Markdown(L("text.experiment"))
@@ -312,8 +329,11 @@ def build(runner) -> None:
                   seed=None if seed is None else seed_of(seed))
         model, _ = pick_model(checkpoint, hub_model, request)
         prompt = kw["prompt"] = text_in(prompt)
-        # a Hub model is where a GPU pays: on ZeroGPU it generates inside a spaces.GPU call
-        pieces = stream_pieces_on_gpu(model, **kw) if checkpoint == HUB else stream_pieces(model, **kw)
+        record = [] if hasattr(model, "drawn_distribution") else None  # a char model's logits, as drawn
+        if checkpoint == HUB:  # where a GPU pays: on ZeroGPU it generates inside a spaces.GPU call
+            pieces = stream_pieces_on_gpu(model, **kw)
+        else:
+            pieces = stream_pieces(model, record=record, **kw)
         new = ""
         throttle = Throttle(0.25)  # four updates a second read as a stream; each costs the server and the page
         try:
@@ -323,31 +343,23 @@ def build(runner) -> None:
                     yield prompt + new, gr.skip(), gr.skip()
         finally:
             pieces.close()  # Stop, or a closed tab: the generation ends with the stream
-        view, dist = gr.skip(), None
+        view, state = gr.skip(), None
         if new:
-            # the new text and the SHADE_CONTEXT characters before it: the view shades only the
-            # new text, and reading all of a long prompt cost seconds (27 s for 2,000 characters)
-            # while the model reads only the first 2,000 characters, so it missed the new ones
-            before = prompt[-SHADE_CONTEXT:]
-            dist = model.next_token_distribution(before + new, top=5)
-            start_at = max(len(model.encode(before)) - 1, 0)  # the first new token's entry
-            view = shading(dist, start_at)
-            dist = {"dist": dist, "start": start_at}
-        yield prompt + new, view, dist
+            dist = new_text_view(model, prompt, new, record)
+            view, state = shading(dist), {"dist": dist, "before": prompt[-CONTEXT_SHOWN:]}
+        yield prompt + new, view, state
 
     def on_select(state, evt: gr.SelectData, request: gr.Request):
         if not state:
             raise error("err.continue_first")
-        d = state["dist"][state["start"] + evt.index]
+        d = state["dist"][evt.index]
         rows = [(repr(c)[1:-1] if c not in ("<unk>", "<pad>", "<bos>", "<eos>") else c, p) for c, p in d["top"]]
         return gr.BarPlot(value=pd.DataFrame(rows, columns=["token", "probability"]).astype({"token": "str", "probability": "float64"}),
                           title=tr("text.alts_after", request, context=repr(state_context(state, evt.index)),
                                    char=repr(d["char"]), p=f"{d['p']:.3f}", rank=d["rank"]))
 
     def state_context(state, i):
-        dist = state["dist"]
-        chars = [x["char"] for x in dist[: state["start"] + i]][-12:]
-        return "".join(c for c in chars if c)
+        return (state["before"] + "".join(x["char"] for x in state["dist"][:i]))[-CONTEXT_SHOWN:]
 
     def on_three(checkpoint, hub_model, prompt, max_new_tokens, top_k, top_p, seed, request: gr.Request):
         max_new_tokens = number(max_new_tokens, "max_new_tokens", 1, 400, whole=True)
