@@ -215,9 +215,9 @@ def shading(dist: list[dict]) -> list[tuple[str, float]]:
 
 def new_text_view(model, prompt: str, new: str, record: list | None) -> list[dict]:
     """The probability view's entries for the new text, one per piece of it: a char model's from
-    the logits it drew each character from (``record``, filled as it drew; 12 ms less of the
-    server's CPU a continuation than a second pass), a Hub model's from a pass over the new text
-    and the SHADE_CONTEXT characters before it."""
+    the logits it drew each character from (``record``, filled as it drew: a 100-character
+    continuation cost the server 99 -> 89 ms against a second pass, BENCHMARKS.md, issue 31), a Hub
+    model's from a pass over the new text and the SHADE_CONTEXT characters before it."""
     if record is not None:
         return [d for d in model.drawn_distribution(record, top=5) if d["char"]]  # a special adds no text
     # a second pass reads the end of the prompt only: all of a long prompt cost seconds (27 s for
