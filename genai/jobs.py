@@ -132,30 +132,21 @@ class Job:
     def _run_process(self, data, threads: int):
         """Train in a child process; relay its events into this job as they arrive."""
         ctx = _mp_context()
-        events = ctx.Queue()
+        reader, writer = ctx.Pipe(duplex=False)
         proc = ctx.Process(target=_train_in_child, name=self.id, daemon=True,
                            args=(self.spec, data, str(self.device), str(checkpoints.RUNS_DIR / self.name),
-                                 self.owner, self.control, events, threads, os.getpid()))
+                                 self.owner, self.control, writer, threads, os.getpid()))
         try:
             proc.start()
         except Exception as e:  # noqa: BLE001 - e.g. data that cannot be sent: the run fails, not the server
             self.emit(Event("error", 0, f"Could not start the training process ({type(e).__name__}: {e})."))
+            reader.close()
             return
-        while True:
-            try:
-                ev = events.get(timeout=0.5)
-            except queuemod.Empty:
-                if proc.is_alive():
-                    continue
-                try:  # it ended: take what it sent last
-                    ev = events.get(timeout=1.0)
-                except queuemod.Empty:
-                    break
-            if ev is None:  # the child's train() returned
-                break
-            self.emit(ev)
+        finally:
+            writer.close()  # the child's end: held here, a half-sent message would be waited for forever
+        _relay(proc, reader, self.emit)
         proc.join(10)
-        events.close()
+        reader.close()
         self.control = Control()  # let the process-shared flags (named semaphores) go with the process
         if self.status in ACTIVE:
             self.emit(Event("error", self.step, f"The training process ended unexpectedly (exit code "
@@ -337,7 +328,7 @@ def start_forkserver() -> None:
         forkserver.ensure_running()
 
 
-def _train_in_child(spec, data, device, log_dir, owner, control, events, threads, server_pid):
+def _train_in_child(spec, data, device, log_dir, owner, control, writer, threads, server_pid):
     """The training process: lower priority than the web server, ``threads`` torch threads. It
     is the forkserver's child, not the server's: if the server goes away, it saves and ends."""
     try:
@@ -345,7 +336,7 @@ def _train_in_child(spec, data, device, log_dir, owner, control, events, threads
     except (AttributeError, OSError):
         pass
     torch.set_num_threads(max(1, threads))
-    orphaned = threading.Event()
+    events, orphaned = _Outbox(writer), threading.Event()
     threading.Thread(target=_stop_when_gone, args=(server_pid, control, events, orphaned), daemon=True).start()
     try:
         train(spec, events.put, control, data=data, device=torch.device(device), log_dir=log_dir, owner=owner)
@@ -355,18 +346,59 @@ def _train_in_child(spec, data, device, log_dir, owner, control, events, threads
         events.put(None)
 
 
-def _stop_when_gone(pid: int, control: Control, events, orphaned: threading.Event) -> None:
+def _stop_when_gone(pid: int, control: Control, events: "_Outbox", orphaned: threading.Event) -> None:
     while True:
         time.sleep(1.0)
         try:
             os.kill(pid, 0)
         except ProcessLookupError:
-            events.cancel_join_thread()  # nobody reads the pipe any more: do not wait on it at exit
+            events.close()  # nobody reads the pipe any more
             orphaned.set()
             control.stop()  # the loop saves a final checkpoint and returns
             return
         except OSError:  # exists, but is not ours to signal
             continue
+
+
+class _Outbox:
+    """A training process's end of the pipe to the server. The training loop and the watchdog
+    both send, so one message at a time; once the server has gone, messages are dropped rather
+    than fail the run that is saving its last checkpoint."""
+
+    def __init__(self, conn):
+        self.conn, self.lock, self.closed = conn, threading.Lock(), False
+
+    def put(self, msg) -> None:
+        with self.lock:
+            if self.closed:
+                return
+            try:
+                self.conn.send(msg)
+            except OSError:  # BrokenPipeError: the server has gone
+                self.closed = True
+
+    def close(self) -> None:
+        self.closed = True
+
+
+def _relay(proc, reader, deliver) -> None:
+    """Hand each message a training process sends to ``deliver`` until it sends None or ends.
+    A one-way pipe whose write end only the child holds (not a multiprocessing.Queue, whose
+    reader holds one too): a child killed half-way through a message (the OOM killer, a kill -9)
+    reads as the end of the pipe instead of a read that waits forever with its run "training"."""
+    while True:
+        try:
+            if not reader.poll(0.5):
+                if proc.is_alive():
+                    continue
+                if not reader.poll(1.0):  # it ended: take what it sent last
+                    break
+            msg = reader.recv()
+        except (EOFError, OSError):  # it ended, perhaps in the middle of a message
+            break
+        if msg is None:  # its train() returned
+            break
+        deliver(msg)
 
 
 class _Relayed(Control):
@@ -408,10 +440,11 @@ class Group:
         r = self.runner
         if r.isolate == "process":  # the process starts in the relaying thread: not under the runner's lock
             ctx = _mp_context()
-            self.inbox, events = ctx.Queue(), ctx.Queue()
+            self.inbox, (reader, writer) = ctx.Queue(), ctx.Pipe(duplex=False)
             proc = ctx.Process(target=_cohort_in_child, name="cohort", daemon=True,
-                               args=(self.inbox, events, str(r.device), r.threads_per_run(), os.getpid()))
-            self.thread = threading.Thread(target=self._relay, args=(proc, events), name="cohort", daemon=True)
+                               args=(self.inbox, writer, str(r.device), r.threads_per_run(), os.getpid()))
+            self.thread = threading.Thread(target=self._relay, args=(proc, reader, writer), name="cohort",
+                                           daemon=True)
         else:
             from genai import cohort
 
@@ -438,28 +471,20 @@ class Group:
         finally:
             self._ended("")
 
-    def _relay(self, proc, events) -> None:
+    def _relay(self, proc, reader, writer) -> None:
         try:
             proc.start()
         except Exception as e:  # noqa: BLE001 - its runs fail with a message, not the server
+            reader.close()
             self._ended(f" (could not start: {type(e).__name__}: {e})")
             return
+        finally:
+            writer.close()  # as in Job._run_process: only the child holds the write end
         try:
-            while True:
-                try:
-                    msg = events.get(timeout=0.5)
-                except queuemod.Empty:
-                    if proc.is_alive():
-                        continue
-                    try:
-                        msg = events.get(timeout=1.0)
-                    except queuemod.Empty:
-                        break
-                if msg is None:
-                    break
-                self._deliver(*msg)
+            _relay(proc, reader, lambda msg: self._deliver(*msg))
             proc.join(10)
         finally:
+            reader.close()
             self._ended(f" (exit code {proc.exitcode})")
 
     def _deliver(self, job_id: str | None, ev) -> None:
@@ -494,7 +519,7 @@ class Group:
         self.runner._schedule()
 
 
-def _cohort_in_child(inbox, events, device, threads, server_pid):
+def _cohort_in_child(inbox, writer, device, threads, server_pid):
     """A cohort's training process: as ``_train_in_child``, for the runs that join it."""
     from genai import cohort
 
@@ -503,7 +528,7 @@ def _cohort_in_child(inbox, events, device, threads, server_pid):
     except (AttributeError, OSError):
         pass
     torch.set_num_threads(max(1, threads))
-    gone, orphaned = Control(), threading.Event()
+    gone, orphaned, events = Control(), threading.Event(), _Outbox(writer)
     threading.Thread(target=_stop_when_gone, args=(server_pid, gone, events, orphaned), daemon=True).start()
     try:
         cohort.train_cohort(inbox, lambda job_id, ev: events.put((job_id, ev)), device=torch.device(device),

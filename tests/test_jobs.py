@@ -5,7 +5,7 @@ import time
 import pytest
 import torch
 
-from genai import checkpoints
+from genai import checkpoints, jobs
 from genai.jobs import JobRunner, RunnerBusy
 from genai.models import gan
 from genai.trainer import TrainSpec, train
@@ -199,6 +199,29 @@ def test_a_killed_training_process_fails_its_run_not_the_server(tmp_path):
     after = runner.start(spec(tmp_path / "n", steps=3), owner="a")  # the runner goes on
     after.thread.join(120)
     assert after.status == "done"
+
+
+def _half_a_message(conn):
+    import os
+    import struct
+
+    os.write(conn.fileno(), struct.pack("!i", 1 << 20) + b"x" * 10)  # a 1 MB message's header, 10 bytes of it
+    os.kill(os.getpid(), 9)
+
+
+def test_a_process_killed_half_way_through_a_message_ends_its_relay():
+    # the hang the test above once caught: the server waited forever for the rest of a sample
+    ctx = jobs._mp_context()
+    reader, writer = ctx.Pipe(duplex=False)
+    proc = ctx.Process(target=_half_a_message, args=(writer,), daemon=True)
+    proc.start()
+    writer.close()
+    got = []
+    relay = threading.Thread(target=jobs._relay, args=(proc, reader, got.append), daemon=True)
+    relay.start()
+    relay.join(30)
+    proc.join(10)
+    assert not relay.is_alive() and got == [] and proc.exitcode == -9
 
 
 def test_runs_belong_to_their_session(tmp_path):
