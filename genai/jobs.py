@@ -344,6 +344,7 @@ def _train_in_child(spec, data, device, log_dir, owner, control, writer, threads
         if orphaned.is_set():  # saved because its server went away: the next server offers to resume it
             runlog.mark(log_dir, status=INTERRUPTED)
         events.put(None)
+        events.flush()
 
 
 def _stop_when_gone(pid: int, control: Control, events: "_Outbox", orphaned: threading.Event) -> None:
@@ -361,24 +362,36 @@ def _stop_when_gone(pid: int, control: Control, events: "_Outbox", orphaned: thr
 
 
 class _Outbox:
-    """A training process's end of the pipe to the server. The training loop and the watchdog
-    both send, so one message at a time; once the server has gone, messages are dropped rather
-    than fail the run that is saving its last checkpoint."""
+    """A training process's end of the pipe to the server, sent from a thread of its own (as a
+    multiprocessing.Queue does): a sample grid is 230 KB, more than a pipe holds, and the training
+    loop should not wait while a busy server reads it. Once the server has gone, messages are
+    dropped rather than fail the run that is saving its last checkpoint."""
 
     def __init__(self, conn):
-        self.conn, self.lock, self.closed = conn, threading.Lock(), False
+        self.conn, self.pending, self.closed = conn, queuemod.SimpleQueue(), False
+        self.thread = threading.Thread(target=self._send, name="outbox", daemon=True)
+        self.thread.start()
 
     def put(self, msg) -> None:
-        with self.lock:
-            if self.closed:
+        self.pending.put(msg)
+
+    def _send(self) -> None:
+        while True:
+            msg = self.pending.get()
+            if not self.closed:
+                try:
+                    self.conn.send(msg)
+                except OSError:  # BrokenPipeError: the server has gone
+                    self.closed = True
+            if msg is None:
                 return
-            try:
-                self.conn.send(msg)
-            except OSError:  # BrokenPipeError: the server has gone
-                self.closed = True
 
     def close(self) -> None:
         self.closed = True
+
+    def flush(self, timeout: float = 60.0) -> None:
+        """Wait until the last message (None) is sent: the process must not end before."""
+        self.thread.join(timeout)
 
 
 def _relay(proc, reader, deliver) -> None:
@@ -535,6 +548,7 @@ def _cohort_in_child(inbox, writer, device, threads, server_pid):
                             gone=gone.stop_flag)
     finally:
         events.put(None)
+        events.flush()
 
 
 class JobRunner:
