@@ -399,6 +399,7 @@ def _relay(proc, reader, deliver) -> None:
     A one-way pipe whose write end only the child holds (not a multiprocessing.Queue, whose
     reader holds one too): a child killed half-way through a message (the OOM killer, a kill -9)
     reads as the end of the pipe instead of a read that waits forever with its run "training"."""
+    unreadable = 0
     while True:
         try:
             if not reader.poll(0.5):
@@ -407,8 +408,16 @@ def _relay(proc, reader, deliver) -> None:
                 if not reader.poll(1.0):  # it ended: take what it sent last
                     break
             msg = reader.recv()
-        except (EOFError, OSError):  # it ended, perhaps in the middle of a message
+        except EOFError:  # it ended
             break
+        except Exception:  # noqa: BLE001
+            # half a message from a process killed sending it (the next read is the end), or one
+            # that cannot be unpickled: skip it, not the run; unless the pipe itself keeps failing
+            unreadable += 1
+            if unreadable > 10:
+                break
+            continue
+        unreadable = 0
         if msg is None:  # its train() returned
             break
         deliver(msg)

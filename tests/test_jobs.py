@@ -1,4 +1,6 @@
 import math
+import os
+import struct
 import threading
 import time
 
@@ -201,27 +203,51 @@ def test_a_killed_training_process_fails_its_run_not_the_server(tmp_path):
     assert after.status == "done"
 
 
-def _half_a_message(conn):
-    import os
-    import struct
+def sending(target):
+    """A training process's pipe, as genai/jobs.py opens one, with ``target`` at the other end."""
+    ctx = jobs._mp_context()
+    reader, writer = ctx.Pipe(duplex=False)
+    proc = ctx.Process(target=target, args=(writer,), daemon=True)
+    proc.start()
+    writer.close()
+    return proc, reader
 
+
+def _half_a_message(conn):
     os.write(conn.fileno(), struct.pack("!i", 1 << 20) + b"x" * 10)  # a 1 MB message's header, 10 bytes of it
     os.kill(os.getpid(), 9)
 
 
 def test_a_process_killed_half_way_through_a_message_ends_its_relay():
     # the hang the test above once caught: the server waited forever for the rest of a sample
-    ctx = jobs._mp_context()
-    reader, writer = ctx.Pipe(duplex=False)
-    proc = ctx.Process(target=_half_a_message, args=(writer,), daemon=True)
-    proc.start()
-    writer.close()
+    proc, reader = sending(_half_a_message)
     got = []
     relay = threading.Thread(target=jobs._relay, args=(proc, reader, got.append), daemon=True)
     relay.start()
     relay.join(30)
     proc.join(10)
     assert not relay.is_alive() and got == [] and proc.exitcode == -9
+
+
+def _explode():
+    raise RuntimeError("cannot be read")
+
+
+class _Unreadable:
+    def __reduce__(self):  # read back as a call that fails (a tensor whose shared memory has gone)
+        return _explode, ()
+
+
+def _three_messages(conn):
+    for msg in ("first", _Unreadable(), "last", None):
+        conn.send(msg)
+
+
+def test_a_message_that_cannot_be_read_is_skipped_not_the_run():
+    proc, reader = sending(_three_messages)
+    got = []
+    jobs._relay(proc, reader, got.append)
+    assert got == ["first", "last"]
 
 
 def test_runs_belong_to_their_session(tmp_path):
