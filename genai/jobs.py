@@ -26,6 +26,7 @@ import queue as queuemod
 import secrets
 import threading
 import time
+import traceback
 from collections import Counter, deque
 
 import torch
@@ -383,6 +384,8 @@ class _Outbox:
                     self.conn.send(msg)
                 except OSError:  # BrokenPipeError: the server has gone
                     self.closed = True
+                except Exception:  # noqa: BLE001 - one that cannot be pickled is lost, not the rest
+                    traceback.print_exc()
             if msg is None:
                 return
 

@@ -250,6 +250,15 @@ def test_a_message_that_cannot_be_read_is_skipped_not_the_run():
     assert got == ["first", "last"]
 
 
+def test_a_message_that_cannot_be_sent_is_lost_not_the_rest():
+    reader, writer = jobs._mp_context().Pipe(duplex=False)
+    outbox = jobs._Outbox(writer)
+    for msg in ("first", lambda: "a function does not pickle", "last", None):
+        outbox.put(msg)
+    outbox.flush(10)
+    assert [reader.recv() for _ in range(3) if reader.poll(5)] == ["first", "last", None]
+
+
 def test_runs_belong_to_their_session(tmp_path):
     runner = JobRunner(max_active=2)
     a = runner.start(spec(tmp_path / "a", steps=2), owner="alice")
