@@ -150,8 +150,15 @@ class Job:
         reader.close()
         self.control = Control()  # let the process-shared flags (named semaphores) go with the process
         if self.status in ACTIVE:
-            self.emit(Event("error", self.step, f"The training process ended unexpectedly (exit code "
-                                                f"{proc.exitcode}); the last checkpoint is kept."))
+            self.ended_unexpectedly(f"exit code {proc.exitcode}")
+
+    def ended_unexpectedly(self, why: str) -> None:
+        """Its training process went without a result (the out-of-memory killer, a kill -9): the
+        run fails, and its folder says so (the process that wrote it cannot), or a restarted
+        server would offer to resume it."""
+        key = "err.process_ended" if self.checkpoint else "err.process_ended_unsaved"
+        self.emit(Event("error", self.step, Words(key, why=why)))
+        runlog.mark(checkpoints.RUNS_DIR / self.name, status="failed", message=str(self.message))
 
     # -- called from the UI
     @property
@@ -494,14 +501,14 @@ class Group:
         try:
             train_cohort(self.inbox, self._deliver, device=self.runner.device)
         finally:
-            self._ended("")
+            self._ended("its thread returned")
 
     def _relay(self, proc, reader, writer) -> None:
         try:
             proc.start()
         except Exception as e:  # noqa: BLE001 - its runs fail with a message, not the server
             reader.close()
-            self._ended(f" (could not start: {type(e).__name__}: {e})")
+            self._ended(f"could not start: {type(e).__name__}: {e}")
             return
         finally:
             writer.close()  # as in Job._run_process: only the child holds the write end
@@ -510,7 +517,7 @@ class Group:
             proc.join(10)
         finally:
             reader.close()
-            self._ended(f" (exit code {proc.exitcode})")
+            self._ended(f"exit code {proc.exitcode}")
 
     def _deliver(self, job_id: str | None, ev) -> None:
         if job_id is None:  # its last run left: end it unless a run is joining
@@ -537,8 +544,7 @@ class Group:
                 self.runner._groups.remove(self)
         for job in left:
             if job.active:
-                job.emit(Event("error", job.step, f"The training process ended unexpectedly{why}; the last "
-                                                  "checkpoint is kept."))
+                job.ended_unexpectedly(why)
         for job in left:
             self.runner._finished(job)
         self.runner._schedule()

@@ -1,3 +1,4 @@
+import json
 import math
 import os
 import struct
@@ -198,6 +199,9 @@ def test_a_killed_training_process_fails_its_run_not_the_server(tmp_path):
             child.kill()
     job.thread.join(30)
     assert job.status == "failed" and "ended unexpectedly" in job.message
+    assert ("checkpoint is kept" in job.message) == bool(job.checkpoint)
+    # its folder says so too (its process wrote "training" there): a restart must not offer to resume it
+    assert json.loads((checkpoints.RUNS_DIR / job.name / "status.json").read_text())["status"] == "failed"
     after = runner.start(spec(tmp_path / "n", steps=3), owner="a")  # the runner goes on
     after.thread.join(120)
     assert after.status == "done"

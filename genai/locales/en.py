@@ -405,6 +405,8 @@ run. Watchers cannot pause, stop or change it; *Fork* gives them a run of their 
     'err.no_shared_run': 'No shared run with that link on this server (it may have been restarted).',
     'status.cancelled_in_queue': 'Cancelled while waiting in the queue.',
     'err.no_result': 'The run ended without a result.',
+    'err.process_ended': 'The training process ended unexpectedly ({why}); the run\'s last checkpoint is kept.',
+    'err.process_ended_unsaved': 'The training process ended unexpectedly ({why}), before the run had saved a checkpoint.',
     'train.cause_lr': 'the learning rate is the usual cause ({lrs}): try a lower learning rate, ten times smaller',
     'train.cause_lower_lr': 'try a lower learning rate',
     'train.kept': 'Its checkpoint from step {step} is kept: choose the run under Checkpoint to sample it, or resume it from the monitor with a lower learning rate.',

@@ -317,6 +317,8 @@ $$p(x_1, \dots, x_T) = \prod_{t=1}^{T} p(x_t \mid x_{<t})$$
     'err.no_shared_run': '本服务器上没有这个链接对应的共享运行（服务器可能已经重启）。',
     'status.cancelled_in_queue': '在排队等待时被取消。',
     'err.no_result': '这次运行结束了，但没有结果。',
+    'err.process_ended': '训练进程意外结束（{why}）；这次运行最后的检查点已保留。',
+    'err.process_ended_unsaved': '训练进程意外结束（{why}），这次运行还没有保存检查点。',
     'train.cause_lr': '学习率通常是原因（{lrs}）：试试更低的学习率，小十倍',
     'train.cause_lower_lr': '试试更低的学习率',
     'train.kept': '第 {step} 步的检查点已保留：在*检查点*菜单中选择这次运行来采样，或在监视器中用更低的学习率继续它。',
