@@ -2,6 +2,8 @@
 it would alone, its checkpoints resume alone or in a cohort, and the runner puts a class's runs
 into one cohort a slot, which runs join and leave while it trains."""
 import copy
+import json
+import multiprocessing
 import time
 
 import torch
@@ -125,3 +127,19 @@ def test_a_cohort_in_a_training_process_streams_stops_and_saves(tmp_path):
     b.stop()
     wait_for(lambda: b.status == "stopped" and not runner._groups, timeout=60)
     assert checkpoints.read_meta(b.checkpoint)["step"] == b.step
+
+
+def test_a_killed_cohort_process_fails_each_of_its_runs_and_says_so_in_their_folders():
+    runner = JobRunner(max_active=1, per_session=2, isolate="process")
+    runner.cohort_size = 2
+    runs = [runner.start(lesson(steps=10**5, seed=i), owner=who) for i, who in enumerate("ab")]
+    wait_for(lambda: all(r.step >= 5 for r in runs))
+    for child in multiprocessing.active_children():
+        if child.name == "cohort":
+            child.kill()
+    wait_for(lambda: not runner._groups, timeout=30)
+    for r in runs:
+        assert r.status == "failed" and "ended unexpectedly (exit code -9)" in r.message
+        assert json.loads((checkpoints.RUNS_DIR / r.name / "status.json").read_text())["status"] == "failed"
+    after = runner.start(lesson(steps=5), owner="a")  # the slot is free again
+    wait_for(lambda: after.status == "done", timeout=60)
