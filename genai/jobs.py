@@ -137,20 +137,10 @@ class Job:
         proc = ctx.Process(target=_train_in_child, name=self.id, daemon=True,
                            args=(self.spec, data, str(self.device), str(checkpoints.RUNS_DIR / self.name),
                                  self.owner, self.control, writer, threads, os.getpid()))
-        try:
-            proc.start()
-        except Exception as e:  # noqa: BLE001 - e.g. data that cannot be sent: the run fails, not the server
-            self.emit(Event("error", 0, f"Could not start the training process ({type(e).__name__}: {e})."))
-            reader.close()
-            return
-        finally:
-            writer.close()  # the child's end: held here, a half-sent message would be waited for forever
-        _relay(proc, reader, self.emit)
-        proc.join(10)
-        reader.close()
+        why = _run_child(proc, reader, writer, self.emit)
         self.control = Control()  # let the process-shared flags (named semaphores) go with the process
         if self.status in ACTIVE:
-            self.ended_unexpectedly(f"exit code {proc.exitcode}")
+            self.ended_unexpectedly(why)
 
     def ended_unexpectedly(self, why: str) -> None:
         """Its training process went without a result (the out-of-memory killer, a kill -9): the
@@ -345,7 +335,7 @@ def _train_in_child(spec, data, device, log_dir, owner, control, writer, threads
         pass
     torch.set_num_threads(max(1, threads))
     events, orphaned = _Outbox(writer), threading.Event()
-    threading.Thread(target=_stop_when_gone, args=(server_pid, control, events, orphaned), daemon=True).start()
+    threading.Thread(target=_stop_when_gone, args=(server_pid, control, orphaned), daemon=True).start()
     try:
         train(spec, events.put, control, data=data, device=torch.device(device), log_dir=log_dir, owner=owner)
     finally:
@@ -355,13 +345,12 @@ def _train_in_child(spec, data, device, log_dir, owner, control, writer, threads
         events.flush()
 
 
-def _stop_when_gone(pid: int, control: Control, events: "_Outbox", orphaned: threading.Event) -> None:
+def _stop_when_gone(pid: int, control: Control, orphaned: threading.Event) -> None:
     while True:
         time.sleep(1.0)
         try:
             os.kill(pid, 0)
         except ProcessLookupError:
-            events.close()  # nobody reads the pipe any more
             orphaned.set()
             control.stop()  # the loop saves a final checkpoint and returns
             return
@@ -372,8 +361,8 @@ def _stop_when_gone(pid: int, control: Control, events: "_Outbox", orphaned: thr
 class _Outbox:
     """A training process's end of the pipe to the server, sent from a thread of its own (as a
     multiprocessing.Queue does): a sample grid is 230 KB, more than a pipe holds, and the training
-    loop should not wait while a busy server reads it. Once the server has gone, messages are
-    dropped rather than fail the run that is saving its last checkpoint."""
+    loop should not wait while a busy server reads it. Once the server has gone (its end of the
+    pipe closed with it), messages are dropped rather than fail the run saving its last checkpoint."""
 
     def __init__(self, conn):
         self.conn, self.pending, self.closed = conn, queuemod.SimpleQueue(), False
@@ -396,12 +385,29 @@ class _Outbox:
             if msg is None:
                 return
 
-    def close(self) -> None:
-        self.closed = True
-
     def flush(self, timeout: float = 60.0) -> None:
         """Wait until the last message (None) is sent: the process must not end before."""
         self.thread.join(timeout)
+
+
+def _run_child(proc, reader, writer, deliver) -> str:
+    """Start a training process and relay what it sends until it ends; say how it ended. The
+    server closes its copy of the write end at once: held here, a message half-sent by a process
+    killed sending it would be waited for forever."""
+    try:
+        try:
+            proc.start()
+        finally:
+            writer.close()
+    except Exception as e:  # noqa: BLE001 - e.g. data that cannot be sent: its runs fail, not the server
+        reader.close()
+        return f"could not start: {type(e).__name__}: {e}"
+    try:
+        _relay(proc, reader, deliver)
+        proc.join(10)
+    finally:
+        reader.close()
+    return f"exit code {proc.exitcode}"
 
 
 def _relay(proc, reader, deliver) -> None:
@@ -504,20 +510,11 @@ class Group:
             self._ended("its thread returned")
 
     def _relay(self, proc, reader, writer) -> None:
+        why = "the server stopped reading it"  # only if relaying itself failed
         try:
-            proc.start()
-        except Exception as e:  # noqa: BLE001 - its runs fail with a message, not the server
-            reader.close()
-            self._ended(f"could not start: {type(e).__name__}: {e}")
-            return
+            why = _run_child(proc, reader, writer, lambda msg: self._deliver(*msg))
         finally:
-            writer.close()  # as in Job._run_process: only the child holds the write end
-        try:
-            _relay(proc, reader, lambda msg: self._deliver(*msg))
-            proc.join(10)
-        finally:
-            reader.close()
-            self._ended(f"exit code {proc.exitcode}")
+            self._ended(why)
 
     def _deliver(self, job_id: str | None, ev) -> None:
         if job_id is None:  # its last run left: end it unless a run is joining
@@ -560,7 +557,7 @@ def _cohort_in_child(inbox, writer, device, threads, server_pid):
         pass
     torch.set_num_threads(max(1, threads))
     gone, orphaned, events = Control(), threading.Event(), _Outbox(writer)
-    threading.Thread(target=_stop_when_gone, args=(server_pid, gone, events, orphaned), daemon=True).start()
+    threading.Thread(target=_stop_when_gone, args=(server_pid, gone, orphaned), daemon=True).start()
     try:
         cohort.train_cohort(inbox, lambda job_id, ev: events.put((job_id, ev)), device=torch.device(device),
                             gone=gone.stop_flag)
