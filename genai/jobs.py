@@ -24,6 +24,7 @@ import multiprocessing as mp
 import os
 import queue as queuemod
 import secrets
+import signal
 import threading
 import time
 import traceback
@@ -142,7 +143,7 @@ class Job:
         if self.status in ACTIVE:
             self.ended_unexpectedly(why)
 
-    def ended_unexpectedly(self, why: str) -> None:
+    def ended_unexpectedly(self, why: Words) -> None:
         """Its training process went without a result (the out-of-memory killer, a kill -9): the
         run fails, and its folder says so (the process that wrote it cannot), or a restarted
         server would offer to resume it."""
@@ -390,7 +391,7 @@ class _Outbox:
         self.thread.join(timeout)
 
 
-def _run_child(proc, reader, writer, deliver) -> str:
+def _run_child(proc, reader, writer, deliver) -> Words:
     """Start a training process and relay what it sends until it ends; say how it ended. The
     server closes its copy of the write end at once: held here, a message half-sent by a process
     killed sending it would be waited for forever."""
@@ -401,13 +402,25 @@ def _run_child(proc, reader, writer, deliver) -> str:
             writer.close()
     except Exception as e:  # noqa: BLE001 - e.g. data that cannot be sent: its runs fail, not the server
         reader.close()
-        return f"could not start: {type(e).__name__}: {e}"
+        return Words("err.could_not_start", error=f"{type(e).__name__}: {e}")
     try:
         _relay(proc, reader, deliver)
         proc.join(10)
     finally:
         reader.close()
-    return f"exit code {proc.exitcode}"
+    return how_it_ended(proc.exitcode)
+
+
+def how_it_ended(exitcode) -> Words:
+    """A process's end in words: a negative exit code is the signal that killed it; SIGKILL, which
+    nothing in this app sends, is on a server most often the kernel out of memory."""
+    if exitcode is not None and exitcode < 0:
+        try:
+            name = signal.Signals(-exitcode).name
+        except ValueError:
+            name = f"signal {-exitcode}"
+        return Words("err.killed_oom" if name == "SIGKILL" else "err.killed_by", signal=name)
+    return Words("err.exit_code", code=exitcode)
 
 
 def _relay(proc, reader, deliver) -> None:

@@ -10,6 +10,7 @@ import torch
 
 from genai import checkpoints, jobs
 from genai.jobs import JobRunner, RunnerBusy
+from genai.locales import Words
 from genai.models import gan
 from genai.trainer import TrainSpec, train
 
@@ -198,13 +199,23 @@ def test_a_killed_training_process_fails_its_run_not_the_server(tmp_path):
         if child.name == job.id:
             child.kill()
     job.thread.join(30)
-    assert job.status == "failed" and "ended unexpectedly" in job.message
+    assert job.status == "failed" and "ended unexpectedly (killed by SIGKILL" in job.message
     assert ("checkpoint is kept" in job.message) == bool(job.checkpoint)
     # its folder says so too (its process wrote "training" there): a restart must not offer to resume it
     assert json.loads((checkpoints.RUNS_DIR / job.name / "status.json").read_text())["status"] == "failed"
     after = runner.start(spec(tmp_path / "n", steps=3), owner="a")  # the runner goes on
     after.thread.join(120)
     assert after.status == "done"
+
+
+def test_how_a_process_ended_is_said_in_the_pages_language():
+    from genai.locales import in_language
+
+    killed = jobs.how_it_ended(-9)
+    assert "SIGKILL" in killed and "memory" in killed and "内存" in in_language(killed, "zh-CN")
+    assert jobs.how_it_ended(-15) == "stopped by SIGTERM" and jobs.how_it_ended(1) == "exit code 1"
+    said = Words("err.process_ended_unsaved", why=jobs.how_it_ended(1))
+    assert in_language(said, "zh-CN") == "训练进程意外结束（退出码 1），这次运行还没有保存检查点。"
 
 
 def sending(target):
