@@ -31,6 +31,7 @@ what they measure). Everything is bounded in time.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import functools
 import json
 import multiprocessing as mp
@@ -418,6 +419,27 @@ def minutes(timeline: list, rows: list[dict], t_start: float) -> list[dict]:
     return out
 
 
+def machine() -> dict:
+    """What this machine is, for comparing classes across machines: a class's server is mostly
+    Python (Gradio, the decoding loop), and one machine here ran it 2-3 times slower than another
+    whose lesson runs were only 1.2-1.5 times slower (BENCHMARKS.md, issue 31)."""
+    best = float("inf")
+    for _ in range(3):  # a pure-Python loop: how fast one core runs the server's kind of work
+        t, n = time.perf_counter(), 0
+        for i in range(3_000_000):
+            n += i
+        best = min(best, time.perf_counter() - t)
+    flags = model = ""
+    with contextlib.suppress(OSError):
+        info = Path("/proc/cpuinfo").read_text()
+        model = (re.search(r"model name\s*:\s*(.+)", info) or [None, ""])[1]
+        flags = (re.search(r"flags\s*:\s*(.+)", info) or [None, ""])[1]
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
+                            cwd=Path(__file__).parent).stdout.strip()
+    return {"cpu": model, "avx512": "avx512f" in flags.split(), "python_3M_adds_s": round(best, 3),
+            "commit": commit}
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--students", type=int, default=10)
@@ -433,6 +455,7 @@ def main():
     p.add_argument("--cold", action="store_true", help="start the class before the server's warm-up is done")
     a = p.parse_args()
     load_before = os.getloadavg()  # what else the machine was doing (BENCHMARKS.md records it)
+    this_machine = machine()
     runs_dir = tempfile.mkdtemp(prefix="genai_classroom_")
     server = serve(a.port, runs_dir, a.train_in, a.max_runs)
     # a teacher opens the app before the lesson: the class starts on a warmed-up server (--cold: at
@@ -482,7 +505,7 @@ def main():
                limit_s=a.limit, stay=a.stay,
                waited_for_warm_up_s="no (--cold)" if a.cold else warm_wait,
                load_before=[round(x, 2) for x in load_before], load_after=[round(x, 2) for x in os.getloadavg()],
-               runs_per_student=2)
+               runs_per_student=2, machine=this_machine)
     out["minutes"] = minutes(timeline, [r for part in parts for s in part for r in s["log"]], start_at)
     print(json.dumps(out, indent=1))
     if a.json:
