@@ -24,7 +24,8 @@ It reports refused requests and errors, the time until the last student has a tr
 per-request p50/p95 of sampling, interpolation and continuation while the class trains, and the
 queue places and estimated starts each student was shown against when its run really started,
 and where the cores went: the CPU seconds of the server, of its training processes and of the
-simulated students' own processes while the class ran. The server runs in its own process; the
+simulated students' own processes while the class ran, and which machine and commit it ran on
+(``machine``). The server runs in its own process; the
 students are spread over a few client processes (so that the clients' own GIL does not inflate
 what they measure). Everything is bounded in time.
 """
@@ -422,7 +423,7 @@ def minutes(timeline: list, rows: list[dict], t_start: float) -> list[dict]:
 def machine() -> dict:
     """What this machine is, for comparing classes across machines: a class's server is mostly
     Python (Gradio, the decoding loop), and one machine here ran it 2-3 times slower than another
-    whose lesson runs were only 1.2-1.5 times slower (BENCHMARKS.md, issue 31)."""
+    whose lesson runs were only 1.1-1.5 times slower (BENCHMARKS.md, issue 31)."""
     best = float("inf")
     for _ in range(3):  # a pure-Python loop: how fast one core runs the server's kind of work
         t, n = time.perf_counter(), 0
