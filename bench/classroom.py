@@ -25,9 +25,9 @@ per-request p50/p95 of sampling, interpolation and continuation while the class 
 queue places and estimated starts each student was shown against when its run really started,
 and where the cores went: the CPU seconds of the server, of its training processes and of the
 simulated students' own processes while the class ran, and which machine and commit it ran on
-(``machine``). The server runs in its own process; the
-students are spread over a few client processes (so that the clients' own GIL does not inflate
-what they measure). Everything is bounded in time.
+(``machine``). The server runs in its own process; the students are spread over a few client
+processes (so that the clients' own GIL does not inflate what they measure). Everything is
+bounded in time.
 """
 from __future__ import annotations
 
