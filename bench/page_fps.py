@@ -58,6 +58,10 @@ def main():
         page.wait_for_timeout(3000)
         page.get_by_role("tab", name="Image GAN").click()
         print("| GAN tab, nothing running | - | %.0f | %.0f |" % probe(page))
+        # a student's name first, as the page asks before a first Start (issue 27)
+        page.locator("#student-name textarea, #student-name input").first.fill("Ana")
+        page.locator("#save-name").click()
+        expect(page.locator("#student-line").get_by_text("Ana")).to_be_visible(timeout=30_000)
         panel = page.locator("[role=tabpanel]:visible").first
         panel.get_by_label("Steps").first.fill("20000")
         panel.get_by_label("Steps").first.press("Enter")
@@ -71,6 +75,8 @@ def main():
         t = time.perf_counter()
         panel.get_by_role("button", name="Stop", exact=True).click(no_wait_after=True, timeout=120_000)
         print(f"| Stop clicked | | | {(time.perf_counter() - t) * 1e3:.0f} |")
+        expect(panel.get_by_text(re.compile(r"stopped, step \d+")).first).to_be_visible(timeout=120_000)
+        print(f"| the page says stopped | | | {(time.perf_counter() - t) * 1e3:.0f} |")
         page.get_by_role("tab", name="Training monitor").click()
         for _ in range(6):
             print("| monitor tab, the run stopped | - | %.0f | %.0f |" % probe(page))
