@@ -520,10 +520,10 @@ class Group:
         try:
             train_cohort(self.inbox, self._deliver, device=self.runner.device)
         finally:
-            self._ended("its thread returned")
+            self._ended(Words("err.thread_returned"))
 
     def _relay(self, proc, reader, writer) -> None:
-        why = "the server stopped reading it"  # only if relaying itself failed
+        why = Words("err.relay_failed")  # only if relaying itself failed
         try:
             why = _run_child(proc, reader, writer, lambda msg: self._deliver(*msg))
         finally:
@@ -545,7 +545,7 @@ class Group:
                 self.jobs.pop(job_id, None)
             self.runner._finished(job)
 
-    def _ended(self, why: str) -> None:
+    def _ended(self, why: Words) -> None:
         with self.runner._lock:
             self.open = False
             left = list(self.jobs.values())

@@ -411,6 +411,8 @@ run. Watchers cannot pause, stop or change it; *Fork* gives them a run of their 
     'err.killed_by': 'stopped by {signal}',
     'err.killed_oom': 'killed by SIGKILL: on a server, most often because its memory ran out',
     'err.could_not_start': 'it could not start: {error}',
+    'err.thread_returned': 'its training thread returned',
+    'err.relay_failed': 'the server could not read it',
     'train.cause_lr': 'the learning rate is the usual cause ({lrs}): try a lower learning rate, ten times smaller',
     'train.cause_lower_lr': 'try a lower learning rate',
     'train.kept': 'Its checkpoint from step {step} is kept: choose the run under Checkpoint to sample it, or resume it from the monitor with a lower learning rate.',

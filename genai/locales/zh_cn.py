@@ -323,6 +323,8 @@ $$p(x_1, \dots, x_T) = \prod_{t=1}^{T} p(x_t \mid x_{<t})$$
     'err.killed_by': '被信号 {signal} 终止',
     'err.killed_oom': '被 SIGKILL 强制结束：在服务器上多半是因为内存不足',
     'err.could_not_start': '无法启动：{error}',
+    'err.thread_returned': '它的训练线程已返回',
+    'err.relay_failed': '服务器无法读取它',
     'train.cause_lr': '学习率通常是原因（{lrs}）：试试更低的学习率，小十倍',
     'train.cause_lower_lr': '试试更低的学习率',
     'train.kept': '第 {step} 步的检查点已保留：在*检查点*菜单中选择这次运行来采样，或在监视器中用更低的学习率继续它。',
