@@ -9,6 +9,7 @@ import pytest
 import torch
 
 from genai import checkpoints, data, models
+from genai.locales import in_language
 from genai.models import gpt, lm
 
 SENTENCES = [
@@ -253,6 +254,36 @@ def test_stop_flag_stops_generation(text_data, arch):
     out = model.generate("To be", 500, seed=0, streamer=s, stop_event=ev)  # set while generating
     # transformers checks its stopping criteria just before it streams a token: one more may come
     assert len(out) in (12, 13) and model.decode(s.tokens) == out and s.ends == 1
+
+
+def test_draw_picks_what_torch_multinomial_picks_and_refuses_a_nan_model():
+    """gpt.draw, the exponential race that replaced torch.multinomial on the server's path, takes
+    the same ids from the same generator state (so a seed's text did not change), and a model whose
+    probabilities are NaN is told so instead of drawing from them."""
+    for seed in range(20):
+        probs = torch.softmax(torch.randn(3, 40, generator=torch.Generator().manual_seed(seed)) * 3, -1)
+        probs[:, :4] = 0  # the special tokens, as filter_logits leaves them
+        g1, g2 = torch.Generator().manual_seed(seed), torch.Generator().manual_seed(seed)
+        for _ in range(4):
+            assert torch.equal(gpt.draw(probs, g1), torch.multinomial(probs, 1, generator=g2))
+    with pytest.raises(ValueError) as e:
+        gpt.draw(torch.full((1, 40), float("nan")), torch.Generator().manual_seed(0))
+    assert "not numbers" in in_language(e.value)
+
+
+@pytest.mark.parametrize("arch", ["gpt", "lstm"])
+def test_a_diverged_model_is_told_not_drawn_from(text_data, arch):
+    """Weights gone NaN in training (too high a learning rate): continuing is refused with words
+    that say so, on the server's path and generate()'s, not a page of one repeated character."""
+    model = tiny(text_data, arch)
+    with torch.no_grad():
+        for p in model.parameters():
+            p.fill_(float("nan"))
+    for go in (lambda: "".join(model.stream("To be", 20, seed=0)), lambda: model.generate("To be", 20, seed=0),
+               lambda: model.generate("To be", 20, temperature=0)):  # greedy: NaN would be the argmax
+        with pytest.raises(ValueError) as e:
+            go()
+        assert "weights diverged" in in_language(e.value)
 
 
 @pytest.mark.parametrize("arch", ["gpt", "lstm"])

@@ -5,7 +5,7 @@ import time
 import numpy as np
 import pytest
 import torch
-from PIL import Image, ImageDraw
+from PIL import Image, ImageDraw, ImageSequence
 
 from genai import checkpoints, models, sketch
 
@@ -125,6 +125,11 @@ def test_interpolate_two_drawn_digits(app, client, tmp_path):
     assert Image.open(strip).size == ((10 * 30 + 2) * 3, 32 * 3)  # ten 28x28 frames in a row, 3x
     with Image.open(gif) as g:
         assert g.is_animated and g.n_frames == 18  # there and back
+        frames = [np.array(f.convert("L"))[::6, ::6] for f in ImageSequence.Iterator(g)]  # 6x -> 28x28
+    row = np.array(Image.open(strip).convert("L"))[2 * 3::3, ::3]  # the strip at 1x, below its top border
+    walk = [row[:28, 2 + i * 30: 2 + i * 30 + 28] for i in range(10)]
+    # the GIF shows the strip's frames in their own greys (no palette loss), then back again
+    assert all(np.array_equal(f, w) for f, w in zip(frames, walk + walk[-2:0:-1]))
     assert Image.open(rec_a).size == Image.open(rec_b).size == ((2 * 30 + 2) * 4, 32 * 4)
 
 

@@ -199,6 +199,19 @@ def SeededSampler(temperature, top_k, top_p, seed, suppress=(UNK, PAD, BOS, EOS)
     return _sampler_class()(temperature, top_k, top_p, seed, suppress)
 
 
+def draw(probs: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
+    """One id a row of ``probs`` (B, V) -> (B, 1): torch.multinomial(probs, 1, generator=...)'s
+    own draw, argmax(p / E) with E ~ Exp(1) a token (the exponential race), the same ids from the
+    same generator (tests/test_gpt.py checks it), without multinomial's checks of every entry: 18
+    instead of 49 us a character on the CPU, where a server draws a class's continuations. Those
+    checks matter only for a model gone wrong, so that one is refused here."""
+    q = torch.empty_like(probs).exponential_(1, generator=generator)
+    pick = (probs / q).argmax(-1, keepdim=True)
+    if not bool((probs.gather(1, pick) > 0).all()):  # NaN or no mass: weights that diverged
+        raise said(ValueError, "err.model_not_numbers")
+    return pick
+
+
 @functools.cache
 def _sampler_class():
     from transformers import LogitsProcessor
@@ -212,7 +225,7 @@ def _sampler_class():
         def __call__(self, input_ids, scores):  # scores: (B, V) -> (B, V), one finite entry a row
             t, k, p, suppress = self.args
             probs = filter_logits(scores.float().cpu(), t, k, p, suppress).softmax(-1)
-            pick = torch.multinomial(probs, 1, generator=self.gen).to(scores.device)  # (B, 1)
+            pick = draw(probs, self.gen).to(scores.device)  # (B, 1)
             return torch.full_like(scores, -math.inf).scatter(1, pick, 0.0)
 
     return _SeededSampler
@@ -241,32 +254,34 @@ class NumpyStep:
                             proj=(a(b.attn.c_proj.weight), a(b.attn.c_proj.bias)),
                             fc=(a(b.mlp.c_fc.weight), a(b.mlp.c_fc.bias)),
                             out=(a(b.mlp.c_proj.weight), a(b.mlp.c_proj.bias))) for b in t.h]
+        self._views_of, self._views = None, []
 
     @staticmethod
     def usable(net) -> bool:
         return (next(net.parameters()).device.type == "cpu" and next(net.parameters()).dtype == torch.float32
                 and net.config.activation_function == "gelu")
 
-    def norm(self, x, wb):
-        x = x - x.mean()
-        return x / np.sqrt(x.dot(x) / x.size + self.eps) * wb[0] + wb[1]
+    def norm(self, x, wb):  # LayerNorm: (x - mean) / sqrt(var + eps) * w + b (sum(): numpy's mean() is slower)
+        x = x - x.sum() / x.size
+        return x * (wb[0] / math.sqrt(x.dot(x) / x.size + self.eps)) + wb[1]
 
     def __call__(self, token: int, pos: int, cache: list) -> torch.Tensor:
         """The logits (1, V) after ``token`` at position ``pos``; cache as gpt2_forward's, filled to pos."""
+        if self._views_of is not cache:  # a new window's cache: its numpy views once, not at every token
+            self._views_of = cache
+            self._views = [(k.detach().numpy()[0], v.detach().numpy()[0]) for k, v in cache]  # (heads, T, d)
         x = self.wte[token] + self.wpe[pos]  # (C,)
         C = x.size
-        for b, (keys, values) in zip(self.blocks, cache):
+        for b, (K, V) in zip(self.blocks, self._views):
             qkv = self.norm(x, b["ln_1"]) @ b["qkv"][0] + b["qkv"][1]  # (3C,)
-            q, k, v = qkv.reshape(3, self.heads, -1)  # (heads, d) each
-            K, V = keys.detach().numpy()[0], values.detach().numpy()[0]  # (heads, n_positions, d): views
-            K[:, pos], V[:, pos] = k, v
-            att = np.matmul(K[:, :pos + 1], q[:, :, None])[:, :, 0] * self.scale  # (heads, t)
+            q, K[:, pos], V[:, pos] = qkv.reshape(3, self.heads, -1)  # (heads, d) each; k, v into the cache
+            att = np.matmul(K[:, :pos + 1], q[:, :, None] * self.scale)[:, :, 0]  # (heads, t): q.k / sqrt(d)
             att = np.exp(att - att.max(1, keepdims=True))
             att /= att.sum(1, keepdims=True)
             y = np.matmul(att[:, None, :], V[:, :pos + 1])[:, 0]  # (heads, d)
             x = x + y.reshape(C) @ b["proj"][0] + b["proj"][1]
             h = self.norm(x, b["ln_2"]) @ b["fc"][0] + b["fc"][1]  # (4C,)
-            h = 0.5 * h * (1.0 + self.erf(h * (1 / math.sqrt(2))))  # GELU, exact
+            h = h * (0.5 + 0.5 * self.erf(h * (1 / math.sqrt(2))))  # GELU, exact: h * Phi(h)
             x = x + h @ b["out"][0] + b["out"][1]
         return torch.from_numpy(self.head @ self.norm(x, self.ln_f))[None]  # (1, V)
 
@@ -662,16 +677,18 @@ class Model(nn.Module):
         g.manual_seed(int(seed)) if seed is not None else g.seed()
         if temperature is not None and temperature > 0:
             def pick(logits):
-                probs = filter_logits(logits, temperature, top_k, top_p).softmax(-1)
-                return torch.multinomial(probs, 1, generator=g)[0]
+                return draw(filter_logits(logits, temperature, top_k, top_p).softmax(-1), g)[0]
         else:
             def pick(logits):
-                return filter_logits(logits).argmax(-1)
+                best = filter_logits(logits).argmax(-1)  # NaN counts as the largest: refused, as draw() does
+                if not bool(torch.isfinite(logits[0, best]).all()):
+                    raise said(ValueError, "err.model_not_numbers")
+                return best
         if record is not None:
-            draw = pick
+            plain = pick
 
             def pick(logits):  # noqa: F811 - the same draw, its logits kept
-                i = draw(logits)
+                i = plain(logits)
                 record.append((logits[0], int(i)))
                 return i
         was_training = self.training

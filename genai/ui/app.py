@@ -182,6 +182,11 @@ def build_app(runner: JobRunner | None = None) -> gr.Blocks:
     interval_ms = float(os.environ.get("GENAI_SWITCH_INTERVAL_MS", 1) or 1)
     if 0 < interval_ms <= 100:
         sys.setswitchinterval(interval_ms / 1000)
+    # Gradio sums up its last 10,000 events with pandas after every event, for a monitoring page
+    # this app keeps closed (enable_monitoring=False): 5-12 ms of the server's CPU an event, a
+    # class's calls and each of its streams' updates (bench/server_cost.py). Summed up never here.
+    os.environ.setdefault("GRADIO_ANALYTICS_CACHE_FREQUENCY", str(10**12))
+    os.environ.setdefault("GRADIO_ANALYTICS_MAX_EVENTS", "100")
     if checkpoints.RUNS_DIR.is_dir():  # what a server killed mid-save left behind
         checkpoints.remove_stale_temp(checkpoints.RUNS_DIR)
     runner = runner or JobRunner()
