@@ -20,6 +20,7 @@ def app(tmp_path_factory):
     ship = tmp_path_factory.mktemp("shipped")
     train(TrainSpec(family="gpt", preset="tiny", dataset="x", steps=30, batch_size=8, eval_every=1000,
                     sample_every=1000, out=str(ship / "gpt_tiny")), lambda e: None, data=data.split_text(TEXT, "x"))
+    diverged(ship / "gpt_tiny.safetensors", ship / "gpt_nan.safetensors")
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(checkpoints, "SHIPPED_DIR", ship)
         demo = build_app(JobRunner(max_active=2))
@@ -27,6 +28,16 @@ def app(tmp_path_factory):
         yield {"url": url, "ckpt": "gpt_tiny", "runner": demo.runner}  # menus name checkpoints; paths are refused
         demo.runner.shutdown()
         demo.close()
+
+
+def diverged(src, dst):
+    """A copy of a text checkpoint whose weights went NaN, as a run at too high a learning rate leaves
+    one (its sidecar as it was)."""
+    from safetensors.torch import load_file, save_file
+
+    nan = {k: v.fill_(float("nan")) if v.is_floating_point() else v for k, v in load_file(src).items()}
+    save_file(nan, dst, metadata={"format": "pt"})
+    dst.with_suffix(".json").write_text(src.with_suffix(".json").read_text())
 
 
 @pytest.fixture
@@ -169,3 +180,9 @@ def test_unreachable_hub_models_are_refused_with_a_message(app, client, monkeypa
     with pytest.raises(Exception, match="Hub model id"):
         client.predict("your text (upload or paste)", "fine-tune the chosen model", 20, 2e-3, 8, 0, None, TEXT,
                        HUB, " ", True, 4, api_name="/text_train")
+
+
+def test_a_diverged_model_is_told_in_the_page(app, client):
+    with pytest.raises(Exception, match="weights diverged in training; train it again with a smaller learning rate"):
+        client.predict("gpt_nan", "", "ROMEO:", 40, 0.8, 0, 1.0, 3, api_name="/continue")
+    assert client.predict(app["ckpt"], "", "ROMEO:", 5, 0.8, 0, 1.0, 3, api_name="/continue")[0].startswith("ROMEO:")

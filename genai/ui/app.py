@@ -182,9 +182,9 @@ def build_app(runner: JobRunner | None = None) -> gr.Blocks:
     interval_ms = float(os.environ.get("GENAI_SWITCH_INTERVAL_MS", 1) or 1)
     if 0 < interval_ms <= 100:
         sys.setswitchinterval(interval_ms / 1000)
-    # Gradio sums up its last 10,000 events with pandas after every event, for a monitoring page
-    # this app keeps closed (enable_monitoring=False): 5-12 ms of the server's CPU an event, a
-    # class's calls and each of its streams' updates (bench/server_cost.py). Summed up never here.
+    # Gradio sums up its last 10,000 events with pandas after every event (each call, each of a
+    # stream's updates), for a monitoring page this app keeps closed (enable_monitoring=False):
+    # 5 ms of the server's CPU an event with 100 kept, 12.5 with 10,000 (BENCHMARKS.md, issue 31)
     os.environ.setdefault("GRADIO_ANALYTICS_CACHE_FREQUENCY", str(10**12))
     os.environ.setdefault("GRADIO_ANALYTICS_MAX_EVENTS", "100")
     if checkpoints.RUNS_DIR.is_dir():  # what a server killed mid-save left behind

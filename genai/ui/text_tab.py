@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 import threading
 import unicodedata
 from dataclasses import asdict
@@ -18,7 +19,7 @@ from genai.ui.common import (AXES, HEAVY, INF, RUN, at_load, checkpoint_file, fi
                              fresh_media, number, run_choices, seed_of, on_return, snapshot_at,
                              start_or_error, status_line, stop_job, Throttle, toggle_pause, trained,
                              updates, waiting, when_loaded, Number, Slider)
-from genai.locales import said
+from genai.locales import in_language, said
 from genai.ui.i18n import QUIET, L, error, page_error, say, t as tr
 
 LATEX = [{"left": "$$", "right": "$$", "display": True}, {"left": "$", "right": "$", "display": False}]
@@ -64,16 +65,24 @@ def warm_up(runner) -> None:
 def first_continuation(runner) -> str:
     """What the output box shows before anyone clicks, as the GAN and VAE tabs open on samples:
     the first shipped model continuing the default prompt with the default settings and seed 0,
-    generated once and kept for every page (thirty students opening the page cost one)."""
-    found = checkpoints.list_checkpoints("gpt", runs_dir=os.devnull)
-    if not found:
-        return ""
-    path = str(found[0].path)
-    key = (path, os.path.getmtime(path))
-    if key not in _FIRST:
-        model, _ = load_model(path, runner.device)
-        _FIRST[key] = FIRST_PROMPT + model.generate(FIRST_PROMPT, FIRST_NEW, temperature=FIRST_TEMPERATURE, seed=0)
-    return _FIRST[key]
+    generated once and kept for every page (thirty students opening the page cost one). A model
+    that cannot continue (damaged, or its weights gone NaN) is passed over: the page must open."""
+    for info in checkpoints.list_checkpoints("gpt", runs_dir=os.devnull):
+        path = str(info.path)
+        key = (path, os.path.getmtime(path))
+        if key not in _FIRST:
+            try:
+                model, _ = load_model(path, runner.device)
+                new = model.generate(FIRST_PROMPT, FIRST_NEW, temperature=FIRST_TEMPERATURE, seed=0)
+            except (checkpoints.CheckpointError, ValueError, RuntimeError) as e:
+                print(f"the text tab's first continuation passes over {info.path.name}: {in_language(e)}",
+                      file=sys.stderr)
+                _FIRST[key] = None
+                continue
+            _FIRST[key] = FIRST_PROMPT + new
+        if _FIRST[key] is not None:
+            return _FIRST[key]
+    return ""
 
 
 def as_hub_id(value) -> str:
