@@ -233,12 +233,20 @@ def _sampler_class():
 
 class NumpyStep:
     """One new position of our own GPT2LMHeadModel on the CPU, in numpy on the model's own
-    weights (views, no copies): the same block as gpt2_forward with T = 1. Why a second copy of
-    the block: a token is about 60 small operations, and torch spends 5-20 us on each (its
-    dispatch, and letting go of the interpreter lock and taking it back, where other threads of a
-    busy server queue for it), numpy 1-3 us; BENCHMARKS.md, issue 31. Keys and values are
-    written into gpt2_forward's cache buffers (numpy views of them), so the prompt's one pass
-    stays in torch."""
+    weights: the same block as gpt2_forward with T = 1. Why a second copy of the block: a token is
+    about 60 small operations, and torch spends 5-20 us on each (its dispatch, and letting go of
+    the interpreter lock and taking it back, where other threads of a busy server queue for it),
+    numpy 1-3 us; BENCHMARKS.md, issue 31. Keys and values are written into gpt2_forward's cache
+    buffers (numpy views of them), so the prompt's one pass stays in torch.
+
+    The interpreter lock: numpy lets go of it in every matrix product (BLAS) and in every
+    elementwise operation over more than 500 numbers, and beside a busy thread of the server each
+    of those waits up to the switch interval to get it back (bench/gil_convoy.py). So a layer makes
+    four: each bias rides in its matrix product (a row of the weights, against a 1 after x), the
+    GELU runs over halves of at most 384 numbers, and LayerNorm's sum of squares is two small
+    operations instead of a dot product (BLAS)."""
+
+    HALF = 384  # the MLP's GELU in pieces of at most this many numbers (numpy keeps the lock to 500)
 
     def __init__(self, net):
         from scipy.special import erf  # GELU's exact form (gpt2_config: activation "gelu")
@@ -247,13 +255,14 @@ class NumpyStep:
         self.erf, self.heads, self.eps = erf, c.n_head, c.layer_norm_epsilon
         self.scale = 1.0 / math.sqrt(c.n_embd // c.n_head)
         a = lambda p: p.detach().numpy()  # noqa: E731 - a view of the weight, not a copy
+        with_bias = lambda lin: np.vstack([a(lin.weight), a(lin.bias)[None]])  # noqa: E731 - (in + 1, out)
         self.wte, self.wpe, self.head = a(t.wte.weight), a(t.wpe.weight), a(net.lm_head.weight)
         self.ln_f = (a(t.ln_f.weight), a(t.ln_f.bias))
         self.blocks = [dict(ln_1=(a(b.ln_1.weight), a(b.ln_1.bias)), ln_2=(a(b.ln_2.weight), a(b.ln_2.bias)),
-                            qkv=(a(b.attn.c_attn.weight), a(b.attn.c_attn.bias)),
-                            proj=(a(b.attn.c_proj.weight), a(b.attn.c_proj.bias)),
-                            fc=(a(b.mlp.c_fc.weight), a(b.mlp.c_fc.bias)),
-                            out=(a(b.mlp.c_proj.weight), a(b.mlp.c_proj.bias))) for b in t.h]
+                            qkv=with_bias(b.attn.c_attn), proj=with_bias(b.attn.c_proj),
+                            fc=with_bias(b.mlp.c_fc), out=with_bias(b.mlp.c_proj)) for b in t.h]
+        self.x1 = np.ones(c.n_embd + 1, np.float32)  # [a vector of C, 1]: the bias's row multiplies the 1
+        self.h1 = np.ones(4 * c.n_embd + 1, np.float32)
         self._views_of, self._views = None, []
 
     @staticmethod
@@ -261,9 +270,21 @@ class NumpyStep:
         return (next(net.parameters()).device.type == "cpu" and next(net.parameters()).dtype == torch.float32
                 and net.config.activation_function == "gelu")
 
-    def norm(self, x, wb):  # LayerNorm: (x - mean) / sqrt(var + eps) * w + b (sum(): numpy's mean() is slower)
+    def norm(self, x, wb, out):  # LayerNorm: (x - mean) / sqrt(var + eps) * w + b, into out
         x = x - x.sum() / x.size
-        return x * (wb[0] / math.sqrt(x.dot(x) / x.size + self.eps)) + wb[1]
+        np.multiply(x, wb[0] * (1 / math.sqrt((x * x).sum() / x.size + self.eps)), out=out)
+        out += wb[1]
+        return out
+
+    def gelu(self, h, out):  # GELU, exact: h * Phi(h) = h * (0.5 + 0.5 erf(h / sqrt 2)), into out
+        for i in range(0, h.size, self.HALF):
+            part, o = h[i: i + self.HALF], out[i: i + self.HALF]
+            np.multiply(part, 1 / math.sqrt(2), out=o)
+            self.erf(o, out=o)
+            o *= 0.5
+            o += 0.5
+            o *= part
+        return out
 
     def __call__(self, token: int, pos: int, cache: list) -> torch.Tensor:
         """The logits (1, V) after ``token`` at position ``pos``; cache as gpt2_forward's, filled to pos."""
@@ -271,19 +292,19 @@ class NumpyStep:
             self._views_of = cache
             self._views = [(k.detach().numpy()[0], v.detach().numpy()[0]) for k, v in cache]  # (heads, T, d)
         x = self.wte[token] + self.wpe[pos]  # (C,)
-        C = x.size
+        C, x1, h1 = x.size, self.x1, self.h1
         for b, (K, V) in zip(self.blocks, self._views):
-            qkv = self.norm(x, b["ln_1"]) @ b["qkv"][0] + b["qkv"][1]  # (3C,)
-            q, K[:, pos], V[:, pos] = qkv.reshape(3, self.heads, -1)  # (heads, d) each; k, v into the cache
+            self.norm(x, b["ln_1"], x1[:C])
+            q, K[:, pos], V[:, pos] = (x1 @ b["qkv"]).reshape(3, self.heads, -1)  # (heads, d) each
             att = np.matmul(K[:, :pos + 1], q[:, :, None] * self.scale)[:, :, 0]  # (heads, t): q.k / sqrt(d)
             att = np.exp(att - att.max(1, keepdims=True))
             att /= att.sum(1, keepdims=True)
-            y = np.matmul(att[:, None, :], V[:, :pos + 1])[:, 0]  # (heads, d)
-            x = x + y.reshape(C) @ b["proj"][0] + b["proj"][1]
-            h = self.norm(x, b["ln_2"]) @ b["fc"][0] + b["fc"][1]  # (4C,)
-            h = h * (0.5 + 0.5 * self.erf(h * (1 / math.sqrt(2))))  # GELU, exact: h * Phi(h)
-            x = x + h @ b["out"][0] + b["out"][1]
-        return torch.from_numpy(self.head @ self.norm(x, self.ln_f))[None]  # (1, V)
+            x1[:C] = np.matmul(att[:, None, :], V[:, :pos + 1])[:, 0].reshape(C)  # (heads, d) -> (C,)
+            x = x + x1 @ b["proj"]
+            self.norm(x, b["ln_2"], x1[:C])
+            self.gelu(x1 @ b["fc"], h1[:-1])  # (4C,)
+            x = x + h1 @ b["out"]
+        return torch.from_numpy(self.head @ self.norm(x, self.ln_f, np.empty_like(x)))[None]  # (1, V)
 
 
 def view_entries(logits, after: list, chars: list, name, top: int, first: int = 0) -> list[dict]:
