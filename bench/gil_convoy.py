@@ -57,9 +57,11 @@ from scipy.special import erf  # noqa: E402
 sys.setswitchinterval(0.005)
 rng = np.random.default_rng(0)
 x, h = rng.random(192, np.float32), rng.random(768, np.float32)
-W, K, q = rng.random((192, 768), np.float32), rng.random((4, 128, 48), np.float32), rng.random((4, 48, 1), np.float32)
+W, K = rng.random((192, 768), np.float32), rng.random((4, 128, 48), np.float32)
+q = rng.random((4, 48, 1), np.float32)
 ops = {"x @ W, (192,) @ (192, 768) (BLAS)": lambda: x @ W, "x + x, 192 numbers": lambda: x + x,
-       "h + h, 768 numbers": lambda: h + h, "erf(h), 768 numbers": lambda: erf(h), "x.dot(x), 192": lambda: x.dot(x),
+       "h + h, 768 numbers": lambda: h + h, "erf(h), 768 numbers": lambda: erf(h),
+       "x.dot(x), 192": lambda: x.dot(x),
        "attention scores, (4, 50, 48) @ (4, 48, 1) (a strided view: no BLAS)": lambda: np.matmul(K[:, :50], q)}
 print("\n| beside a busy Python thread, switch interval 5 ms | wall time an operation |\n|---|---|")
 for name, op in ops.items():
