@@ -88,8 +88,9 @@ def warmed_up(runs_dir: str, limit: float = 180) -> float | None:
 
 
 def cpu_split(server_pid: int) -> dict:
-    """CPU seconds so far of the server process and of its training processes (the forkserver's
-    children, ended ones included: it reaps them; with ``--train-in thread`` the server's own),
+    """CPU seconds so far of the server process, of its training processes (the forkserver's
+    children, ended ones included: it reaps them; with ``--train-in thread`` the server's own) and
+    of its decoding processes (genai/decoding.py: the continuations),
     read from /proc (Linux); {} elsewhere."""
     tick = os.sysconf("SC_CLK_TCK")
 
@@ -102,16 +103,20 @@ def cpu_split(server_pid: int) -> dict:
 
     try:
         own = times(server_pid)
-        training = 0.0
+        training = decoding = 0.0
         for child in children(server_pid):  # the forkserver, the resource tracker
             t = times(child)
             training += t[2] + t[3]
-            for run in children(child):  # a run still training
+            for run in children(child):  # a run still training, or a decoding process (genai/decoding.py)
                 try:
-                    training += sum(times(run)[:2])
+                    used = sum(times(run)[:2])
+                    if Path(f"/proc/{run}/comm").read_text().strip() == "genai-decode":
+                        decoding += used
+                    else:
+                        training += used
                 except OSError:  # it ended a moment ago: counted once reaped, not by this reading
                     pass
-        return {"server": round(own[0] + own[1], 1), "training": round(training, 1)}
+        return {"server": round(own[0] + own[1], 1), "training": round(training, 1), "decoding": round(decoding, 1)}
     except OSError:
         return {}
 

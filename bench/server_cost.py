@@ -1,5 +1,5 @@
 """What each kind of request costs the server's own process in CPU time (not its training
-processes'): the figure that decides how many students one server holds, since a class's calls
+processes'; its decoding processes' apart): the figure that decides how many students one server holds, since a class's calls
 and streams share the cores with the training (BENCHMARKS.md, issue 31).
 
     python bench/server_cost.py            # about 2 minutes
@@ -40,6 +40,17 @@ def main():
         t = proc.cpu_times()
         return t.user + t.system
 
+    def decoding() -> float:  # the decoding processes' CPU (genai/decoding.py: the continuations)
+        used = 0.0
+        for child in proc.children(recursive=True):
+            try:
+                if child.name() == "genai-decode":
+                    t = child.cpu_times()
+                    used += t.user + t.system
+            except psutil.Error:
+                pass
+        return used
+
     def client():
         return Client(f"http://127.0.0.1:{port}/", verbose=False, download_files=False)
 
@@ -65,10 +76,11 @@ def main():
         }
         for name, call in calls.items():
             call(0)
-            c0, t0 = cpu(), time.time()
+            c0, d0, t0 = cpu(), decoding(), time.time()
             for i in range(20):
                 call(i + 1)
             out[name] = {"server_cpu_ms": round((cpu() - c0) / 20 * 1e3, 1),
+                         "decoding_cpu_ms": round((decoding() - d0) / 20 * 1e3, 1),
                          "wall_ms": round((time.time() - t0) / 20 * 1e3, 1)}
             print(name, out[name], flush=True)
         lesson, p = gan.LESSON, gan.PRESETS["lesson"]

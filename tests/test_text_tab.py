@@ -2,7 +2,7 @@
 temperatures, live training on pasted text, and the guards. A tiny GPT stands in for the shipped one."""
 import pytest
 
-from genai import checkpoints, data
+from genai import checkpoints, data, decoding
 from genai.trainer import TrainSpec, train
 
 gradio_client = pytest.importorskip("gradio_client")
@@ -54,6 +54,17 @@ def test_continue_streams_and_shades_each_token(app, client):
     new_chars = [d["token"] for d in shaded]
     assert "".join(new_chars) == text[len("ROMEO:"):]
     assert all(0 <= d["class_or_confidence"] <= 1 for d in shaded)
+
+
+def test_continuations_drawn_beside_the_server_are_those_it_would_draw(app, client, monkeypatch):
+    args = (app["ckpt"], "", "ROMEO:", 60, 0.8, 5, 0.9, 11)
+    monkeypatch.setenv("GENAI_DECODE_IN", "process")  # the default on a CPU (genai/decoding.py)
+    apart = client.predict(*args, api_name="/continue")
+    assert any(w.proc is not None and w.proc.is_alive() for w in decoding.decoders()._idle.queue)
+    three = client.predict(*args[:4], *args[5:], api_name="/three_temperatures")
+    monkeypatch.setenv("GENAI_DECODE_IN", "thread")  # in the server's own thread, as on a GPU
+    assert client.predict(*args, api_name="/continue")[:2] == apart[:2]  # the text, and its shading
+    assert client.predict(*args[:4], *args[5:], api_name="/three_temperatures") == three
 
 
 def test_the_tab_opens_on_the_default_prompts_continuation(app, client):

@@ -13,7 +13,7 @@ from pathlib import Path
 import gradio as gr
 import pandas as pd
 
-from genai import checkpoints, data as datamod, device as devmod, models, zerogpu
+from genai import checkpoints, data as datamod, decoding, device as devmod, models, zerogpu
 from genai.trainer import MAX_BATCH, MAX_STEPS, TrainSpec, check_spec
 from genai.ui.common import (AXES, HEAVY, INF, RUN, at_load, checkpoint_file, find_job, flag, fresh_curves,
                              fresh_media, number, run_choices, seed_of, on_return, snapshot_at,
@@ -56,9 +56,13 @@ _FIRST: dict[tuple, str] = {}
 
 
 def warm_up(runner) -> None:
-    """Load the shipped char models, and make the continuation the tab opens with (genai/ui/app.py)."""
-    for c in checkpoints.list_checkpoints("gpt", runs_dir=os.devnull):
-        load_model(str(c.path), runner.device)
+    """Load the shipped char models, make the continuation the tab opens with (genai/ui/app.py), and
+    start the decoding processes."""
+    shipped = [str(c.path) for c in checkpoints.list_checkpoints("gpt", runs_dir=os.devnull)]
+    if decoding.in_process(runner.device):
+        decoding.decoders().start(shipped)
+    for path in shipped:
+        load_model(path, runner.device)
     first_continuation(runner)
 
 
@@ -128,11 +132,15 @@ def load_hub(model_id: str, device):
     return _MODELS[key]
 
 
-def stream_pieces(model, record=None, **kw):
-    """Continue a prompt; yield the new text piece by piece as it is drawn. A char model draws
-    in this thread as the page asks (``Model.stream``, which fills ``record`` with the logits it
-    drew from); a Hub model's generate() runs in a thread of its own and hands its pieces over
-    through transformers' streamer."""
+def stream_pieces(model, record=None, path=None, **kw):
+    """Continue a prompt; yield the new text piece by piece as it is drawn. A char model's
+    checkpoint ``path`` draws in a decoding process (genai/decoding.py); without one a char
+    model draws in this thread as the page asks (``Model.stream``); both fill ``record`` with
+    the logits each character was drawn from. A Hub model's generate() runs in a thread of its
+    own and hands its pieces over through transformers' streamer."""
+    if path is not None:
+        yield from decoding.decoders().stream(path, record=record, **kw)
+        return
     stop_ev = threading.Event()
     if hasattr(model, "stream"):
         try:
@@ -238,6 +246,7 @@ def new_text_view(model, prompt: str, new: str, record: list | None) -> list[dic
 
 
 def build(runner) -> None:
+    decoding.in_process(runner.device)  # a bad GENAI_DECODE_IN stops the app's start with its message
     gr.Markdown(L("text.explain"), latex_delimiters=LATEX)
     dist_state = gr.State(None)  # the probability view of the last continuation
     with gr.Row():
@@ -303,6 +312,11 @@ def build(runner) -> None:
     def file_of(value):  # a menu value -> its file (the Hub choice stays as it is); None if none
         return value if value == HUB else checkpoint_file(runner, value, TEXT_FAMILIES)
 
+    def apart(checkpoint, meta):  # the file, when a decoding process draws from it (genai/decoding.py)
+        if checkpoint == HUB or meta.get("family") != "gpt" or not decoding.in_process(runner.device):
+            return None
+        return file_of(checkpoint)
+
     def pick_model(path, hub, request: gr.Request):
         path = file_of(path)
         if path == HUB:
@@ -336,13 +350,13 @@ def build(runner) -> None:
         kw = dict(max_new_tokens=number(max_new_tokens, "max_new_tokens", 1, MAX_NEW, whole=True),
                   temperature=number(temperature, "temperature", 0, 2), **sampling(top_k, top_p),
                   seed=None if seed is None else seed_of(seed))
-        model, _ = pick_model(checkpoint, hub_model, request)
+        model, meta = pick_model(checkpoint, hub_model, request)
         prompt = kw["prompt"] = text_in(prompt)
         record = [] if hasattr(model, "drawn_distribution") else None  # a char model's logits, as drawn
         if checkpoint == HUB:  # where a GPU pays: on ZeroGPU it generates inside a spaces.GPU call
             pieces = stream_pieces_on_gpu(model, **kw)
         else:
-            pieces = stream_pieces(model, record=record, **kw)
+            pieces = stream_pieces(model, record=record, path=apart(checkpoint, meta), **kw)
         new = ""
         throttle = Throttle(0.25)  # four updates a second read as a stream; each costs the server and the page
         try:
@@ -373,8 +387,11 @@ def build(runner) -> None:
     def on_three(checkpoint, hub_model, prompt, max_new_tokens, top_k, top_p, seed, request: gr.Request):
         max_new_tokens = number(max_new_tokens, "max_new_tokens", 1, 400, whole=True)
         kw = dict(**sampling(top_k, top_p), seed=seed_of(seed))
-        model, _ = pick_model(checkpoint, hub_model, request)
+        model, meta = pick_model(checkpoint, hub_model, request)
         prompt = text_in(prompt)  # as Continue: the model reads only the end that fits
+        if path := apart(checkpoint, meta):
+            return decoding.decoders().generate(path, (0.5, 1.0, 1.5), prompt=prompt, max_new_tokens=max_new_tokens,
+                                                **kw)
         return [model.generate(prompt, max_new_tokens, temperature=t, **kw) for t in (0.5, 1.0, 1.5)]
 
     def on_corpus(c):
