@@ -371,7 +371,8 @@ def report(results: list[dict], t_start: float, restarted: tuple | None = None) 
         lat[kind] = {"n": len(xs), "p50": statistics.median(xs) if xs else None, "p95": pct(xs, 0.95)}
     down = (restarted[0] - 5, restarted[1]) if restarted else (0, 0)  # requests cut by the restart itself
     outage = [r["err"] for r in rows if r["err"] and down[0] <= r["at"] <= down[1]]
-    errors = [r["err"] for r in rows if r["err"] and not down[0] <= r["at"] <= down[1]]
+    errors = [f'{r["kind"]} at {r["at"] - t_start:.0f} s: {r["err"]}' for r in rows
+              if r["err"] and not down[0] <= r["at"] <= down[1]]
     errors += [s["status"] for s in results if not s["trained"] and not s["refused"]]
     eta, errors_all = [], []
     for s in results:

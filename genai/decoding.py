@@ -23,6 +23,8 @@ from pathlib import Path
 
 import torch
 
+from genai.locales import said
+
 FLUSH_S = 0.1  # how often a decoding process sends the text so far; the page shows 4 updates a second
 
 
@@ -136,12 +138,12 @@ class Decoders:
             try:
                 conn = w.ready()
                 for path in paths:
-                    conn.send(("load", str(path), {}))
+                    self._send(conn, ("load", str(path), {}))
                 for path in paths:
                     if self._recv(conn)[0] != "done":
                         print(f"a decoding process could not load {Path(path).name}", file=sys.stderr)
-            except RuntimeError:
-                w.close()  # started again at the first request
+            except RuntimeError:  # it died: started again at the first request
+                w.close()
             finally:
                 self._idle.put(w)
 
@@ -150,71 +152,73 @@ class Decoders:
         ``(logits (V,), id)`` for every character drawn, once the stream ends. Closing the
         generator stops the drawing. Raises what the drawing raised."""
         w = self._idle.get()
-        healthy = False
+        answered = False  # its whole answer read: the process is ready for the next request
         try:
             conn = w.ready()
-            conn.send(("stream", str(path), kw))
-            stopped = False
-            try:
-                while True:
-                    msg = self._recv(conn)
-                    if msg[0] == "piece":
-                        yield msg[1]
-                        continue
-                    if msg[0] == "error":
-                        healthy = True
-                        raise msg[1]
-                    _, rest, rows, ids = msg
-                    if record is not None and rows is not None:
-                        record.extend(zip(torch.from_numpy(rows), ids))
-                    healthy = True
-                    if rest:
-                        yield rest
-                    return
-            except GeneratorExit:
-                stopped = True
-                raise
-            finally:
-                if stopped:  # wait for its end, so that the next request reads only its own answer
-                    conn.send(("stop",))
-                    healthy = self._drain(conn)
+            self._send(conn, ("stream", str(path), kw))
+            while True:
+                msg = self._recv(conn)
+                if msg[0] == "piece":
+                    yield msg[1]
+                    continue
+                answered = True
+                if msg[0] == "error":
+                    raise msg[1]
+                _, rest, rows, ids = msg
+                if record is not None and rows is not None:
+                    record.extend(zip(torch.from_numpy(rows), ids))
+                if rest:
+                    yield rest
+                return
         finally:
-            if not healthy:
+            if not answered:  # stopped (a closed generator), or the process died: wait for its end
+                answered = self._stop(w.conn)
+            if not answered:
                 w.close()  # a process that died or left an answer half read starts afresh next time
             self._idle.put(w)
 
     def generate(self, path: str, temperatures, **kw) -> list[str]:
         """``Model.generate(**kw)`` once at each temperature, in a decoding process."""
         w = self._idle.get()
-        healthy = False
+        answered = False
         try:
             conn = w.ready()
-            conn.send(("generate", str(path), dict(kw, temperatures=list(temperatures))))
+            self._send(conn, ("generate", str(path), dict(kw, temperatures=list(temperatures))))
             msg = self._recv(conn)
-            healthy = True
+            answered = True
             if msg[0] == "error":
                 raise msg[1]
             return msg[1]
         finally:
-            if not healthy:
+            if not answered:
                 w.close()
             self._idle.put(w)
+
+    @staticmethod
+    def _send(conn, msg) -> None:
+        try:
+            conn.send(msg)
+        except (OSError, ValueError):  # a pipe whose process died, or one already closed
+            raise said(RuntimeError, "err.decoding_ended") from None
 
     @staticmethod
     def _recv(conn):
         try:
             return conn.recv()
-        except (EOFError, OSError):
-            raise RuntimeError("The decoding process ended unexpectedly; press the button again") from None
+        except (EOFError, OSError, ValueError):
+            raise said(RuntimeError, "err.decoding_ended") from None
 
     @staticmethod
-    def _drain(conn, timeout: float = 30.0) -> bool:
+    def _stop(conn, timeout: float = 30.0) -> bool:
+        """Ask the process to stop and read what it still sends, up to its answer's end; False if
+        it never comes (the process is then replaced)."""
         end = time.monotonic() + timeout
         try:
+            conn.send(("stop",))
             while conn.poll(max(0.0, end - time.monotonic())):
                 if conn.recv()[0] in ("done", "error"):
                     return True
-        except (EOFError, OSError):
+        except (EOFError, OSError, ValueError, AttributeError):
             pass
         return False
 

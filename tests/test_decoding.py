@@ -46,11 +46,21 @@ def test_a_decoding_process_draws_what_the_server_would(ckpt, model, decoders):
 
 
 def test_a_stopped_stream_leaves_the_process_ready_for_the_next(ckpt, model, decoders):
+    worker = decoders._idle.queue[0]
     pieces = decoders.stream(ckpt, prompt="A", max_new_tokens=2000, temperature=1.0, seed=1)
     assert len(next(pieces)) >= 1  # the first character comes at once
+    pid = worker.proc.pid
     pieces.close()  # Stop, or a closed tab
     kw = dict(prompt="ROMEO:", max_new_tokens=40, temperature=0.8, seed=4)
     assert "".join(decoders.stream(ckpt, **kw)) == model.generate(**kw)  # its own answer, not the rest
+    got = ""
+    for piece in decoders.stream(ckpt, **dict(kw, max_new_tokens=3)):
+        got += piece
+        if len(got) == 3:
+            break  # closed at its last piece, after the whole answer was read
+    assert got == model.generate(**dict(kw, max_new_tokens=3))
+    assert "".join(decoders.stream(ckpt, **kw)) == model.generate(**kw)
+    assert worker.proc.pid == pid  # the same process all along: stopping it did not need a new one
 
 
 def test_a_process_that_died_is_started_again(ckpt, model, decoders):
@@ -66,7 +76,7 @@ def test_a_process_that_died_is_started_again(ckpt, model, decoders):
     try:
         list(pieces)  # what it had sent before it died, or a message that it ended
     except RuntimeError as e:
-        assert "decoding process ended unexpectedly" in str(e)
+        assert "ended unexpectedly; press the button again" in str(e)
     assert "".join(decoders.stream(ckpt, **kw)) == model.generate(**kw)
 
 
