@@ -178,7 +178,8 @@ def build_app(runner: JobRunner | None = None) -> gr.Blocks:
     # each small operation and waits to take it back (bench/gil_convoy.py: 100 characters of torch
     # decoding beside a busy thread 9.8 s at 1 ms, about 60 s at Python's 5 ms); with 30 students,
     # 1 ms gave p95 1.4-1.9 s (BENCHMARKS.md, issue 31). Measured before a continuation's steps
-    # moved to numpy (gpt.NumpyStep); not measured again since. GENAI_SWITCH_INTERVAL_MS overrides
+    # moved to numpy (gpt.NumpyStep) and then out of this process (genai/decoding.py); not measured
+    # again since. GENAI_SWITCH_INTERVAL_MS overrides
     interval_ms = float(os.environ.get("GENAI_SWITCH_INTERVAL_MS", 1) or 1)
     if 0 < interval_ms <= 100:
         sys.setswitchinterval(interval_ms / 1000)
