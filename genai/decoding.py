@@ -172,7 +172,7 @@ class Decoders:
                 return
         finally:
             if not answered:  # stopped (a closed generator), or the process died: wait for its end
-                answered = self._stop(w.conn)
+                answered = self._stop(w.conn) is not None
             if not answered:
                 w.close()  # a process that died or left an answer half read starts afresh next time
             self._idle.put(w)
@@ -209,18 +209,19 @@ class Decoders:
             raise said(RuntimeError, "err.decoding_ended") from None
 
     @staticmethod
-    def _stop(conn, timeout: float = 30.0) -> bool:
-        """Ask the process to stop and read what it still sends, up to its answer's end; False if
-        it never comes (the process is then replaced)."""
+    def _stop(conn, timeout: float = 30.0):
+        """Ask the process to stop and read what it still sends, up to its answer's end (returned);
+        None if it never comes (the process is then replaced)."""
         end = time.monotonic() + timeout
         try:
             conn.send(("stop",))
             while conn.poll(max(0.0, end - time.monotonic())):
-                if conn.recv()[0] in ("done", "error"):
-                    return True
+                msg = conn.recv()
+                if msg[0] in ("done", "error"):
+                    return msg
         except (EOFError, OSError, ValueError, AttributeError):
             pass
-        return False
+        return None
 
     def close(self) -> None:
         while True:

@@ -45,12 +45,21 @@ def test_a_decoding_process_draws_what_the_server_would(ckpt, model, decoders):
     assert decoders.generate(ckpt, (0.5, 1.5), **kw) == [model.generate(**kw, temperature=t) for t in (0.5, 1.5)]
 
 
-def test_a_stopped_stream_leaves_the_process_ready_for_the_next(ckpt, model, decoders):
+def test_a_stopped_stream_leaves_the_process_ready_for_the_next(ckpt, model, decoders, monkeypatch):
+    ends = []
+
+    def stop(conn, timeout=30.0):  # the process's last message after the stop
+        ends.append(real(conn, timeout))
+        return ends[-1]
+
+    real = decoding.Decoders._stop
+    monkeypatch.setattr(decoding.Decoders, "_stop", staticmethod(stop))
     worker = decoders._idle.queue[0]
     pieces = decoders.stream(ckpt, prompt="A", max_new_tokens=2000, temperature=1.0, seed=1)
     assert len(next(pieces)) >= 1  # the first character comes at once
     pid = worker.proc.pid
     pieces.close()  # Stop, or a closed tab
+    assert ends[0][0] == "done" and len(ends[0][3]) < 2000  # it stopped drawing, short of the 2,000 asked
     kw = dict(prompt="ROMEO:", max_new_tokens=40, temperature=0.8, seed=4)
     assert "".join(decoders.stream(ckpt, **kw)) == model.generate(**kw)  # its own answer, not the rest
     got = ""

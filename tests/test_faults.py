@@ -167,9 +167,12 @@ def test_a_closed_browser_stops_its_run_only_after_the_grace_period(served, keep
 
 
 def test_a_closed_browser_ends_its_generation(served, monkeypatch):
-    """A continuation is drawn in the page's own handler, a piece each time the page is sent
-    one: once the page goes, no more characters are drawn and the drawing is closed."""
+    """A continuation drawn in the page's own handler (as on a GPU), a piece each time the page
+    is sent one: once the page goes, no more characters are drawn and the drawing is closed. (Drawn
+    in a decoding process, the default on a CPU, the same close stops it: tests/test_decoding.py.)"""
     from genai.models import gpt
+
+    monkeypatch.setenv("GENAI_DECODE_IN", "thread")
 
     real, drawn = gpt.decode_steps, {"n": 0, "closed": 0}
 
