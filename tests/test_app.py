@@ -203,3 +203,39 @@ def test_a_held_out_digit_is_repaired_and_upscaled_by_each_model(app_url):
     assert "diffusion" in line and "nearest" in line
     *shown, line = client.predict(5, 14, 2, 0, "diffusion_mnist", api_name="/upscale")
     assert len(shown) == 5 and "upscalings" in line
+
+
+def test_a_skipped_output_sends_what_gradio_sends_without_rebuilding_it():
+    """cheap_skips (genai/ui/app.py): the page gets the same messages for a mix of skipped and sent
+    outputs as from Gradio's own postprocess, and no skipped component is built again."""
+    import asyncio
+
+    import gradio as gr
+    import pandas as pd
+    from gradio.blocks import Blocks
+    from gradio.state_holder import SessionState
+
+    from genai.ui.app import cheap_skips
+
+    cheap_skips()
+    with gr.Blocks() as demo:
+        outs = [gr.Image(format="png"), gr.LinePlot(x="step", y="value"), gr.Slider(0, 100), gr.Dropdown(["a", "b"]),
+                gr.HighlightedText(), gr.Textbox(), gr.State()]
+        gr.Button().click(lambda: None, None, outs)
+        gr.Button().click(lambda: None, None, outs[:2])
+    fn, two = demo.fns[0], demo.fns[1]
+    plot = pd.DataFrame({"step": [1, 2], "value": [0.5, 0.25]})
+    cases = [(fn, [gr.skip(), plot, gr.skip(), gr.skip(), [("a", 0.5)], "text", gr.skip()]),
+             (fn, [gr.skip()] * 7), (fn, [None, gr.skip(), 3, "b", gr.skip(), gr.skip(), 1]),
+             (two, [gr.skip(), plot]), (two, [gr.skip(), gr.skip()])]
+    built = []
+    real_init = gr.LinePlot.__init__
+    for block_fn, preds in cases:
+        theirs = asyncio.run(Blocks.postprocess_data.original(demo, block_fn, list(preds), SessionState(demo)))
+        gr.LinePlot.__init__ = lambda self, *a, **k: (built.append(1), real_init(self, *a, **k))[1]
+        try:
+            ours = asyncio.run(demo.postprocess_data(block_fn, list(preds), SessionState(demo)))
+        finally:
+            gr.LinePlot.__init__ = real_init
+        assert ours == theirs, (preds, ours, theirs)
+    assert not built  # the skipped plots were not built again

@@ -1,6 +1,7 @@
 """The page: a header with the device, and one tab per module under genai/ui/."""
 from __future__ import annotations
 
+import copy
 import os
 import sys
 import threading
@@ -172,8 +173,48 @@ def student_bar(runner: JobRunner):
     gr.api(my_runs, api_name="my_runs")
 
 
+SKIP = {"__type__": "update"}  # gr.skip()
+
+
+def cheap_skips() -> None:
+    """``gr.skip()`` without its cost. Gradio 6 takes a skipped output for a property update: it
+    builds the component again from its constructor's arguments, then its whole config (its API's
+    JSON schema included), to send the page ``{"__type__": "update"}``: 1-5 ms an output, and a
+    class's training streams skip most of their ten outputs at every update (profiled with thirty
+    students who stay: a sixth of the server's CPU; BENCHMARKS.md, issue 31). Here the outputs
+    left out go round that: the page gets the same message (tests/test_app.py checks it against
+    Gradio's own), and the session keeps the component it had, which is the same."""
+    from gradio.blocks import Blocks
+
+    original = Blocks.postprocess_data
+    if getattr(original, "cheap_skips", False):
+        return
+
+    async def postprocess_data(self, block_fn, predictions, state):
+        outputs = list(block_fn.outputs)
+        if block_fn.batch or not isinstance(predictions, (list, tuple)) or len(predictions) != len(outputs):
+            return await original(self, block_fn, predictions, state)
+        keep = [i for i, (block, p) in enumerate(zip(outputs, predictions))
+                if block.stateful or type(p) is not dict or p != SKIP]
+        if len(keep) == len(outputs):
+            return await original(self, block_fn, predictions, state)
+        out = [dict(SKIP) for _ in outputs]
+        if keep:
+            some = copy.copy(block_fn)
+            some.outputs = [outputs[i] for i in keep]
+            kept = [predictions[i] for i in keep]
+            # a function of one output returns its value, not a list of one (Gradio wraps it)
+            for i, value in zip(keep, await original(self, some, kept if len(keep) > 1 else kept[0], state)):
+                out[i] = value
+        return out
+
+    postprocess_data.cheap_skips, postprocess_data.original = True, original
+    Blocks.postprocess_data = postprocess_data
+
+
 def build_app(runner: JobRunner | None = None) -> gr.Blocks:
     devmod.configure_threads(beside_server=True)
+    cheap_skips()
     # how long a thread may keep the interpreter lock while another waits: torch gives it up at
     # each small operation and waits to take it back (bench/gil_convoy.py: 100 characters of torch
     # decoding beside a busy thread 9.8 s at 1 ms, about 60 s at Python's 5 ms); with 30 students,
