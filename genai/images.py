@@ -19,7 +19,12 @@ def grid_image(x: torch.Tensor, nrow: int = 8, scale: int = 2, pad: int = 2) -> 
         r, c = divmod(i, ncol)
         canvas[pad + r * (h + pad): pad + r * (h + pad) + h, pad + c * (w + pad): pad + c * (w + pad) + w] = x[i, 0]
     img = Image.fromarray((canvas * 255).round().astype(np.uint8), mode="L")
-    return img.resize((img.width * scale, img.height * scale), Image.NEAREST) if scale > 1 else img
+    img = img.resize((img.width * scale, img.height * scale), Image.NEAREST) if scale > 1 else img
+    # the page's PNG (Gradio saves it, with Pillow's level 6 unless the image says otherwise): a
+    # 64-digit grid 3.5 instead of 8.7 ms of the server's CPU at level 1, 36 instead of 27 KiB
+    # (BENCHMARKS.md, issue 31); zlib's level changes the file's size, never its pixels
+    img.encoderinfo = {"compress_level": 1}
+    return img
 
 
 def to_gif(frames: list[Image.Image], path, duration_ms: int = 120, bounce: bool = False) -> str:

@@ -366,3 +366,23 @@ def test_the_tab_opens_with_the_unconditional_gan_closest_to_real_digits_and_say
     assert first["train_seconds"] == 3237.2
     assert "trained 7500 steps on mnist (54 min)" in gan_tab.describe_checkpoint(first)
     assert "在 mnist 上训练了 7500 步（54 分钟）" in gan_tab.describe_checkpoint(first, "zh-CN")
+
+
+def test_a_sample_grid_goes_to_the_page_as_a_quick_png_of_the_same_pixels():
+    """images.grid_image asks for zlib level 1 (the server's CPU, BENCHMARKS.md issue 31): Gradio's
+    own encoder then writes the same pixels, quicker and a little larger than at its level 6."""
+    import io
+
+    import numpy as np
+    from gradio.processing_utils import encode_pil_to_bytes
+    from PIL import Image
+
+    from genai.images import grid_image
+
+    x = gan.Model(gan.Config(**gan.PRESETS["tiny"])).sample(64, torch.Generator().manual_seed(0))
+    img = grid_image(x, nrow=8, scale=3)
+    quick = encode_pil_to_bytes(img, "png")
+    img.encoderinfo = {}
+    default = encode_pil_to_bytes(img, "png")
+    assert len(quick) > len(default)  # level 1 compresses less than Pillow's default
+    assert np.array_equal(np.asarray(Image.open(io.BytesIO(quick))), np.asarray(img))
