@@ -116,7 +116,8 @@ def cpu_split(server_pid: int) -> dict:
                         training += used
                 except OSError:  # it ended a moment ago: counted once reaped, not by this reading
                     pass
-        return {"server": round(own[0] + own[1], 1), "training": round(training, 1), "decoding": round(decoding, 1)}
+        return {"server": round(own[0] + own[1], 1), "training": round(training, 1),
+                "decoding": round(decoding, 1)}
     except OSError:
         return {}
 

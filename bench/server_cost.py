@@ -1,6 +1,6 @@
 """What each kind of request costs the server's own process in CPU time (not its training
-processes'; its decoding processes' apart): the figure that decides how many students one server holds, since a class's calls
-and streams share the cores with the training (BENCHMARKS.md, issue 31).
+processes'; its decoding processes' apart): the figure that decides how many students one server
+holds, since a class's calls and streams share the cores with the training (BENCHMARKS.md, issue 31).
 
     python bench/server_cost.py            # about 2 minutes
 

@@ -58,7 +58,10 @@ def _serve(conn) -> None:
         except (EOFError, OSError, BrokenPipeError):
             return
         except Exception as e:  # noqa: BLE001 - the server raises it for the page, as if drawn there
-            conn.send(("error", e))
+            try:
+                conn.send(("error", e))
+            except Exception:  # noqa: BLE001 - one that does not pickle goes as its words
+                conn.send(("error", RuntimeError(f"{type(e).__name__}: {e}")))
 
 
 def _model(cache: dict, path: str):

@@ -60,7 +60,10 @@ def warm_up(runner) -> None:
     start the decoding processes."""
     shipped = [str(c.path) for c in checkpoints.list_checkpoints("gpt", runs_dir=os.devnull)]
     if decoding.in_process(runner.device):
-        decoding.decoders().start(shipped)
+        try:
+            decoding.decoders().start(shipped)
+        except (OSError, RuntimeError) as e:  # tried again at the first continuation, which says why
+            print(f"the decoding processes did not start: {e}", file=sys.stderr)
     for path in shipped:
         load_model(path, runner.device)
     first_continuation(runner)
