@@ -245,12 +245,3 @@ def decoders() -> Decoders:
         if _DECODERS is None:
             _DECODERS = Decoders()
         return _DECODERS
-
-
-def shutdown() -> None:
-    global _DECODERS
-    with _LOCK:
-        if _DECODERS is not None:
-            _DECODERS.close()
-        _DECODERS = None
-

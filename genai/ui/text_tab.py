@@ -315,23 +315,23 @@ def build(runner) -> None:
     def file_of(value):  # a menu value -> its file (the Hub choice stays as it is); None if none
         return value if value == HUB else checkpoint_file(runner, value, TEXT_FAMILIES)
 
-    def apart(checkpoint, meta):  # the file, when a decoding process draws from it (genai/decoding.py)
-        if checkpoint == HUB or meta.get("family") != "gpt" or not decoding.in_process(runner.device):
-            return None
-        return file_of(checkpoint)
-
-    def pick_model(path, hub, request: gr.Request):
-        path = file_of(path)
+    def pick(value, hub):  # (model, meta, file): file None unless a decoding process draws from it
+        path = file_of(value)
         if path == HUB:
-            return load_hub(as_hub_id(hub), runner.device)
+            return (*load_hub(as_hub_id(hub), runner.device), None)
         if not path:
             raise error("err.choose_model")
         try:
-            return load_model(path, runner.device)
+            model, meta = load_model(path, runner.device)
         except gr.Error:  # already a message for the page (gr.Error is a ValueError)
             raise
         except (checkpoints.CheckpointError, OSError, ValueError) as e:
             raise page_error(e) from None
+        apart = meta.get("family") == "gpt" and decoding.in_process(runner.device)  # genai/decoding.py
+        return model, meta, path if apart else None
+
+    def pick_model(path, hub, request: gr.Request):
+        return pick(path, hub)[:2]
 
     def on_model(path, request: gr.Request):
         try:
@@ -353,13 +353,13 @@ def build(runner) -> None:
         kw = dict(max_new_tokens=number(max_new_tokens, "max_new_tokens", 1, MAX_NEW, whole=True),
                   temperature=number(temperature, "temperature", 0, 2), **sampling(top_k, top_p),
                   seed=None if seed is None else seed_of(seed))
-        model, meta = pick_model(checkpoint, hub_model, request)
+        model, _, path = pick(checkpoint, hub_model)
         prompt = kw["prompt"] = text_in(prompt)
         record = [] if hasattr(model, "drawn_distribution") else None  # a char model's logits, as drawn
         if checkpoint == HUB:  # where a GPU pays: on ZeroGPU it generates inside a spaces.GPU call
             pieces = stream_pieces_on_gpu(model, **kw)
         else:
-            pieces = stream_pieces(model, record=record, path=apart(checkpoint, meta), **kw)
+            pieces = stream_pieces(model, record=record, path=path, **kw)
         new = ""
         throttle = Throttle(0.25)  # four updates a second read as a stream; each costs the server and the page
         try:
@@ -390,9 +390,9 @@ def build(runner) -> None:
     def on_three(checkpoint, hub_model, prompt, max_new_tokens, top_k, top_p, seed, request: gr.Request):
         max_new_tokens = number(max_new_tokens, "max_new_tokens", 1, 400, whole=True)
         kw = dict(**sampling(top_k, top_p), seed=seed_of(seed))
-        model, meta = pick_model(checkpoint, hub_model, request)
+        model, _, path = pick(checkpoint, hub_model)
         prompt = text_in(prompt)  # as Continue: the model reads only the end that fits
-        if path := apart(checkpoint, meta):
+        if path:
             return decoding.decoders().generate(path, (0.5, 1.0, 1.5), prompt=prompt, max_new_tokens=max_new_tokens,
                                                 **kw)
         return [model.generate(prompt, max_new_tokens, temperature=t, **kw) for t in (0.5, 1.0, 1.5)]
