@@ -19,8 +19,8 @@ def run(*args, **env):
 @pytest.fixture
 def cli(capsys, monkeypatch):
     """``python -m genai ARGS`` in this process, answered as ``run`` answers: a new process imports
-    torch again for each command (3-7 s of the suite each here). The two tests above that use
-    ``run`` keep the real command covered; ``main(argv)`` is what it calls."""
+    torch again for each command (3-7 s of the suite each here). test_list and
+    test_bad_input_is_a_message_not_a_traceback run the real command; ``main(argv)`` is what it calls."""
     from genai.__main__ import main
 
     monkeypatch.chdir(ROOT)
