@@ -65,8 +65,8 @@ def folder(tmp_path_factory):
 
 @pytest.mark.parametrize("name", list(BAD) + ["no_sidecar", "bad_json"])
 def test_the_cli_refuses_it_with_a_message(folder, name, tmp_path, capsys):
-    """``python -m genai sample`` on the file, in this process (a new process a file imported torch
-    again: 3-5 s each; tests/test_cli.py runs the real command)."""
+    """``python -m genai sample`` on the file, in this process (a new process for each file imported
+    torch again, 3-5 s each; tests/test_cli.py runs the real command)."""
     from genai.__main__ import main
 
     code = main(["sample", str(folder / f"{name}.safetensors"), "--n", "4", "--out", str(tmp_path / "x.png")])
