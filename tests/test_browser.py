@@ -286,5 +286,15 @@ def test_a_digit_erased_with_the_brush_is_repaired(page):
     shot(page, "uses_tab")
 
 
+# Gradio's page logs "Unexpected error 404: Not Found" when a stream it opens again finds that the
+# server has dropped its session, as the server does when a stream of that session is cut (a reload;
+# a known Gradio behaviour: gradio-app/gradio#9169, #13585). One CI run of the whole suite here saw
+# it twice (which request, it did not say then); it is allowed only when every 404 the page met was
+# that stream (``/queue/data``), never the app's own files or routes
+SESSION_GONE = "Unexpected error 404: Not Found"
+
+
 def test_no_errors_in_the_browser_console(page):
-    assert page.errors == [], (page.errors, page.not_found)
+    gradio_only = page.not_found and all("/gradio_api/queue/data" in u for u in page.not_found)
+    errors = [e for e in page.errors if not (gradio_only and e == SESSION_GONE)]
+    assert errors == [], (errors, page.not_found)
