@@ -58,7 +58,7 @@ def page(url):
         page = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
         page.errors, page.not_found = [], []  # console errors; what answered 404, to name it when one shows
         page.on("console", lambda m: m.type == "error" and not OUTSIDE.search(m.text) and page.errors.append(m.text))
-        page.on("response", lambda r: r.status == 404 and page.not_found.append(f"{r.request.method} {r.url}"))
+        page.on("response", lambda r: r.status == 404 and page.not_found.append(r.url))
         page.on("pageerror", lambda e: page.errors.append(str(e)))
         page.goto(url)
         expect(page.get_by_text("Generative AI Lab").first).to_be_visible(timeout=60_000)
