@@ -148,18 +148,6 @@ def test_a_link_chooses_the_page_language_for_the_session(url):
     assert any('href="?lang=zh-CN"' in c["props"]["value"] for c in switch)
 
 
-def test_a_pages_error_box_is_titled_in_its_language():
-    import gradio as gr
-
-    from genai.locales import said
-    from genai.ui.i18n import _translated
-
-    zh = gr.Request(headers={"accept-language": "zh-CN"})
-    e = _translated(said(ValueError, "err.model_not_numbers"), (zh,), {})
-    assert isinstance(e, gr.Error) and e.title == "出错了" and "NaN" in e.message
-    assert _translated(said(ValueError, "err.model_not_numbers"), (), {}).title == "Error"
-
-
 def test_core_errors_keep_their_key_across_processes_and_translate():
     import pickle
 

@@ -338,7 +338,6 @@ run. Watchers cannot pause, stop or change it; *Fork* gives them a run of their 
     'err.not_text_model': '{name} is a {family} checkpoint, not a text model',
     'err.model_not_numbers': "this model's probabilities for what comes next are not numbers (NaN): its "
                              "weights diverged in training; train it again with a smaller learning rate",
-    'err.title': 'Error',
     'err.decoding_ended': 'The process that draws the text ended unexpectedly; press the button again.',
     'err.hub_id_empty': 'Type a Hugging Face Hub model id, such as distilgpt2 or openai-community/gpt2.',
     'err.not_hub_id': '{name} is not a Hugging Face Hub model id: give one like distilgpt2 or openai-community/gpt2 (this server does not load models from folders).',

@@ -249,7 +249,6 @@ $$p(x_1, \dots, x_T) = \prod_{t=1}^{T} p(x_t \mid x_{<t})$$
     'status.rate_text': '每秒 {rate:,.0f} 个窗口',
     'err.not_text_model': '{name} 是 {family} 检查点，不是文本模型',
     'err.model_not_numbers': '这个模型对接下来内容给出的概率不是数字（NaN）：它的权重在训练中发散了；请用更小的学习率重新训练',
-    'err.title': '出错了',
     'err.decoding_ended': '生成文本的进程意外结束了；请再按一次按钮。',
     'err.hub_id_empty': '请输入一个 Hugging Face Hub 模型 ID，例如 distilgpt2 或 openai-community/gpt2。',
     'err.not_hub_id': '{name} 不是 Hugging Face Hub 模型 ID：请给出类似 distilgpt2 或 openai-community/gpt2 的 ID（本服务器不从文件夹加载模型）。',

@@ -103,9 +103,8 @@ def _translated(e: Exception, args, kwargs) -> Exception:
     if not isinstance(first, Words):
         return e
     request = next((a for a in (*args, *kwargs.values()) if isinstance(a, gr.Request)), None)
-    title = getattr(e, "title", "Error")  # Gradio's own default, in English
-    return gr.Error(say(first, request), duration=getattr(e, "duration", 10),
-                    title=t("err.title", request) if title == "Error" else title)
+    # the box's title is not translated: Gradio 6.31's page shows its own word there, whatever is sent
+    return gr.Error(say(first, request), duration=getattr(e, "duration", 10), title=getattr(e, "title", "Error"))
 
 
 # What a stream yields for a step with nothing to send (a queued run whose line has not changed):
