@@ -31,10 +31,14 @@ OUTSIDE = re.compile(r"net::ERR_|Failed to load resource|fonts\.googleapis|huggi
 # a page that unloads cuts its open streams, and Gradio's client logs that in words that vary with
 # Chromium's version and the machine's load
 # ("BodyStreamBuffer was aborted", "signal is aborted without reason"; on a loaded machine once an
-# "Unexpected client exception" reading a stream's message by its index). Playwright may deliver
+# "Unexpected client exception" reading a stream's message by its index). A cut stream also makes
+# Gradio's server drop the session's messages (gradio-app/gradio#9169, #13585), so the old page's
+# next read of its stream is answered "404: Not Found", logged once for each of its events still
+# open (seen in 2 of 4 runs of the reload test alone, in no other test). Playwright may deliver
 # the old page's messages late, so the reload test sifts its whole window at its end
 CUT_STREAM = re.compile("BodyStreamBuffer was aborted|signal is aborted without reason|Connection errored out|"
-                        r"Unexpected client exception TypeError: Cannot read properties of undefined \(reading '\d+'\)")
+                        r"Unexpected client exception TypeError: Cannot read properties of undefined \(reading '\d+'\)|"
+                        r"^Unexpected error 404: Not Found ")
 
 
 @pytest.fixture(scope="module")
@@ -56,14 +60,19 @@ def page(url):
         browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True,
                                      args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"])
         page = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
-        page.errors, page.not_found = [], []  # console errors; what answered 404, to name it when one shows
-        page.on("console", lambda m: m.type == "error" and not OUTSIDE.search(m.text) and page.errors.append(m.text))
-        page.on("response", lambda r: r.status == 404 and page.not_found.append(r.url))
-        page.on("pageerror", lambda e: page.errors.append(str(e)))
+        page.errors = []  # console errors, each with the test it came in (to name it when one shows)
+        page.on("console", lambda m: m.type == "error" and not OUTSIDE.search(m.text) and page.errors.append(
+            f"{m.text} [{during()}]"))
+        page.on("pageerror", lambda e: page.errors.append(f"{e} [{during()}]"))
         page.goto(url)
         expect(page.get_by_text("Generative AI Lab").first).to_be_visible(timeout=60_000)
         yield page
         browser.close()
+
+
+def during() -> str:
+    """The test that is running (a console message names it)."""
+    return os.environ.get("PYTEST_CURRENT_TEST", "?").split("::")[-1].split(" ")[0]
 
 
 def shot(page, name):
@@ -286,15 +295,5 @@ def test_a_digit_erased_with_the_brush_is_repaired(page):
     shot(page, "uses_tab")
 
 
-# Gradio's page logs "Unexpected error 404: Not Found" when a stream it opens again finds that the
-# server has dropped its session, as the server does when a stream of that session is cut (a reload;
-# a known Gradio behaviour: gradio-app/gradio#9169, #13585). One CI run of the whole suite here saw
-# it twice (which request, it did not say then); it is allowed only when every 404 the page met was
-# that stream (``/queue/data``), never the app's own files or routes
-SESSION_GONE = "Unexpected error 404: Not Found"
-
-
 def test_no_errors_in_the_browser_console(page):
-    gradio_only = page.not_found and all("/gradio_api/queue/data" in u for u in page.not_found)
-    errors = [e for e in page.errors if not (gradio_only and e == SESSION_GONE)]
-    assert errors == [], (errors, page.not_found)
+    assert page.errors == []
