@@ -1,3 +1,4 @@
+import logging
 import os
 import sys
 import tempfile
@@ -22,6 +23,21 @@ sys.path.insert(0, str(ROOT))
 import torch  # noqa: E402
 
 torch.set_num_threads(1)
+
+
+class _LoggersSnapshot(dict):
+    """The logging module's table of loggers, whose ``values()`` is a copy. At the start of every
+    test phase pytest 9.2 walks that table's values without a lock (``catching_logs.__enter__``, to
+    reach loggers that do not propagate), and a thread of the app's that imports a module then
+    (the warm-up, a request's first import) adds a logger under it: "RuntimeError: dictionary
+    changed size during iteration", once in the browser tests here. The copy is made in C, under
+    the interpreter lock, so no thread can add a logger while it is made."""
+
+    def values(self):
+        return list(super().values())
+
+
+logging.Logger.manager.loggerDict = _LoggersSnapshot(logging.Logger.manager.loggerDict)
 
 
 @pytest.fixture
