@@ -33,9 +33,10 @@ OUTSIDE = re.compile(r"net::ERR_|Failed to load resource|fonts\.googleapis|huggi
 # ("BodyStreamBuffer was aborted", "signal is aborted without reason"; on a loaded machine once an
 # "Unexpected client exception" reading a stream's message by its index). A cut stream also makes
 # Gradio's server drop the session's messages (gradio-app/gradio#9169, #13585), so the old page's
-# next read of its stream is answered "404: Not Found", logged once for each of its events still
-# open (seen in 2 of 4 runs of the reload test alone, in no other test). Playwright may deliver
-# the old page's messages late, so the reload test sifts its whole window at its end
+# next read of its stream is answered "404: Not Found" (logged twice each time it was seen: in 2
+# of 8 runs of the reload test alone, just before the new document came, and in no other test).
+# Playwright may deliver the old page's messages late, so the reload test sifts its whole window
+# at its end
 CUT_STREAM = re.compile("BodyStreamBuffer was aborted|signal is aborted without reason|Connection errored out|"
                         r"Unexpected client exception TypeError: Cannot read properties of undefined \(reading '\d+'\)|"
                         r"^Unexpected error 404: Not Found ")
